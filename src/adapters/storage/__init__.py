@@ -1,0 +1,1 @@
+"""Derived views (deadline index, outbox) kept beside the event store, one module a store."""

@@ -1,0 +1,72 @@
+"""The views in process memory, for the in-memory (POPO) event store."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import attrs
+from eventsourcing.persistence import InfrastructureFactory
+
+from carepassport.application.ports import DueItem, OutboxEntry, ViewChanges
+
+
+class MemoryViews:
+    """Deadline index and outbox as dictionaries, updated under one lock."""
+
+    def __init__(self, factory: InfrastructureFactory[Any] | None = None) -> None:
+        self._lock = threading.Lock()
+        self._position = 0
+        self._pending: dict[tuple[UUID, str], DueItem] = {}
+        self._outbox: dict[UUID, OutboxEntry] = {}
+
+    def position(self) -> int:
+        """The last notification id applied."""
+        return self._position
+
+    def apply(self, changes: ViewChanges, position: int) -> None:
+        """Apply the changes and move the position, all under the lock."""
+        with self._lock:
+            if position <= self._position:
+                return
+            for item in changes.scheduled:
+                self._pending[(item.aggregate_id, item.action)] = item
+            for settled in changes.settled:
+                key = (settled.aggregate_id, settled.action)
+                pending = self._pending.get(key)
+                if pending is not None and pending.sequence < settled.sequence:
+                    del self._pending[key]
+            for entry in changes.queued:
+                self._outbox.setdefault(entry.notification_id, entry)
+            for notification_id, sent_at in changes.sent:
+                entry = self._outbox[notification_id]
+                self._outbox[notification_id] = attrs.evolve(entry, sent_at=sent_at)
+            self._position = position
+
+    def due(self, now: datetime, limit: int) -> list[DueItem]:
+        """Unsettled items due by ``now``, earliest first."""
+        with self._lock:
+            due = [item for item in self._pending.values() if item.due_at <= now]
+        return sorted(due, key=lambda item: (item.due_at, item.sequence))[:limit]
+
+    def pending_count(self) -> int:
+        """How many items are unsettled."""
+        return len(self._pending)
+
+    def resolve(self, aggregate_id: UUID, action: str) -> None:
+        """Settle an item that needed no work."""
+        with self._lock:
+            self._pending.pop((aggregate_id, action), None)
+
+    def outbox(self, recipient: str | None = None) -> list[OutboxEntry]:
+        """Queued notifications in order."""
+        with self._lock:
+            entries = list(self._outbox.values())
+        return [e for e in entries if recipient is None or e.recipient == recipient]
+
+    def unsent(self, limit: int) -> list[OutboxEntry]:
+        """Notifications not yet delivered, oldest first."""
+        with self._lock:
+            return [e for e in self._outbox.values() if e.sent_at is None][:limit]

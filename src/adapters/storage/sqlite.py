@@ -1,0 +1,168 @@
+"""The views as tables in the application's SQLite file, sharing its connection pool.
+
+Each batch of view changes and the tracking position are written in one transaction, so the
+views hold each event exactly once and can be rebuilt from the log at any time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
+
+from carepassport.application.ports import DueItem, OutboxEntry, ViewChanges
+
+TRACKING_NAME = "CarePassport.views"
+
+
+def _instant(moment: datetime) -> str:
+    """UTC text that sorts in time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+class SQLiteViews(SQLiteTrackingRecorder):
+    """Deadline index (``cp_deadlines``) and outbox (``cp_outbox``) tables with tracking."""
+
+    def __init__(self, datastore: SQLiteDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+
+    def construct_create_table_statements(self) -> list[str]:
+        """The tracking table, plus the views' tables and their indexes."""
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS cp_deadlines ("
+            "aggregate_id TEXT NOT NULL, action TEXT NOT NULL, rule TEXT NOT NULL, "
+            "due_at TEXT NOT NULL, sequence INTEGER NOT NULL, settled INTEGER NOT NULL DEFAULT 0, "
+            "PRIMARY KEY (aggregate_id, action)) WITHOUT ROWID",
+            "CREATE INDEX IF NOT EXISTS cp_deadlines_due "
+            "ON cp_deadlines (due_at, sequence) WHERE settled = 0",
+            "CREATE TABLE IF NOT EXISTS cp_outbox ("
+            "notification_id TEXT PRIMARY KEY, sequence INTEGER NOT NULL, kind TEXT NOT NULL, "
+            "recipient TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL, "
+            "about_id TEXT NOT NULL, queued_at TEXT NOT NULL, sent_at TEXT)",
+            "CREATE INDEX IF NOT EXISTS cp_outbox_unsent ON cp_outbox (sequence) "
+            "WHERE sent_at IS NULL",
+            "CREATE INDEX IF NOT EXISTS cp_outbox_recipient ON cp_outbox (recipient, sequence)",
+        ]
+
+    def position(self) -> int:
+        """The last notification id applied."""
+        return self.max_tracking_id(TRACKING_NAME) or 0
+
+    def apply(self, changes: ViewChanges, position: int) -> None:
+        """Write the changes and the position in one transaction (a stale writer fails whole)."""
+        with self.datastore.transaction(commit=True) as c:
+            self._apply(c, changes)
+            self._insert_tracking(c, Tracking(TRACKING_NAME, position))
+
+    @staticmethod
+    def _apply(c: SQLiteCursor, changes: ViewChanges) -> None:
+        c.executemany(
+            "INSERT INTO cp_deadlines (aggregate_id, action, rule, due_at, sequence, settled) "
+            "VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT (aggregate_id, action) DO UPDATE SET "
+            "rule = excluded.rule, due_at = excluded.due_at, sequence = excluded.sequence, "
+            "settled = 0",
+            [
+                (str(i.aggregate_id), i.action, i.rule, _instant(i.due_at), i.sequence)
+                for i in changes.scheduled
+            ],
+        )
+        c.executemany(
+            "UPDATE cp_deadlines SET settled = 1 "
+            "WHERE aggregate_id = ? AND action = ? AND sequence < ?",
+            [(str(s.aggregate_id), s.action, s.sequence) for s in changes.settled],
+        )
+        c.executemany(
+            "INSERT OR IGNORE INTO cp_outbox (notification_id, sequence, kind, recipient, "
+            "subject, body, about_id, queued_at, sent_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            [
+                (
+                    str(e.notification_id),
+                    e.sequence,
+                    e.kind,
+                    e.recipient,
+                    e.subject,
+                    e.body,
+                    str(e.about_id),
+                    _instant(e.queued_at),
+                )
+                for e in changes.queued
+            ],
+        )
+        c.executemany(
+            "UPDATE cp_outbox SET sent_at = ? WHERE notification_id = ?",
+            [(_instant(sent_at), str(nid)) for nid, sent_at in changes.sent],
+        )
+
+    def due(self, now: datetime, limit: int) -> list[DueItem]:
+        """Unsettled items due by ``now``, earliest first, through the partial due-time index."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT aggregate_id, action, rule, due_at, sequence FROM cp_deadlines "
+                "WHERE settled = 0 AND due_at <= ? ORDER BY due_at, sequence LIMIT ?",
+                (_instant(now), limit),
+            )
+            rows = c.fetchall()
+        return [
+            DueItem(
+                aggregate_id=UUID(row["aggregate_id"]),
+                action=row["action"],
+                rule=row["rule"],
+                due_at=_parse(row["due_at"]),
+                sequence=row["sequence"],
+            )
+            for row in rows
+        ]
+
+    def pending_count(self) -> int:
+        """How many items are unsettled."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT COUNT(*) FROM cp_deadlines WHERE settled = 0")
+            count: int = c.fetchone()[0]
+        return count
+
+    def resolve(self, aggregate_id: UUID, action: str) -> None:
+        """Settle an item that needed no work."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "UPDATE cp_deadlines SET settled = 1 WHERE aggregate_id = ? AND action = ?",
+                (str(aggregate_id), action),
+            )
+
+    def outbox(self, recipient: str | None = None) -> list[OutboxEntry]:
+        """Queued notifications in order, optionally for one recipient."""
+        where, params = ("WHERE recipient = ?", (recipient,)) if recipient else ("", ())
+        return self._entries(f"SELECT * FROM cp_outbox {where} ORDER BY sequence", params)
+
+    def unsent(self, limit: int) -> list[OutboxEntry]:
+        """Notifications not yet delivered, oldest first."""
+        return self._entries(
+            "SELECT * FROM cp_outbox WHERE sent_at IS NULL ORDER BY sequence LIMIT ?", (limit,)
+        )
+
+    def _entries(self, query: str, params: tuple[Any, ...]) -> list[OutboxEntry]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(query, params)
+            rows = c.fetchall()
+        return [
+            OutboxEntry(
+                notification_id=UUID(row["notification_id"]),
+                kind=row["kind"],
+                recipient=row["recipient"],
+                subject=row["subject"],
+                body=row["body"],
+                about_id=UUID(row["about_id"]),
+                queued_at=_parse(row["queued_at"]),
+                sent_at=_parse(row["sent_at"]) if row["sent_at"] else None,
+                sequence=row["sequence"],
+            )
+            for row in rows
+        ]

@@ -1,0 +1,1 @@
+"""Use cases as an eventsourcing Application, the ports they need, the scheduler and read models."""

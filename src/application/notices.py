@@ -1,0 +1,69 @@
+"""The text of every notice the product sends, one function a kind (stable kind names)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from carepassport.domain.reference import Employee, MicroCredential
+from carepassport.domain.registration import Registration
+from carepassport.domain.sponsorship import Sponsorship
+from carepassport.domain.time import local
+
+APPROVAL_REQUEST = "approval_request"
+SELF_REGISTRATION_INSTRUCTIONS = "self_registration_instructions"
+REGISTRATION_FAILED = "registration_failed"
+
+Notice = tuple[str, str]
+
+
+def _when(moment: datetime) -> str:
+    return local(moment).strftime("%A %Y-%m-%d %H:%M %Z")
+
+
+def approval_request(
+    sponsorship: Sponsorship, employee: Employee, credentials: Iterable[MicroCredential]
+) -> Notice:
+    """R3: the approver is asked once, listing every micro-credential requested."""
+    lines = "\n".join(f"  - {c.code}: {c.title} (fee ${c.fee})" for c in credentials)
+    subject = f"Sponsorship request {sponsorship.id} from {employee.employee_id}: reply YES or NO"
+    body = (
+        f"Employee {employee.employee_id} ({employee.email}) asks you to sponsor these "
+        f"annual mandatory training micro-credentials:\n\n{lines}\n\n"
+        "Reply YES to approve, or NO to decline.\n"
+        f"Sponsorship request: {sponsorship.id}\n"
+    )
+    return subject, body
+
+
+def self_registration_instructions(
+    sponsorship: Sponsorship, credentials: Iterable[MicroCredential]
+) -> Notice:
+    """R4: the employee learns they can self-register, fee-free, for what was approved."""
+    lines = "\n".join(f"  - {c.code}: {c.title}" for c in credentials)
+    subject = "You can now self-register for your Care Passport micro-credentials"
+    body = (
+        "Your employer approved your sponsorship request. You can now self-register, without "
+        f"paying the fee, for:\n\n{lines}\n\n"
+        "Register for a few at a time: each gives 14 days of access from the registration date, "
+        "starting two hours after you register.\n"
+        f"Sponsorship: {sponsorship.id}\n"
+    )
+    return subject, body
+
+
+def registration_failed(registration: Registration, employee: Employee) -> Notice:
+    """R12: a failed registration is flagged at once to the employee and the employer."""
+    reason = registration.failure_reason.value if registration.failure_reason else "unknown"
+    subject = (
+        f"Registration in {registration.credential_code} by {employee.employee_id} "
+        f"was unsuccessful ({reason})"
+    )
+    body = (
+        f"The registration of {employee.employee_id} in {registration.credential_code} "
+        f"(registered {_when(registration.registered_at)}) did not succeed: {reason}.\n"
+        f"Access ended {_when(registration.access_until)}.\n"
+        "A retake is a new registration; the employer's retake policy decides who pays.\n"
+        f"Registration: {registration.id}\n"
+    )
+    return subject, body

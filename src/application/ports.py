@@ -1,0 +1,134 @@
+"""Ports: what the application needs from the outside world, as typing.Protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+import attrs
+
+from carepassport.domain.settings import Settings
+from carepassport.domain.time import BusinessCalendar
+
+
+class Clock(Protocol):
+    """Where time comes from: the system clock in production, a settable one elsewhere."""
+
+    def now(self) -> datetime:
+        """The current instant, timezone-aware."""
+        ...
+
+
+class Calendar(Protocol):
+    """Builds the business calendar that the given settings describe (holidays, closures)."""
+
+    def for_settings(self, settings: Settings) -> BusinessCalendar:
+        """The business calendar in force under ``settings``."""
+        ...
+
+
+@attrs.frozen
+class OutgoingMessage:
+    """An e-mail ready for delivery; ``message_id`` is stable, so a retry is recognisable."""
+
+    message_id: str
+    recipient: str
+    subject: str
+    body: str
+    kind: str
+
+
+class Mailer(Protocol):
+    """Delivers e-mail. Raising means not delivered; the outbox tries again later."""
+
+    def send(self, message: OutgoingMessage) -> None:
+        """Deliver one message."""
+        ...
+
+
+@attrs.frozen
+class DueItem:
+    """One scheduled action in the deadline index."""
+
+    aggregate_id: UUID
+    action: str
+    rule: str
+    due_at: datetime
+    sequence: int
+
+
+@attrs.frozen
+class OutboxEntry:
+    """One queued notification as the outbox view holds it."""
+
+    notification_id: UUID
+    kind: str
+    recipient: str
+    subject: str
+    body: str
+    about_id: UUID
+    queued_at: datetime
+    sent_at: datetime | None
+    sequence: int
+
+    @property
+    def message_id(self) -> str:
+        """The stable RFC 5322 Message-ID of this notification."""
+        return f"<{self.notification_id}@carepassport>"
+
+
+@attrs.frozen
+class Settled:
+    """An event at ``sequence`` completed ``action``: it settles that action scheduled before it."""
+
+    aggregate_id: UUID
+    action: str
+    sequence: int
+
+
+@attrs.frozen
+class ViewChanges:
+    """What a batch of events changes in the derived views."""
+
+    scheduled: Sequence[DueItem] = ()
+    settled: Sequence[Settled] = ()
+    queued: Sequence[OutboxEntry] = ()
+    sent: Sequence[tuple[UUID, datetime]] = ()
+
+
+class Views(Protocol):
+    """The deadline index and the outbox: derived from the event log, with a tracking position.
+
+    ``apply`` writes the changes and the new position in one transaction, so each event is
+    applied exactly once and the views can always be rebuilt by replaying the log.
+    """
+
+    def position(self) -> int:
+        """The notification id of the last event applied (0 before any)."""
+        ...
+
+    def apply(self, changes: ViewChanges, position: int) -> None:
+        """Apply changes derived from events up to ``position``, atomically."""
+        ...
+
+    def due(self, now: datetime, limit: int) -> list[DueItem]:
+        """Unsettled items due at or before ``now``, earliest first (ties: scheduling order)."""
+        ...
+
+    def pending_count(self) -> int:
+        """How many scheduled items are not settled."""
+        ...
+
+    def resolve(self, aggregate_id: UUID, action: str) -> None:
+        """Settle an item whose action found nothing left to do (re-derivable: idempotent)."""
+        ...
+
+    def outbox(self, recipient: str | None = None) -> list[OutboxEntry]:
+        """Queued notifications in order, optionally for one recipient."""
+        ...
+
+    def unsent(self, limit: int) -> list[OutboxEntry]:
+        """Notifications not yet delivered, oldest first."""
+        ...

@@ -1,0 +1,137 @@
+"""Use cases for reference data: the catalogue, employers, employees, and settings."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from carepassport.application.results import EmployeeView, EmployerView, SettingsView
+from carepassport.application.store import CarePassportApplication
+from carepassport.domain.errors import AlreadyExists, InvalidValue
+from carepassport.domain.reference import Catalogue, Employee, Employer, MicroCredential
+from carepassport.domain.settings import SettingsRecord
+from carepassport.domain.values import (
+    credential_code,
+    email_address,
+    employee_id,
+    employer_id,
+    money,
+    positive,
+    student_number,
+)
+
+
+class ReferenceData:
+    """Keeps the catalogue, employers, employees and settings."""
+
+    def __init__(self, app: CarePassportApplication) -> None:
+        self._app = app
+
+    def add_micro_credential(
+        self,
+        code: str,
+        title: str,
+        *,
+        validity_days: int = 365,
+        access_days: int = 14,
+        max_attempts: int = 2,
+        fee: Decimal | str = Decimal("0"),
+    ) -> MicroCredential:
+        """Add a micro-credential to the catalogue."""
+        if not title.strip():
+            raise InvalidValue("a micro-credential needs a title")
+        entry = MicroCredential(
+            code=credential_code(code),
+            title=title.strip(),
+            validity_days=positive(validity_days, "validity days"),
+            access_days=positive(access_days, "access days"),
+            max_attempts=positive(max_attempts, "max attempts"),
+            fee=money(fee),
+        )
+        now = self._app.now_for_write()
+        catalogue = self.catalogue() or Catalogue.open(now)
+        catalogue.add(entry, now)
+        self._app.record(catalogue)
+        return entry
+
+    def catalogue(self) -> Catalogue | None:
+        """The catalogue, if anything was ever added to it."""
+        return self._app.find(Catalogue, Catalogue.identity())
+
+    def list_micro_credentials(self) -> list[MicroCredential]:
+        """Every catalogue entry, by code."""
+        catalogue = self.catalogue()
+        return sorted(catalogue.entries.values(), key=lambda e: e.code) if catalogue else []
+
+    def micro_credential(self, code: str) -> MicroCredential:
+        """One catalogue entry."""
+        catalogue = self.catalogue() or Catalogue.open(self._app.now())
+        return catalogue.entry(credential_code(code))
+
+    def add_employer(
+        self, employer: str, *, name: str, approvers: list[str], retakes_covered: int = 0
+    ) -> EmployerView:
+        """Register an employer with its approver addresses and retake policy (R3, R13)."""
+        eid = employer_id(employer)
+        if not name.strip():
+            raise InvalidValue("an employer needs a name")
+        if retakes_covered < 0:
+            raise InvalidValue("retakes covered cannot be negative")
+        addresses = [email_address(a) for a in approvers]
+        if self._app.find(Employer, Employer.identity(eid)):
+            raise AlreadyExists(f"employer {eid} already exists")
+        now = self._app.now_for_write()
+        record = Employer.add(eid, name.strip(), addresses, retakes_covered, now)
+        self._app.record(record)
+        return EmployerView.of(record)
+
+    def employer(self, employer: str) -> Employer:
+        """One employer."""
+        eid = employer_id(employer)
+        return self._app.load(Employer, Employer.identity(eid), f"employer {eid}")
+
+    def add_employee(
+        self,
+        employee: str,
+        *,
+        employer: str,
+        email: str,
+        student_number_: str | None = None,
+        job_function: str | None = None,
+    ) -> EmployeeView:
+        """Register an employee of a known employer."""
+        eid = employee_id(employee)
+        employer_record = self.employer(employer)
+        address = email_address(email)
+        number = student_number(student_number_) if student_number_ else None
+        if self._app.find(Employee, Employee.identity(eid)):
+            raise AlreadyExists(f"employee {eid} already exists")
+        now = self._app.now_for_write()
+        record = Employee.add(
+            eid,
+            employer_record.employer_id,
+            address,
+            number,
+            job_function.strip() if job_function and job_function.strip() else None,
+            now,
+        )
+        self._app.record(record)
+        return EmployeeView.of(record)
+
+    def employee(self, employee: str) -> Employee:
+        """One employee."""
+        eid = employee_id(employee)
+        return self._app.load(Employee, Employee.identity(eid), f"employee {eid}")
+
+    def change_setting(self, key: str, value: str) -> SettingsView:
+        """Record a change of a setting that shapes decisions (a ``SettingChanged`` event)."""
+        now = self._app.now_for_write()
+        record = self._app.find(SettingsRecord, SettingsRecord.identity())
+        record = record or SettingsRecord.open(now)
+        record.change(key, value, now)
+        self._app.record(record)
+        return self.show_settings()
+
+    def show_settings(self) -> SettingsView:
+        """The settings in force, with the calendar they describe."""
+        settings = self._app.settings()
+        return SettingsView.of(settings, self._app.business_calendar(settings).calendar_id)

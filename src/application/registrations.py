@@ -1,0 +1,128 @@
+"""Use cases for registrations: register (R5, R13), and the scheduled access work (R6, R7, R12)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from carepassport.application import notices
+from carepassport.application.outbox import notify
+from carepassport.application.reference import ReferenceData
+from carepassport.application.results import RegistrationView
+from carepassport.application.sponsorships import Sponsorships, parse_id
+from carepassport.application.store import CarePassportApplication
+from carepassport.domain.errors import NotFound
+from carepassport.domain.notification import Notification
+from carepassport.domain.policies import FundingBasis, funding_for_registration
+from carepassport.domain.registration import Registration
+from carepassport.domain.sponsorship import Sponsorship, SponsorshipStatus
+from carepassport.domain.time import local
+from carepassport.domain.values import CredentialCode, EmployeeId
+
+
+def why_not_sponsored(sponsorships: list[Sponsorship], code: CredentialCode) -> str:
+    """The most useful reason why no sponsorship covers ``code`` now (R5)."""
+    naming = [s for s in sponsorships if code in s.credentials]
+    for sponsorship in reversed(naming):
+        if sponsorship.status is SponsorshipStatus.REQUESTED:
+            return f"sponsorship {sponsorship.id} for {code} awaits the employer's approval"
+        if sponsorship.status is SponsorshipStatus.APPROVED and sponsorship.self_registration:
+            opens = local(sponsorship.self_registration.due_at).isoformat()
+            return (
+                f"sponsorship {sponsorship.id} is approved but self-registration is not "
+                f"enabled until {opens}"
+            )
+    if naming and naming[-1].status is SponsorshipStatus.DECLINED:
+        return f"the employer declined sponsorship {naming[-1].id} for {code}"
+    if naming and code in naming[-1].used:
+        return f"sponsorship {naming[-1].id} was already used for {code}"
+    return f"no approved sponsorship covers {code}"
+
+
+class Registrations:
+    """Employees register; the scheduler grants and ends access."""
+
+    def __init__(
+        self,
+        app: CarePassportApplication,
+        reference: ReferenceData,
+        sponsorships: Sponsorships,
+    ) -> None:
+        self._app = app
+        self._reference = reference
+        self._sponsorships = sponsorships
+
+    def of_employee(self, employee: EmployeeId, code: CredentialCode) -> list[Registration]:
+        """An employee's registrations in one micro-credential, oldest first."""
+        return list(
+            self._app.sequence(Registration, lambda n: Registration.identity(employee, code, n))
+        )
+
+    def register(self, employee: str, code: str, *, self_pay: bool = False) -> RegistrationView:
+        """R5/R6/R7/R13: register; the fee payer is decided and access is scheduled."""
+        record = self._reference.employee(employee)
+        entry = self._reference.micro_credential(code)
+        employer = self._reference.employer(record.employer_id)
+        history = self.of_employee(record.employee_id, entry.code)
+        sponsorships = self._sponsorships.of_employee(record.employee_id)
+        cover = next((s for s in sponsorships if s.covers(entry.code)), None)
+        basis = funding_for_registration(
+            credential=entry.code,
+            history=[r.as_prior() for r in history],
+            sponsorship_unavailable=None if cover else why_not_sponsored(sponsorships, entry.code),
+            retakes_covered=employer.retakes_covered,
+            self_pay=self_pay,
+        )
+        now = self._app.now_for_write()
+        sponsored = cover if basis is FundingBasis.SPONSORSHIP else None
+        registration = Registration.register(
+            record.employee_id,
+            employer.employer_id,
+            entry,
+            len(history) + 1,
+            basis,
+            sponsored.id if sponsored else None,
+            now,
+        )
+        if sponsored is None:
+            self._app.record(registration)
+        else:
+            sponsored.use_for(entry.code, registration.id, now)
+            self._app.record(registration, sponsored)
+        return RegistrationView.of(registration)
+
+    def show(self, registration_id: str | UUID) -> RegistrationView:
+        """One registration as it stands."""
+        return RegistrationView.of(self._load(registration_id))
+
+    def grant_access(self, registration_id: UUID) -> bool:
+        """R6, scheduled: access begins. False if nothing was due."""
+        registration = self._load(registration_id)
+        if not registration.grant_access(self._app.now()):
+            return False
+        self._app.record(registration)
+        return True
+
+    def expire_access(self, registration_id: UUID) -> bool:
+        """R7, scheduled: access ends; an open registration fails and both sides are told (R12)."""
+        registration = self._load(registration_id)
+        now = self._app.now()
+        if not registration.expire_access(now):
+            return False
+        mail: list[Notification] = []
+        if registration.failure_reason is not None:
+            employee = self._reference.employee(registration.employee_id)
+            employer = self._reference.employer(registration.employer_id)
+            subject, body = notices.registration_failed(registration, employee)
+            mail = [
+                notify(notices.REGISTRATION_FAILED, to, subject, body, registration, now)
+                for to in (employee.email, *employer.approvers)
+            ]
+        self._app.record(registration, *mail)
+        return True
+
+    def _load(self, registration_id: str | UUID) -> Registration:
+        aggregate_id = parse_id(registration_id, "registration")
+        registration = self._app.find(Registration, aggregate_id)
+        if registration is None:
+            raise NotFound(f"registration {aggregate_id} not found")
+        return registration

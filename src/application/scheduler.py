@@ -1,0 +1,75 @@
+"""The scheduler: performs derived deadlines that are due, in due order, each exactly once (§5)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from uuid import UUID
+
+from carepassport.application.outbox import Outbox
+from carepassport.application.ports import DueItem
+from carepassport.application.results import ProcessedItem, TickReport
+from carepassport.application.store import CarePassportApplication, ConcurrentUpdate
+
+log = logging.getLogger(__name__)
+DUE_BATCH = 200
+
+Handler = Callable[[UUID], bool]
+
+
+class Scheduler:
+    """Finds due work through the deadline index (never a scan of aggregates) and performs it.
+
+    Each handler loads its aggregate and does the work only if the aggregate still needs it, so a
+    second tick, or a second process, finds nothing left to do. Scheduled work records the
+    deadline as its business time; the clock's time is its recording time.
+    """
+
+    def __init__(
+        self, app: CarePassportApplication, handlers: Mapping[str, Handler], outbox: Outbox
+    ) -> None:
+        self._app = app
+        self._handlers = dict(handlers)
+        self._outbox = outbox
+
+    def tick(self) -> TickReport:
+        """Perform all work due at or before now, then deliver queued mail."""
+        now = self._app.now_for_write()
+        self._app.catch_up()
+        processed: list[ProcessedItem] = []
+        attempted: set[tuple[UUID, str]] = set()
+        while due := [
+            item
+            for item in self._app.views.due(now, DUE_BATCH)
+            if (item.aggregate_id, item.action) not in attempted
+        ]:
+            for item in due:
+                attempted.add((item.aggregate_id, item.action))
+                processed.append(self._perform(item))
+        delivered = self._outbox.deliver()
+        return TickReport(now=now, processed=processed, mail_delivered=delivered)
+
+    def _perform(self, item: DueItem) -> ProcessedItem:
+        handler = self._handlers.get(item.action)
+        if handler is None:
+            raise LookupError(f"no handler for scheduled action {item.action!r}")
+        try:
+            did_work = handler(item.aggregate_id)
+        except ConcurrentUpdate:
+            log.info("%s on %s was done concurrently", item.action, item.aggregate_id)
+            did_work = False
+        if not did_work:
+            self._app.views.resolve(item.aggregate_id, item.action)
+        return ProcessedItem(
+            action=item.action,
+            rule=item.rule,
+            aggregate_id=item.aggregate_id,
+            due_at=item.due_at,
+            processed_at=self._app.now(),
+            outcome="done" if did_work else "nothing to do",
+        )
+
+    def pending(self) -> int:
+        """How many scheduled items are not yet settled."""
+        self._app.catch_up()
+        return self._app.views.pending_count()

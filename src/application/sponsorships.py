@@ -1,0 +1,118 @@
+"""Use cases for sponsorships: request (R2), approve or decline (R3), and what they send."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from carepassport.application import notices
+from carepassport.application.outbox import notify
+from carepassport.application.reference import ReferenceData
+from carepassport.application.results import SponsorshipView
+from carepassport.application.store import CarePassportApplication
+from carepassport.domain.errors import InvalidValue, NotFound
+from carepassport.domain.sponsorship import Sponsorship, SponsorshipStatus
+from carepassport.domain.values import EmployeeId, credential_code, email_address
+
+OPEN_STATUSES = (SponsorshipStatus.REQUESTED, SponsorshipStatus.APPROVED)
+
+
+def parse_id(value: str | UUID, what: str) -> UUID:
+    """An aggregate id given as text."""
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(value.strip())
+    except ValueError:
+        raise InvalidValue(f"{value!r} is not a {what} id") from None
+
+
+class Sponsorships:
+    """Employees ask; employers' approvers answer."""
+
+    def __init__(self, app: CarePassportApplication, reference: ReferenceData) -> None:
+        self._app = app
+        self._reference = reference
+
+    def of_employee(self, employee: EmployeeId) -> list[Sponsorship]:
+        """Every sponsorship request of an employee, oldest first."""
+        return list(self._app.sequence(Sponsorship, lambda n: Sponsorship.identity(employee, n)))
+
+    def request(self, employee: str, codes: list[str]) -> SponsorshipView:
+        """R2/R3: request sponsorship; each approver is e-mailed one list of what was asked."""
+        record = self._reference.employee(employee)
+        wanted = [credential_code(code) for code in codes]
+        entries = [self._reference.micro_credential(code) for code in wanted]
+        earlier = self.of_employee(record.employee_id)
+        for sponsorship in earlier:
+            pending = [
+                c
+                for c in wanted
+                if (sponsorship.status in OPEN_STATUSES and c in sponsorship.credentials)
+                or sponsorship.covers(c)
+            ]
+            if pending:
+                raise InvalidValue(
+                    f"sponsorship {sponsorship.id} ({sponsorship.status.value}) already covers "
+                    f"{', '.join(pending)}"
+                )
+        employer = self._reference.employer(record.employer_id)
+        now = self._app.now_for_write()
+        sponsorship = Sponsorship.request(
+            record.employee_id, employer.employer_id, wanted, len(earlier) + 1, now
+        )
+        subject, body = notices.approval_request(sponsorship, record, entries)
+        mail = [
+            notify(notices.APPROVAL_REQUEST, approver, subject, body, sponsorship, now)
+            for approver in employer.approvers
+        ]
+        self._app.record(sponsorship, *mail)
+        return SponsorshipView.of(sponsorship)
+
+    def approve(self, sponsorship_id: str | UUID, *, by: str) -> SponsorshipView:
+        """R3/R4: approval by a registered approver schedules self-registration."""
+        sponsorship = self._load(sponsorship_id)
+        employer = self._reference.employer(sponsorship.employer_id)
+        approver = email_address(by)
+        now = self._app.now_for_write()
+        settings = self._app.settings()
+        sponsorship.approve(
+            employer, approver, now, self._app.business_calendar(settings), settings.version
+        )
+        self._app.record(sponsorship)
+        return SponsorshipView.of(sponsorship)
+
+    def decline(self, sponsorship_id: str | UUID, *, by: str) -> SponsorshipView:
+        """R3: a registered approver declines; nothing is scheduled."""
+        sponsorship = self._load(sponsorship_id)
+        employer = self._reference.employer(sponsorship.employer_id)
+        approver = email_address(by)
+        now = self._app.now_for_write()
+        sponsorship.decline(employer, approver, now)
+        self._app.record(sponsorship)
+        return SponsorshipView.of(sponsorship)
+
+    def show(self, sponsorship_id: str | UUID) -> SponsorshipView:
+        """One sponsorship as it stands."""
+        return SponsorshipView.of(self._load(sponsorship_id))
+
+    def enable_self_registration(self, sponsorship_id: UUID) -> bool:
+        """R4, scheduled: enable and e-mail the employee instructions. False if nothing was due."""
+        sponsorship = self._load(sponsorship_id)
+        now = self._app.now()
+        if not sponsorship.enable_self_registration(now):
+            return False
+        employee = self._reference.employee(sponsorship.employee_id)
+        entries = [self._reference.micro_credential(code) for code in sponsorship.credentials]
+        subject, body = notices.self_registration_instructions(sponsorship, entries)
+        mail = notify(
+            notices.SELF_REGISTRATION_INSTRUCTIONS, employee.email, subject, body, sponsorship, now
+        )
+        self._app.record(sponsorship, mail)
+        return True
+
+    def _load(self, sponsorship_id: str | UUID) -> Sponsorship:
+        aggregate_id = parse_id(sponsorship_id, "sponsorship")
+        sponsorship = self._app.find(Sponsorship, aggregate_id)
+        if sponsorship is None:
+            raise NotFound(f"sponsorship {aggregate_id} not found")
+        return sponsorship

@@ -1,0 +1,150 @@
+"""The event-sourced application: persistence, time, and the derived views kept in step."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, JSONTranscoder
+
+from carepassport.application.ports import Calendar, Clock, Views
+from carepassport.application.projections import changes_for
+from carepassport.application.transcodings import TRANSCODINGS
+from carepassport.domain.errors import ClockWentBackwards, DomainError, NotFound
+from carepassport.domain.settings import Settings, SettingsRecord, default_settings
+from carepassport.domain.time import BusinessCalendar, local, require_aware
+
+log = logging.getLogger(__name__)
+
+A = TypeVar("A", bound=Aggregate)
+CATCH_UP_BATCH = 500
+
+
+class ConcurrentUpdate(DomainError):
+    """Another command changed the same records first; nothing of this one was recorded."""
+
+    code = "conflict"
+
+
+class CarePassportApplication(Application[UUID]):
+    """One bounded context on one store: every aggregate, one notification log."""
+
+    name = "CarePassport"
+
+    def __init__(
+        self,
+        *,
+        env: dict[str, str],
+        clock: Clock,
+        calendar: Calendar,
+        views: Callable[[InfrastructureFactory[Any]], Views],
+    ) -> None:
+        super().__init__(env=env)
+        self.clock = clock
+        self.calendar = calendar
+        self.views = views(self.factory)
+        self.after_record: list[Callable[[], object]] = []
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        """Add transcodings for the values our events carry (deadlines, dates)."""
+        super().register_transcodings(transcoder)
+        for transcoding in TRANSCODINGS:
+            transcoder.register(transcoding)
+
+    # --- time -------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The clock's time, on Toronto wall-clock time."""
+        return local(require_aware(self.clock.now(), "clock time"))
+
+    def now_for_write(self) -> datetime:
+        """The clock's time for a writing command: never earlier than the latest recorded event."""
+        now = self.now()
+        latest = self.latest_recorded_at()
+        if latest is not None and now < latest:
+            raise ClockWentBackwards(
+                f"the time {now.isoformat()} is earlier than the latest recorded event "
+                f"({local(latest).isoformat()}); history cannot be rewritten"
+            )
+        return now
+
+    def latest_recorded_at(self) -> datetime | None:
+        """When the latest event in the store was recorded."""
+        last = self.recorder.max_notification_id()
+        if not last:
+            return None
+        for notification in self.recorder.select_notifications(start=last, limit=1):
+            event = self.mapper.to_domain_event(notification)
+            recorded_at: datetime = getattr(event, "timestamp")  # noqa: B009
+            return recorded_at
+        return None
+
+    # --- settings and calendar ---------------------------------------------------------------
+
+    def settings(self) -> Settings:
+        """The settings now in force."""
+        record = self.find(SettingsRecord, SettingsRecord.identity())
+        return record.current if record else default_settings()
+
+    def business_calendar(self, settings: Settings | None = None) -> BusinessCalendar:
+        """The business calendar under the given (or current) settings."""
+        return self.calendar.for_settings(settings or self.settings())
+
+    # --- loading and saving -----------------------------------------------------------------
+
+    def find(self, kind: type[A], aggregate_id: UUID) -> A | None:
+        """The aggregate, or None if the store has none with that id."""
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(aggregate, kind):
+            return None
+        return aggregate
+
+    def load(self, kind: type[A], aggregate_id: UUID, what: str) -> A:
+        """The aggregate, or a clear NotFound naming ``what`` was asked for."""
+        aggregate = self.find(kind, aggregate_id)
+        if aggregate is None:
+            raise NotFound(f"{what} not found")
+        return aggregate
+
+    def sequence(self, kind: type[A], identity: Callable[[int], UUID]) -> Iterator[A]:
+        """Aggregates with ids numbered 1, 2, ... until the first number not in the store."""
+        number = 1
+        while (aggregate := self.find(kind, identity(number))) is not None:
+            yield aggregate
+            number += 1
+
+    def record(self, *aggregates: Aggregate) -> None:
+        """Save aggregates in one transaction, then bring the derived views up to date."""
+        try:
+            self.save(*aggregates)
+        except IntegrityError:
+            raise ConcurrentUpdate(
+                "another command changed the same records at the same time; try again"
+            ) from None
+        self.catch_up()
+        for hook in self.after_record:
+            hook()
+
+    def catch_up(self) -> int:
+        """Apply every event not yet in the views, in notification order; returns how many."""
+        applied = 0
+        while True:
+            start = self.views.position() + 1
+            batch = self.recorder.select_notifications(start=start, limit=CATCH_UP_BATCH)
+            if not batch:
+                return applied
+            events = [(n.id, self.mapper.to_domain_event(n)) for n in batch]
+            try:
+                self.views.apply(changes_for(events), position=batch[-1].id)
+            except IntegrityError:
+                log.info("another process advanced the views past %s; reading on", start)
+                continue
+            applied += len(batch)

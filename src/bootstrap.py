@@ -1,0 +1,90 @@
+"""The composition root: the only module that names concrete adapters (DESIGN.md §2)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+from eventsourcing.persistence import InfrastructureFactory
+
+from carepassport.adapters.calendar import OntarioCalendars
+from carepassport.adapters.clocks import SystemClock
+from carepassport.adapters.mail import FileOutboxMailer, InMemoryMailer
+from carepassport.adapters.storage.memory import MemoryViews
+from carepassport.adapters.storage.sqlite import SQLiteViews
+from carepassport.application.ports import Calendar, Clock, Mailer, Views
+from carepassport.application.services import Services
+from carepassport.domain.errors import InvalidValue
+
+DEFAULT_STORE = "sqlite:///./carepassport.db"
+DEFAULT_SENDER = "care-passport@localhost"
+
+
+@attrs.frozen
+class StoreConfig:
+    """Where events live: the library's persistence settings and the views that go with them."""
+
+    env: dict[str, str]
+    views: Callable[[InfrastructureFactory[Any]], Views]
+    outbox_folder: Path | None
+
+
+def _sqlite_views(factory: InfrastructureFactory[Any]) -> Views:
+    views: SQLiteViews = factory.tracking_recorder(SQLiteViews)
+    return views
+
+
+def store_config(url: str) -> StoreConfig:
+    """Parse a store URL: ``memory://`` or ``sqlite:///relative/or//absolute/path.db``."""
+    if url == "memory://":
+        return StoreConfig(
+            env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+            views=MemoryViews,
+            outbox_folder=None,
+        )
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.name or path.name in {".", ".."}:
+            raise InvalidValue(f"store URL {url!r} names no database file")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return StoreConfig(
+            env={
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(path),
+                "SQLITE_LOCK_TIMEOUT": "10",
+            },
+            views=_sqlite_views,
+            outbox_folder=path.with_suffix(".outbox"),
+        )
+    raise InvalidValue(f"unsupported store URL {url!r}: use memory:// or sqlite:///path/to/file.db")
+
+
+def bootstrap(
+    store: str = DEFAULT_STORE,
+    *,
+    clock: Clock | None = None,
+    calendar: Calendar | None = None,
+    mailer: Mailer | None = None,
+    sender: str = DEFAULT_SENDER,
+) -> Services:
+    """Wire the core on a store with production adapters, unless others are passed in.
+
+    Without a mailer, a SQLite store writes mail as .eml files in ``<db name>.outbox/`` beside
+    it, and the memory store keeps mail in memory.
+    """
+    config = store_config(store)
+    if mailer is None:
+        mailer = (
+            FileOutboxMailer(config.outbox_folder, sender)
+            if config.outbox_folder
+            else InMemoryMailer()
+        )
+    return Services.wire(
+        env=config.env,
+        clock=clock or SystemClock(),
+        calendar=calendar or OntarioCalendars(),
+        mailer=mailer,
+        views=config.views,
+    )

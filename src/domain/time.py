@@ -1,0 +1,45 @@
+"""Local time in the college's time zone and the business-calendar abstraction policies use."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from carepassport.domain.errors import InvalidValue
+
+TORONTO = ZoneInfo("America/Toronto")
+
+
+class BusinessCalendar(Protocol):
+    """Tells business days from other days; ``calendar_id`` names it and the settings it used."""
+
+    @property
+    def calendar_id(self) -> str: ...
+
+    def is_business_day(self, day: date) -> bool: ...
+
+
+def require_aware(moment: datetime, name: str = "time") -> datetime:
+    """Refuse naive datetimes: every instant in the domain carries its offset."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidValue(f"{name} must carry a time-zone offset: {moment.isoformat()}")
+    return moment
+
+
+def local(moment: datetime) -> datetime:
+    """The same instant on Toronto wall-clock time."""
+    return require_aware(moment).astimezone(TORONTO)
+
+
+def at_local(day: date, wall_time: time) -> datetime:
+    """The instant at ``wall_time`` on ``day`` in Toronto (zoneinfo resolves DST gaps forward)."""
+    return datetime.combine(day, wall_time, tzinfo=TORONTO)
+
+
+def first_business_day_after(day: date, calendar: BusinessCalendar) -> date:
+    """The first business day strictly after ``day``."""
+    candidate = day + timedelta(days=1)
+    while not calendar.is_business_day(candidate):
+        candidate += timedelta(days=1)
+    return candidate

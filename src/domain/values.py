@@ -1,0 +1,93 @@
+"""Typed identifiers and value objects shared by the aggregates."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import NewType
+
+import attrs
+
+from carepassport.domain.errors import InvalidValue
+from carepassport.domain.time import require_aware
+
+EmployeeId = NewType("EmployeeId", str)
+EmployerId = NewType("EmployerId", str)
+CredentialCode = NewType("CredentialCode", str)
+EmailAddress = NewType("EmailAddress", str)
+StudentNumber = NewType("StudentNumber", str)
+
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_EMAIL = re.compile(r"^[^@\s<>(),;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+
+def _identifier(value: str, what: str) -> str:
+    value = value.strip()
+    if not _IDENTIFIER.match(value):
+        raise InvalidValue(
+            f"{what} {value!r} must be 1-64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return value
+
+
+def employee_id(value: str) -> EmployeeId:
+    """Validate an employee identifier."""
+    return EmployeeId(_identifier(value, "employee id"))
+
+
+def employer_id(value: str) -> EmployerId:
+    """Validate an employer identifier."""
+    return EmployerId(_identifier(value, "employer id"))
+
+
+def credential_code(value: str) -> CredentialCode:
+    """Validate a micro-credential code; codes compare upper-cased."""
+    return CredentialCode(_identifier(value, "micro-credential code").upper())
+
+
+def student_number(value: str) -> StudentNumber:
+    """Validate a student number (as the college's LMS writes it)."""
+    return StudentNumber(_identifier(value, "student number"))
+
+
+def email_address(value: str) -> EmailAddress:
+    """Validate an e-mail address; addresses compare lower-cased."""
+    value = value.strip().lower()
+    if not _EMAIL.match(value):
+        raise InvalidValue(f"{value!r} is not an e-mail address")
+    return EmailAddress(value)
+
+
+def money(value: str | Decimal | int) -> Decimal:
+    """A non-negative amount in dollars with at most two decimals."""
+    try:
+        amount = Decimal(str(value).strip().lstrip("$"))
+    except InvalidOperation:
+        raise InvalidValue(f"{value!r} is not an amount") from None
+    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        raise InvalidValue(f"{value!r} must be a non-negative amount with at most two decimals")
+    return amount.quantize(Decimal("0.01"))
+
+
+def positive(value: int, what: str) -> int:
+    """A strictly positive whole number."""
+    if value < 1:
+        raise InvalidValue(f"{what} must be at least 1, not {value}")
+    return value
+
+
+@attrs.frozen
+class Deadline:
+    """A moment derived by a rule, recorded in the event that created it (DESIGN.md §5).
+
+    ``action`` names the scheduled work, ``rule`` the rule that set it, ``calendar_id`` the
+    calendar and settings it was derived with, and ``settings_version`` the settings in force.
+    """
+
+    action: str
+    rule: str
+    due_at: datetime = attrs.field(validator=lambda _i, _a, v: require_aware(v, "due_at"))
+    calendar_id: str
+    settings_version: int

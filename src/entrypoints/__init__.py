@@ -1,0 +1,1 @@
+"""Thin entrypoints: parse, call the application, present. No business rules here."""

@@ -1,0 +1,345 @@
+"""The ``carepassport`` command line (click): parse, call the application, present."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import attrs
+import click
+
+from carepassport.adapters.clocks import SettableClock, SystemClock
+from carepassport.application.services import Services
+from carepassport.bootstrap import DEFAULT_STORE, bootstrap
+from carepassport.domain.errors import DomainError
+from carepassport.domain.time import TORONTO
+from carepassport.entrypoints.present import as_json, as_text
+
+EXIT_REFUSED = 1
+
+
+def parse_instant(value: str, option: str) -> datetime:
+    """ISO-8601; a value without an offset is America/Toronto wall-clock time."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO-8601 date-time (e.g. 2026-04-02T15:00)", param_hint=option
+        ) from None
+    return moment.replace(tzinfo=TORONTO) if moment.tzinfo is None else moment
+
+
+@attrs.define
+class Context:
+    """What the global options chose."""
+
+    store: str
+    now: datetime | None
+    json: bool
+
+    @contextmanager
+    def services(self) -> Iterator[Services]:
+        """The wired core on the chosen store and clock, closed afterwards."""
+        clock = SettableClock(self.now) if self.now else SystemClock()
+        services = bootstrap(self.store, clock=clock)
+        try:
+            yield services
+        finally:
+            services.close()
+
+    def show(self, value: Any) -> None:
+        """Print a result as JSON or text."""
+        click.echo(as_json(value) if self.json else as_text(value))
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+def run(ctx: Context, action: Callable[[Services], Any]) -> None:
+    """Call the core; a refusal exits non-zero with its reason on stderr and records nothing."""
+    try:
+        with ctx.services() as services:
+            result = action(services)
+    except DomainError as error:
+        if ctx.json:
+            click.echo(as_json({"error": error.code, "message": error.message}), err=True)
+        else:
+            click.echo(f"error: {error.message}", err=True)
+        sys.exit(EXIT_REFUSED)
+    ctx.show(result)
+
+
+@click.group()
+@click.option(
+    "--store",
+    default=DEFAULT_STORE,
+    show_default=True,
+    envvar="CAREPASSPORT_STORE",
+    help="memory:// or sqlite:///path.db",
+)
+@click.option(
+    "--now",
+    "now_text",
+    metavar="ISO-8601",
+    help="Simulated time (no offset = America/Toronto); also the recording time.",
+)
+@click.option("--json", "as_json_", is_flag=True, help="One JSON document on stdout.")
+@click.version_option(package_name="carepassport")
+@click.pass_context
+def cli(click_ctx: click.Context, store: str, now_text: str | None, as_json_: bool) -> None:
+    """Care Passport core: sponsored, mandatory, expiring micro-credential training."""
+    now = parse_instant(now_text, "--now") if now_text else None
+    click_ctx.obj = Context(store=store, now=now, json=as_json_)
+
+
+@cli.group()
+def catalog() -> None:
+    """The micro-credential catalogue."""
+
+
+@catalog.command("add")
+@click.argument("code")
+@click.option("--title", required=True)
+@click.option("--validity-days", type=click.IntRange(min=1), default=365, show_default=True)
+@click.option("--access-days", type=click.IntRange(min=1), default=14, show_default=True)
+@click.option("--max-attempts", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option("--fee", default="0.00", show_default=True, help="Registration fee in dollars.")
+@pass_context
+def catalog_add(
+    ctx: Context,
+    code: str,
+    title: str,
+    validity_days: int,
+    access_days: int,
+    max_attempts: int,
+    fee: str,
+) -> None:
+    """Add a micro-credential."""
+    run(
+        ctx,
+        lambda s: s.reference.add_micro_credential(
+            code,
+            title,
+            validity_days=validity_days,
+            access_days=access_days,
+            max_attempts=max_attempts,
+            fee=fee,
+        ),
+    )
+
+
+@catalog.command("list")
+@pass_context
+def catalog_list(ctx: Context) -> None:
+    """List the catalogue."""
+    run(ctx, lambda s: s.reference.list_micro_credentials())
+
+
+@cli.group()
+def employers() -> None:
+    """Employers, their approvers and retake policy."""
+
+
+@employers.command("add")
+@click.argument("employer_id")
+@click.option("--name", required=True)
+@click.option("--approver", "approvers", multiple=True, required=True, help="Repeatable.")
+@click.option("--retakes-covered", type=click.IntRange(min=0), default=0, show_default=True)
+@pass_context
+def employers_add(
+    ctx: Context, employer_id: str, name: str, approvers: tuple[str, ...], retakes_covered: int
+) -> None:
+    """Register an employer."""
+    run(
+        ctx,
+        lambda s: s.reference.add_employer(
+            employer_id,
+            name=name,
+            approvers=list(approvers),
+            retakes_covered=retakes_covered,
+        ),
+    )
+
+
+@cli.group()
+def employees() -> None:
+    """Employees."""
+
+
+@employees.command("add")
+@click.argument("employee_id")
+@click.option("--employer", required=True)
+@click.option("--email", required=True)
+@click.option("--student-number")
+@click.option("--job-function")
+@pass_context
+def employees_add(
+    ctx: Context,
+    employee_id: str,
+    employer: str,
+    email: str,
+    student_number: str | None,
+    job_function: str | None,
+) -> None:
+    """Register an employee."""
+    run(
+        ctx,
+        lambda s: s.reference.add_employee(
+            employee_id,
+            employer=employer,
+            email=email,
+            student_number_=student_number,
+            job_function=job_function,
+        ),
+    )
+
+
+@cli.group()
+def settings() -> None:
+    """Settings that shape decisions (recorded as events)."""
+
+
+@settings.command("set")
+@click.argument("key")
+@click.argument("value")
+@pass_context
+def settings_set(ctx: Context, key: str, value: str) -> None:
+    """Change a setting: college_email, optional_holidays (on/off), closure_days (dates)."""
+    run(ctx, lambda s: s.reference.change_setting(key, value))
+
+
+@settings.command("show")
+@pass_context
+def settings_show(ctx: Context) -> None:
+    """Show the settings in force."""
+    run(ctx, lambda s: s.reference.show_settings())
+
+
+@cli.group()
+def sponsorships() -> None:
+    """Sponsorship requests and the employer's answer."""
+
+
+@sponsorships.command("request")
+@click.argument("employee_id")
+@click.argument("codes", nargs=-1, required=True)
+@pass_context
+def sponsorships_request(ctx: Context, employee_id: str, codes: tuple[str, ...]) -> None:
+    """An employee asks the employer to sponsor micro-credentials."""
+    run(ctx, lambda s: s.sponsorships.request(employee_id, list(codes)))
+
+
+@sponsorships.command("approve")
+@click.argument("sponsorship_id")
+@click.option("--by", "by", required=True, help="The approver's e-mail address.")
+@pass_context
+def sponsorships_approve(ctx: Context, sponsorship_id: str, by: str) -> None:
+    """The employer's approver says YES."""
+    run(ctx, lambda s: s.sponsorships.approve(sponsorship_id, by=by))
+
+
+@sponsorships.command("decline")
+@click.argument("sponsorship_id")
+@click.option("--by", "by", required=True, help="The approver's e-mail address.")
+@pass_context
+def sponsorships_decline(ctx: Context, sponsorship_id: str, by: str) -> None:
+    """The employer's approver says NO."""
+    run(ctx, lambda s: s.sponsorships.decline(sponsorship_id, by=by))
+
+
+@sponsorships.command("show")
+@click.argument("sponsorship_id")
+@pass_context
+def sponsorships_show(ctx: Context, sponsorship_id: str) -> None:
+    """Show a sponsorship."""
+    run(ctx, lambda s: s.sponsorships.show(sponsorship_id))
+
+
+@cli.command()
+@click.argument("employee_id")
+@click.argument("code")
+@click.option("--self-pay", is_flag=True, help="Pay the fee if no sponsorship or policy covers it.")
+@pass_context
+def register(ctx: Context, employee_id: str, code: str, self_pay: bool) -> None:
+    """Register an employee in a micro-credential."""
+    run(ctx, lambda s: s.registrations.register(employee_id, code, self_pay=self_pay))
+
+
+@cli.group()
+def registrations() -> None:
+    """Registrations."""
+
+
+@registrations.command("show")
+@click.argument("registration_id")
+@pass_context
+def registrations_show(ctx: Context, registration_id: str) -> None:
+    """Show a registration."""
+    run(ctx, lambda s: s.registrations.show(registration_id))
+
+
+@cli.command()
+@pass_context
+def tick(ctx: Context) -> None:
+    """Perform all scheduled work due by now, and deliver queued mail."""
+    run(ctx, lambda s: s.scheduler.tick())
+
+
+@cli.command()
+@click.argument("aggregate_id")
+@click.option("--as-of", "as_of_text", metavar="ISO-8601", help="Show what was known then.")
+@pass_context
+def history(ctx: Context, aggregate_id: str, as_of_text: str | None) -> None:
+    """An aggregate's events with business and recording times."""
+    as_of = parse_instant(as_of_text, "--as-of") if as_of_text else None
+    run(ctx, lambda s: s.histories.history(aggregate_id, as_of))
+
+
+@cli.group()
+def mail() -> None:
+    """The mail outbox."""
+
+
+@mail.command("outbox")
+@click.option("--to", "recipient", help="Only messages to this address.")
+@pass_context
+def mail_outbox(ctx: Context, recipient: str | None) -> None:
+    """Messages queued (and sent) by the core."""
+    run(ctx, lambda s: [_message(m) for m in s.outbox.messages(recipient)])
+
+
+@cli.command()
+@pass_context
+def demo(ctx: Context) -> None:
+    """Walk one employee through request, approval, enablement, registration and access."""
+    from carepassport.entrypoints.demo import run_demo
+
+    timeline = run_demo()
+    if ctx.json:
+        click.echo(as_json(timeline))
+    else:
+        for line in timeline:
+            click.echo(f"{line['at']:<26} {line['what']}")
+
+
+def _message(entry: Any) -> dict[str, Any]:
+    return {
+        "to": entry.recipient,
+        "subject": entry.subject,
+        "body": entry.body,
+        "kind": entry.kind,
+        "queued_at": entry.queued_at,
+        "sent_at": entry.sent_at,
+        "message_id": entry.message_id,
+    }
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="carepassport")
+
+
+__all__ = ["cli", "main"]
