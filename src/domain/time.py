@@ -33,7 +33,11 @@ def local(moment: datetime) -> datetime:
 
 
 def at_local(day: date, wall_time: time) -> datetime:
-    """The instant at ``wall_time`` on ``day`` in Toronto (zoneinfo resolves DST gaps forward)."""
+    """The instant at ``wall_time`` on ``day`` in Toronto.
+
+    Rules use 00:00, 09:00, 10:00 and 23:59:59, none inside Toronto's 02:00-03:00 DST gap; a
+    time inside the gap would keep its pre-change offset (zoneinfo's fold=0).
+    """
     return datetime.combine(day, wall_time, tzinfo=TORONTO)
 
 
