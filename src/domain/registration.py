@@ -24,7 +24,8 @@ from carepassport.domain.values import CredentialCode, Deadline, EmployeeId, Emp
 
 GRANT_ACCESS = "grant_access"
 EXPIRE_ACCESS = "expire_access"
-NO_CALENDAR = "elapsed-time"
+ELAPSED_TIME = "elapsed-time"
+LOCAL_CALENDAR_DAYS = "calendar-days:America/Toronto"
 
 
 class RegistrationStatus(StrEnum):
@@ -152,14 +153,14 @@ class Registration(Aggregate):
             action=GRANT_ACCESS,
             rule="R6",
             due_at=access_time(registered_at),
-            calendar_id=NO_CALENDAR,
+            calendar_id=ELAPSED_TIME,
             settings_version=0,
         )
         access_end = Deadline(
             action=EXPIRE_ACCESS,
             rule="R7",
             due_at=access_expiry_decision_time(registered_at, credential.access_days),
-            calendar_id=NO_CALENDAR,
+            calendar_id=LOCAL_CALENDAR_DAYS,
             settings_version=0,
         )
         return cls._create(
