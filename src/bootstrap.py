@@ -11,10 +11,12 @@ from eventsourcing.persistence import InfrastructureFactory
 
 from carepassport.adapters.calendar import OntarioCalendars
 from carepassport.adapters.clocks import SystemClock
+from carepassport.adapters.lms.memory import InMemoryLms
+from carepassport.adapters.lms.staging import SQLiteStagingLms
 from carepassport.adapters.mail import FileOutboxMailer, InMemoryMailer
 from carepassport.adapters.storage.memory import MemoryViews
 from carepassport.adapters.storage.sqlite import SQLiteViews
-from carepassport.application.ports import Calendar, Clock, Mailer, Views
+from carepassport.application.ports import Calendar, Clock, Mailer, StagingLms, Views
 from carepassport.application.services import Services
 from carepassport.domain.errors import InvalidValue
 
@@ -29,6 +31,7 @@ class StoreConfig:
     env: dict[str, str]
     views: Callable[[InfrastructureFactory[Any]], Views]
     outbox_folder: Path | None
+    staging_file: Path | None
 
 
 def _sqlite_views(factory: InfrastructureFactory[Any]) -> Views:
@@ -43,6 +46,7 @@ def store_config(url: str) -> StoreConfig:
             env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
             views=MemoryViews,
             outbox_folder=None,
+            staging_file=None,
         )
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
@@ -57,6 +61,7 @@ def store_config(url: str) -> StoreConfig:
             },
             views=_sqlite_views,
             outbox_folder=path.with_suffix(".outbox"),
+            staging_file=path.with_suffix(".lms.db"),
         )
     raise InvalidValue(f"unsupported store URL {url!r}: use memory:// or sqlite:///path/to/file.db")
 
@@ -67,12 +72,14 @@ def bootstrap(
     clock: Clock | None = None,
     calendar: Calendar | None = None,
     mailer: Mailer | None = None,
+    lms: StagingLms | None = None,
     sender: str = DEFAULT_SENDER,
 ) -> Services:
     """Wire the core on a store with production adapters, unless others are passed in.
 
     Without a mailer, a SQLite store writes mail as .eml files in ``<db name>.outbox/`` beside
-    it, and the memory store keeps mail in memory.
+    it, and the memory store keeps mail in memory. Without an LMS, a SQLite store stages
+    imported results in ``<db name>.lms.db`` beside it, and the memory store in memory.
     """
     config = store_config(store)
     if mailer is None:
@@ -81,10 +88,13 @@ def bootstrap(
             if config.outbox_folder
             else InMemoryMailer()
         )
+    if lms is None:
+        lms = SQLiteStagingLms(config.staging_file) if config.staging_file else InMemoryLms()
     return Services.wire(
         env=config.env,
         clock=clock or SystemClock(),
         calendar=calendar or OntarioCalendars(),
         mailer=mailer,
+        lms=lms,
         views=config.views,
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from carepassport.adapters.clocks import SettableClock
+from carepassport.adapters.lms.memory import InMemoryLms
 from carepassport.adapters.mail import InMemoryMailer
 from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap
@@ -16,6 +17,7 @@ from carepassport.domain.time import TORONTO
 
 APPROVER = "hr.approvals@sunnybrook-ltc.example"
 EMPLOYEE_EMAIL = "pat.lee@example.org"
+COLLEGE = "registrar@college.example"
 
 
 def toronto(*parts: int) -> datetime:
@@ -33,6 +35,11 @@ def mailer() -> InMemoryMailer:
     return InMemoryMailer()
 
 
+@pytest.fixture
+def lms() -> InMemoryLms:
+    return InMemoryLms()
+
+
 def store_urls(tmp_path: Path) -> dict[str, str]:
     return {"memory": "memory://", "sqlite": f"sqlite:///{tmp_path / 'store.db'}"}
 
@@ -43,8 +50,10 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def services(store_url: str, clock: SettableClock, mailer: InMemoryMailer) -> Iterator[Services]:
-    wired = bootstrap(store_url, clock=clock, mailer=mailer)
+def services(
+    store_url: str, clock: SettableClock, mailer: InMemoryMailer, lms: InMemoryLms
+) -> Iterator[Services]:
+    wired = bootstrap(store_url, clock=clock, mailer=mailer, lms=lms)
     yield wired
     wired.close()
 
@@ -52,6 +61,7 @@ def services(store_url: str, clock: SettableClock, mailer: InMemoryMailer) -> It
 @pytest.fixture
 def college(services: Services) -> Services:
     """A store with a catalogue, one employer (one retake covered) and one employee."""
+    services.reference.change_setting("college_email", COLLEGE)
     services.reference.add_micro_credential("IPAC", "Infection Prevention and Control", fee="125")
     services.reference.add_micro_credential("WHMIS", "WHMIS 2015", fee="95")
     services.reference.add_micro_credential("FIRE", "Fire Safety", fee="60")

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from carepassport.domain.attempts import CountedAttempt
+from carepassport.domain.lms import LmsResult
+from carepassport.domain.policies import FeePayer
 from carepassport.domain.reference import Employee, MicroCredential
 from carepassport.domain.registration import Registration
 from carepassport.domain.sponsorship import Sponsorship
@@ -13,6 +16,8 @@ from carepassport.domain.time import local
 APPROVAL_REQUEST = "approval_request"
 SELF_REGISTRATION_INSTRUCTIONS = "self_registration_instructions"
 REGISTRATION_FAILED = "registration_failed"
+ATTEMPT_RESULT = "attempt_result"
+UNMATCHED_RESULT = "unmatched_result"
 
 Notice = tuple[str, str]
 
@@ -52,18 +57,58 @@ def self_registration_instructions(
     return subject, body
 
 
-def registration_failed(registration: Registration, employee: Employee) -> Notice:
+def registration_failed(
+    registration: Registration, employee: Employee, retake_fee: str, retake_payer: FeePayer
+) -> Notice:
     """R12: a failed registration is flagged at once to the employee and the employer."""
     reason = registration.failure_reason.value if registration.failure_reason else "unknown"
+    explained = {
+        "access_expired": "the 14-day access period ended without a pass",
+        "attempts_exhausted": "both attempts at the final quiz were failed",
+    }.get(reason, reason)
     subject = (
         f"Registration in {registration.credential_code} by {employee.employee_id} "
         f"was unsuccessful ({reason})"
     )
     body = (
         f"The registration of {employee.employee_id} in {registration.credential_code} "
-        f"(registered {_when(registration.registered_at)}) did not succeed: {reason}.\n"
-        f"Access ended {_when(registration.access_until)}.\n"
-        "A retake is a new registration; the employer's retake policy decides who pays.\n"
+        f"(registered {_when(registration.registered_at)}) did not succeed: {explained}.\n"
+        f"A retake is a new registration. It costs ${retake_fee}; under the employer's retake "
+        f"policy it would be paid by the {retake_payer.value}.\n"
         f"Registration: {registration.id}\n"
+    )
+    return subject, body
+
+
+def attempt_result(
+    registration: Registration, employee: Employee, attempt: CountedAttempt, max_attempts: int
+) -> Notice:
+    """R15: each pass or no-pass is shown to the employee and the employer once recorded."""
+    grade = "Pass" if attempt.passed else "No Pass"
+    subject = (
+        f"{registration.credential_code}: {grade} on attempt {attempt.number} of {max_attempts} "
+        f"({employee.employee_id})"
+    )
+    body = (
+        f"{employee.employee_id} attempted the final quiz of {registration.credential_code} on "
+        f"{_when(attempt.attempted_at)}: {grade} (score {attempt.score}).\n"
+        f"This was attempt {attempt.number} of {max_attempts}.\n"
+        f"Registration: {registration.id}\n"
+    )
+    return subject, body
+
+
+def unmatched_result(result: LmsResult) -> Notice:
+    """R11: a result whose student number matches no employee is flagged to the college."""
+    data = result.result
+    subject = (
+        f"LMS result {data.record_id} matches no employee (student number {data.student_number})"
+    )
+    body = (
+        f"The LMS reported a result for student number {data.student_number} in "
+        f"{data.credential_code} (attempt {data.attempt}, attempted {_when(data.attempted_at)}), "
+        "but no employee has that student number. The result is held, not lost: set or correct "
+        "the employee's student number and it will be applied.\n"
+        f"LMS record: {data.record_id}\n"
     )
     return subject, body

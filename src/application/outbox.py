@@ -8,7 +8,7 @@ from datetime import datetime
 from eventsourcing.domain import Aggregate
 
 from carepassport.application.ports import Mailer, OutboxEntry, OutgoingMessage
-from carepassport.application.store import CarePassportApplication
+from carepassport.application.store import CarePassportApplication, ConcurrentUpdate
 from carepassport.domain.notification import Notification
 from carepassport.domain.values import email_address
 
@@ -38,6 +38,7 @@ class Outbox:
         self._app = app
         self._mailer = mailer
         self._delivering = False
+        self.delivered = 0
         app.after_record.append(self.deliver)
 
     def messages(self, recipient: str | None = None) -> list[OutboxEntry]:
@@ -66,6 +67,7 @@ class Outbox:
                 if not self._deliver_one(entry):
                     return delivered
                 delivered += 1
+            self._app.catch_up()
         return delivered
 
     def _deliver_one(self, entry: OutboxEntry) -> bool:
@@ -86,5 +88,10 @@ class Outbox:
         )
         if notification.sent_at is None:
             notification.mark_sent(self._app.now())
-            self._app.record(notification)
+            try:
+                self._app.record(notification)
+            except ConcurrentUpdate:
+                log.info("%s was marked sent by another process", entry.notification_id)
+                return True
+        self.delivered += 1
         return True

@@ -9,6 +9,7 @@ from uuid import UUID
 
 import attrs
 
+from carepassport.domain.lms import QuizResult
 from carepassport.domain.settings import Settings
 from carepassport.domain.time import BusinessCalendar
 
@@ -57,6 +58,7 @@ class DueItem:
     rule: str
     due_at: datetime
     sequence: int
+    priority: int = 5
 
 
 @attrs.frozen
@@ -89,6 +91,16 @@ class Settled:
 
 
 @attrs.frozen
+class HeldResult:
+    """An LMS result held because no employee has its student number (R11)."""
+
+    result_id: UUID
+    record_id: str
+    student_number: str
+    held_since: datetime
+
+
+@attrs.frozen
 class ViewChanges:
     """What a batch of events changes in the derived views."""
 
@@ -96,6 +108,8 @@ class ViewChanges:
     settled: Sequence[Settled] = ()
     queued: Sequence[OutboxEntry] = ()
     sent: Sequence[tuple[UUID, datetime]] = ()
+    held: Sequence[HeldResult] = ()
+    released: Sequence[UUID] = ()
 
 
 class Views(Protocol):
@@ -114,7 +128,8 @@ class Views(Protocol):
         ...
 
     def due(self, now: datetime, limit: int) -> list[DueItem]:
-        """Unsettled items due at or before ``now``, earliest first (ties: scheduling order)."""
+        """Unsettled items due at or before ``now``: earliest first, then by priority (lower
+        first), then in scheduling order."""
         ...
 
     def pending_count(self) -> int:
@@ -131,4 +146,37 @@ class Views(Protocol):
 
     def unsent(self, limit: int) -> list[OutboxEntry]:
         """Notifications not yet delivered, oldest first."""
+        ...
+
+    def held_results(self, student_number: str | None = None) -> list[HeldResult]:
+        """Results held for an unknown student number, in the order they were held."""
+        ...
+
+
+@attrs.frozen
+class StagedResult:
+    """A result in the LMS's feed: its position, and since when the LMS held it."""
+
+    position: int
+    held_at: datetime
+    result: QuizResult
+
+
+class Lms(Protocol):
+    """The LMS's final-quiz results, read forward from a cursor (a position in its feed)."""
+
+    def results_since(self, cursor: int, limit: int) -> list[StagedResult]:
+        """Up to ``limit`` results after position ``cursor``, in feed order."""
+        ...
+
+
+class StagingLms(Lms, Protocol):
+    """An LMS that holds what operators import (the CLI's nightly CSV)."""
+
+    def stage(self, results: Sequence[QuizResult], held_at: datetime) -> int:
+        """Hold new results from ``held_at``; returns how many were staged."""
+        ...
+
+    def find(self, record_ids: Sequence[str]) -> dict[str, QuizResult]:
+        """The staged results with these record ids."""
         ...

@@ -8,9 +8,21 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 
-from carepassport.application.ports import DueItem, OutboxEntry, Settled, ViewChanges
+from carepassport.application.ports import (
+    DueItem,
+    HeldResult,
+    OutboxEntry,
+    Settled,
+    ViewChanges,
+)
 from carepassport.domain.base import DomainEvent
+from carepassport.domain.lms import NIGHTLY_SYNC, LmsResult
 from carepassport.domain.notification import Notification
+
+PRIORITIES = {NIGHTLY_SYNC: 0}
+"""Lower runs first among items due at the same moment: the midnight sync before the R7 decision
+that depends on it (DESIGN.md R7)."""
+DEFAULT_PRIORITY = 5
 
 
 def changes_for(events: Iterable[tuple[int, DomainEventProtocol[UUID]]]) -> ViewChanges:
@@ -19,6 +31,8 @@ def changes_for(events: Iterable[tuple[int, DomainEventProtocol[UUID]]]) -> View
     settled: list[Settled] = []
     queued: list[OutboxEntry] = []
     sent: list[tuple[UUID, datetime]] = []
+    held: list[HeldResult] = []
+    released: list[UUID] = []
     for sequence, event in events:
         if isinstance(event, DomainEvent):
             for deadline in event.deadlines():
@@ -29,6 +43,7 @@ def changes_for(events: Iterable[tuple[int, DomainEventProtocol[UUID]]]) -> View
                         rule=deadline.rule,
                         due_at=deadline.due_at,
                         sequence=sequence,
+                        priority=PRIORITIES.get(deadline.action, DEFAULT_PRIORITY),
                     )
                 )
             settled.extend(
@@ -50,4 +65,22 @@ def changes_for(events: Iterable[tuple[int, DomainEventProtocol[UUID]]]) -> View
             )
         elif isinstance(event, Notification.NotificationSent):
             sent.append((event.originator_id, event.sent_at))
-    return ViewChanges(scheduled=scheduled, settled=settled, queued=queued, sent=sent)
+        elif isinstance(event, LmsResult.ResultUnmatched):
+            held.append(
+                HeldResult(
+                    result_id=event.originator_id,
+                    record_id=event.record_id,
+                    student_number=event.student_number,
+                    held_since=event.flagged_at,
+                )
+            )
+        elif isinstance(event, LmsResult.ResultReconciled):
+            released.append(event.originator_id)
+    return ViewChanges(
+        scheduled=scheduled,
+        settled=settled,
+        queued=queued,
+        sent=sent,
+        held=held,
+        released=released,
+    )

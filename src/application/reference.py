@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
+from carepassport.application.intake import ResultIntake
 from carepassport.application.results import EmployeeView, EmployerView, SettingsView
 from carepassport.application.store import CarePassportApplication
+from carepassport.application.unit_of_work import UnitOfWork
 from carepassport.domain.errors import AlreadyExists, InvalidValue
 from carepassport.domain.reference import Catalogue, Employee, Employer, MicroCredential
 from carepassport.domain.settings import SettingsRecord
+from carepassport.domain.student_numbers import StudentNumberClaim
 from carepassport.domain.values import (
+    StudentNumber,
     credential_code,
     email_address,
     employee_id,
@@ -23,8 +28,9 @@ from carepassport.domain.values import (
 class ReferenceData:
     """Keeps the catalogue, employers, employees and settings."""
 
-    def __init__(self, app: CarePassportApplication) -> None:
+    def __init__(self, app: CarePassportApplication, intake: ResultIntake) -> None:
         self._app = app
+        self._intake = intake
 
     def add_micro_credential(
         self,
@@ -106,16 +112,42 @@ class ReferenceData:
         if self._app.find(Employee, Employee.identity(eid)):
             raise AlreadyExists(f"employee {eid} already exists")
         now = self._app.now_for_write()
-        record = Employee.add(
-            eid,
-            employer_record.employer_id,
-            address,
-            number,
-            job_function.strip() if job_function and job_function.strip() else None,
-            now,
+        uow = UnitOfWork(self._app)
+        function = job_function.strip() if job_function and job_function.strip() else None
+        record = uow.add(
+            Employee.add(eid, employer_record.employer_id, address, number, function, now)
         )
-        self._app.record(record)
+        if number is not None:
+            self._hold_student_number(record, number, now, uow)
+        uow.commit()
         return EmployeeView.of(record)
+
+    def set_student_number(self, employee: str, number: str) -> EmployeeView:
+        """Set or correct an employee's student number (R11): results held for it are applied
+        now, in order, and count as recorded at this moment."""
+        uow = UnitOfWork(self._app)
+        record = uow.add(self.employee(employee))
+        new = student_number(number)
+        now = self._app.now_for_write()
+        previous = record.student_number
+        if record.change_student_number(new, now):
+            if previous is not None:
+                claim = uow.find(StudentNumberClaim, StudentNumberClaim.identity(previous))
+                if claim is not None:
+                    claim.release(record.employee_id, now)
+            self._hold_student_number(record, new, now, uow)
+        uow.commit()
+        return EmployeeView.of(record)
+
+    def _hold_student_number(
+        self, record: Employee, number: StudentNumber, now: datetime, uow: UnitOfWork
+    ) -> None:
+        claim = uow.find(StudentNumberClaim, StudentNumberClaim.identity(number))
+        if claim is None:
+            uow.add(StudentNumberClaim.assign(number, record.employee_id, now))
+        else:
+            claim.reassign(record.employee_id, now)
+        self._intake.reconcile(record.employee_id, number, now, uow)
 
     def employee(self, employee: str) -> Employee:
         """One employee."""

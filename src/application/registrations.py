@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from carepassport.application import notices
-from carepassport.application.outbox import notify
+from carepassport.application.intake import ResultIntake
 from carepassport.application.reference import ReferenceData
 from carepassport.application.results import RegistrationView
 from carepassport.application.sponsorships import Sponsorships, parse_id
 from carepassport.application.store import CarePassportApplication
+from carepassport.application.sync import NightlySync
+from carepassport.application.unit_of_work import UnitOfWork
+from carepassport.domain.attempts import AttemptLedger
 from carepassport.domain.errors import NotFound
-from carepassport.domain.notification import Notification
 from carepassport.domain.policies import FundingBasis, funding_for_registration
 from carepassport.domain.registration import Registration
 from carepassport.domain.sponsorship import Sponsorship, SponsorshipStatus
@@ -46,10 +47,14 @@ class Registrations:
         app: CarePassportApplication,
         reference: ReferenceData,
         sponsorships: Sponsorships,
+        intake: ResultIntake,
+        sync: NightlySync,
     ) -> None:
         self._app = app
         self._reference = reference
         self._sponsorships = sponsorships
+        self._intake = intake
+        self._sync = sync
 
     def of_employee(self, employee: EmployeeId, code: CredentialCode) -> list[Registration]:
         """An employee's registrations in one micro-credential, oldest first."""
@@ -74,25 +79,31 @@ class Registrations:
         )
         now = self._app.now_for_write()
         sponsored = cover if basis is FundingBasis.SPONSORSHIP else None
-        registration = Registration.register(
-            record.employee_id,
-            employer.employer_id,
-            entry,
-            len(history) + 1,
-            basis,
-            sponsored.id if sponsored else None,
-            now,
+        uow = UnitOfWork(self._app)
+        registration = uow.add(
+            Registration.register(
+                record.employee_id,
+                employer.employer_id,
+                entry,
+                len(history) + 1,
+                basis,
+                sponsored.id if sponsored else None,
+                now,
+            )
         )
-        if sponsored is None:
-            self._app.record(registration)
-        else:
-            sponsored.use_for(entry.code, registration.id, now)
-            self._app.record(registration, sponsored)
-        return RegistrationView.of(registration)
+        if sponsored is not None:
+            uow.add(sponsored).use_for(entry.code, registration.id, now)
+        self._sync.ensure_scheduled(now, uow)
+        uow.commit()
+        return self._view(registration)
 
     def show(self, registration_id: str | UUID) -> RegistrationView:
-        """One registration as it stands."""
-        return RegistrationView.of(self._load(registration_id))
+        """One registration as it stands, with its counted and refused attempts."""
+        return self._view(self._load(registration_id))
+
+    def _view(self, registration: Registration) -> RegistrationView:
+        ledger = self._app.find(AttemptLedger, AttemptLedger.identity(registration.id))
+        return RegistrationView.of(registration, ledger)
 
     def grant_access(self, registration_id: UUID) -> bool:
         """R6, scheduled: access begins. False if nothing was due."""
@@ -104,20 +115,13 @@ class Registrations:
 
     def expire_access(self, registration_id: UUID) -> bool:
         """R7, scheduled: access ends; an open registration fails and both sides are told (R12)."""
-        registration = self._load(registration_id)
-        now = self._app.now()
-        if not registration.expire_access(now):
+        uow = UnitOfWork(self._app)
+        registration = uow.add(self._load(registration_id))
+        if not registration.expire_access(self._app.now()):
             return False
-        mail: list[Notification] = []
         if registration.failure_reason is not None:
-            employee = self._reference.employee(registration.employee_id)
-            employer = self._reference.employer(registration.employer_id)
-            subject, body = notices.registration_failed(registration, employee)
-            mail = [
-                notify(notices.REGISTRATION_FAILED, to, subject, body, registration, now)
-                for to in (employee.email, *employer.approvers)
-            ]
-        self._app.record(registration, *mail)
+            self._intake.flag_failure(registration, uow)
+        uow.commit()
         return True
 
     def _load(self, registration_id: str | UUID) -> Registration:

@@ -9,6 +9,7 @@ from uuid import UUID
 
 import attrs
 
+from carepassport.domain.attempts import AttemptLedger, CountedAttempt
 from carepassport.domain.reference import Employee, Employer
 from carepassport.domain.registration import Registration
 from carepassport.domain.settings import Settings
@@ -110,10 +111,16 @@ class RegistrationView:
     sponsorship_id: UUID | None
     failure_reason: str | None
     failed_at: datetime | None
+    succeeded_at: datetime | None
+    attempts: list[CountedAttempt]
+    refused_attempts: list[dict[str, str]]
 
     @classmethod
-    def of(cls, registration: Registration) -> RegistrationView:
-        """Present a registration aggregate; ``access_from`` is the R6 time until it is granted."""
+    def of(
+        cls, registration: Registration, ledger: AttemptLedger | None = None
+    ) -> RegistrationView:
+        """Present a registration and its attempts; ``access_from`` is the R6 time until
+        access is granted."""
         return cls(
             registration_id=registration.id,
             employee_id=registration.employee_id,
@@ -131,6 +138,12 @@ class RegistrationView:
             if registration.failure_reason
             else None,
             failed_at=registration.failed_at,
+            succeeded_at=registration.succeeded_at,
+            attempts=list(ledger.counted) if ledger else [],
+            refused_attempts=[
+                {"record_id": record_id, "reason": reason}
+                for record_id, reason in (ledger.refused if ledger else [])
+            ],
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from uuid import UUID
 
 from carepassport.application.outbox import Outbox
@@ -12,7 +13,7 @@ from carepassport.application.results import ProcessedItem, TickReport
 from carepassport.application.store import CarePassportApplication, ConcurrentUpdate
 
 log = logging.getLogger(__name__)
-DUE_BATCH = 200
+CONFLICT_RETRIES = 3
 
 Handler = Callable[[UUID], bool]
 
@@ -33,31 +34,36 @@ class Scheduler:
         self._outbox = outbox
 
     def tick(self) -> TickReport:
-        """Perform all work due at or before now, then deliver queued mail."""
+        """Perform all work due at or before now, in due order, then deliver queued mail."""
         now = self._app.now_for_write()
         self._app.catch_up()
+        sent_before = self._outbox.delivered
         processed: list[ProcessedItem] = []
-        attempted: set[tuple[UUID, str]] = set()
-        while due := [
-            item
-            for item in self._app.views.due(now, DUE_BATCH)
-            if (item.aggregate_id, item.action) not in attempted
-        ]:
-            for item in due:
-                attempted.add((item.aggregate_id, item.action))
-                processed.append(self._perform(item))
-        delivered = self._outbox.deliver()
-        return TickReport(now=now, processed=processed, mail_delivered=delivered)
+        attempted: set[tuple[UUID, str, datetime]] = set()
+        # One item at a time: work done here can schedule new work due before the rest.
+        while due := self._app.views.due(now, 1):
+            item = due[0]
+            key = (item.aggregate_id, item.action, item.due_at)
+            if key in attempted:
+                log.warning(
+                    "%s on %s was not settled by its work; settling it",
+                    item.action,
+                    item.aggregate_id,
+                )
+                self._app.views.resolve(item.aggregate_id, item.action)
+                continue
+            attempted.add(key)
+            processed.append(self._perform(item))
+        self._outbox.deliver()
+        return TickReport(
+            now=now, processed=processed, mail_delivered=self._outbox.delivered - sent_before
+        )
 
     def _perform(self, item: DueItem) -> ProcessedItem:
         handler = self._handlers.get(item.action)
         if handler is None:
             raise LookupError(f"no handler for scheduled action {item.action!r}")
-        try:
-            did_work = handler(item.aggregate_id)
-        except ConcurrentUpdate:
-            log.info("%s on %s was done concurrently", item.action, item.aggregate_id)
-            did_work = False
+        did_work = self._run(handler, item)
         if not did_work:
             self._app.views.resolve(item.aggregate_id, item.action)
         return ProcessedItem(
@@ -68,6 +74,19 @@ class Scheduler:
             processed_at=self._app.now(),
             outcome="done" if did_work else "nothing to do",
         )
+
+    @staticmethod
+    def _run(handler: Handler, item: DueItem) -> bool:
+        """Run a handler; on a write conflict, run it again on fresh state: it then finds the
+        work done (by another process) or does it."""
+        for _ in range(CONFLICT_RETRIES):
+            try:
+                return handler(item.aggregate_id)
+            except ConcurrentUpdate:
+                log.info(
+                    "%s on %s met a concurrent write; retrying", item.action, item.aggregate_id
+                )
+        return handler(item.aggregate_id)
 
     def pending(self) -> int:
         """How many scheduled items are not yet settled."""

@@ -9,13 +9,20 @@ import attrs
 from eventsourcing.persistence import InfrastructureFactory
 
 from carepassport.application.history import Histories
+from carepassport.application.intake import ResultIntake
+from carepassport.application.lms_import import LmsImport
 from carepassport.application.outbox import Outbox
-from carepassport.application.ports import Calendar, Clock, Mailer, Views
+from carepassport.application.ports import Calendar, Clock, Mailer, StagingLms, Views
+from carepassport.application.publication import Publications
 from carepassport.application.reference import ReferenceData
 from carepassport.application.registrations import Registrations
 from carepassport.application.scheduler import Scheduler
 from carepassport.application.sponsorships import Sponsorships
+from carepassport.application.status import Statuses
 from carepassport.application.store import CarePassportApplication
+from carepassport.application.sync import NightlySync
+from carepassport.domain.completion import PUBLISH_COMPLETION
+from carepassport.domain.lms import NIGHTLY_SYNC
 from carepassport.domain.registration import EXPIRE_ACCESS, GRANT_ACCESS
 from carepassport.domain.sponsorship import ENABLE_SELF_REGISTRATION
 
@@ -31,6 +38,9 @@ class Services:
     scheduler: Scheduler
     outbox: Outbox
     histories: Histories
+    sync: NightlySync
+    lms_import: LmsImport
+    statuses: Statuses
 
     @classmethod
     def wire(
@@ -40,18 +50,24 @@ class Services:
         clock: Clock,
         calendar: Calendar,
         mailer: Mailer,
+        lms: StagingLms,
         views: Callable[[InfrastructureFactory[Any]], Views],
     ) -> Services:
         """Build the application on the given store and adapters."""
         app = CarePassportApplication(env=env, clock=clock, calendar=calendar, views=views)
-        reference = ReferenceData(app)
+        intake = ResultIntake(app)
+        reference = ReferenceData(app, intake)
         sponsorships = Sponsorships(app, reference)
-        registrations = Registrations(app, reference, sponsorships)
+        sync = NightlySync(app, lms, intake)
+        registrations = Registrations(app, reference, sponsorships, intake, sync)
         outbox = Outbox(app, mailer)
+        publications = Publications(app)
         handlers = {
             ENABLE_SELF_REGISTRATION: sponsorships.enable_self_registration,
             GRANT_ACCESS: registrations.grant_access,
             EXPIRE_ACCESS: registrations.expire_access,
+            NIGHTLY_SYNC: sync.run_midnight,
+            PUBLISH_COMPLETION: publications.publish,
         }
         return cls(
             app=app,
@@ -61,6 +77,9 @@ class Services:
             scheduler=Scheduler(app, handlers, outbox),
             outbox=outbox,
             histories=Histories(app),
+            sync=sync,
+            lms_import=LmsImport(app, lms),
+            statuses=Statuses(app, reference),
         )
 
     def close(self) -> None:

@@ -107,6 +107,14 @@ def covered_retakes_used(history: Sequence[PriorRegistration]) -> int | None:
     return None
 
 
+def retake_payer(history: Sequence[PriorRegistration], retakes_covered: int) -> FeePayer:
+    """R13: who would pay for a retake after the last of ``history`` failed."""
+    used = covered_retakes_used(history)
+    if used is not None and used < retakes_covered:
+        return FeePayer.EMPLOYER
+    return FeePayer.EMPLOYEE
+
+
 def funding_for_registration(
     *,
     credential: str,
@@ -143,3 +151,42 @@ def funding_for_registration(
     if self_pay:
         return FundingBasis.SELF_PAY
     raise RegistrationRefused("; ".join(reasons) + " (register with self-pay to pay the fee)")
+
+
+PUBLICATION_TIME = time(10, 0)
+
+
+def recording_time(completed_at: datetime) -> datetime:
+    """R9: completions are taken in at midnight; one on local date D is recorded at 00:00 on D+1."""
+    return at_local(local(completed_at).date() + timedelta(days=1), MIDNIGHT)
+
+
+def publication_time(
+    completed_at: datetime, recorded_at: datetime, calendar: BusinessCalendar
+) -> datetime:
+    """R10: 10:00 on the first business day after the completion's local date D.
+
+    If the completion was recorded later than that (a late sync, or a result held until its
+    student number was corrected, R11), the first 10:00 on a business day not earlier than the
+    recording.
+    """
+    usual = at_local(
+        first_business_day_after(local(completed_at).date(), calendar), PUBLICATION_TIME
+    )
+    recorded = local(recorded_at)
+    if usual >= recorded:
+        return usual
+    day = recorded.date()
+    if not calendar.is_business_day(day) or at_local(day, PUBLICATION_TIME) < recorded:
+        day = first_business_day_after(day, calendar)
+    return at_local(day, PUBLICATION_TIME)
+
+
+def valid_until(completed_at: datetime, validity_days: int) -> date:
+    """R14: the last valid day is the completion's local date + validity days."""
+    return local(completed_at).date() + timedelta(days=validity_days)
+
+
+def next_midnight(moment: datetime) -> datetime:
+    """R9: the first local midnight strictly after ``moment``."""
+    return at_local(local(moment).date() + timedelta(days=1), MIDNIGHT)

@@ -183,6 +183,28 @@ class Employee(Aggregate):
         self.student_number = StudentNumber(student_number) if student_number else None
         self.job_function = job_function
 
+    class StudentNumberChanged(DomainEvent):
+        student_number: str
+        previous: str | None
+        changed_at: datetime
+        business_time_field = "changed_at"
+
+        def apply(self, aggregate: Employee) -> None:
+            aggregate.student_number = StudentNumber(self.student_number)
+
+    def change_student_number(self, number: StudentNumber, at: datetime) -> bool:
+        """Set or correct the student number (R11). False if it is already this one."""
+        if number == self.student_number:
+            return False
+        self.trigger_event(
+            self.StudentNumberChanged,
+            timestamp=at,
+            student_number=number,
+            previous=self.student_number,
+            changed_at=at,
+        )
+        return True
+
     @staticmethod
     def identity(employee: EmployeeId) -> UUID:
         """The employee's aggregate id."""

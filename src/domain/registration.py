@@ -10,6 +10,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from carepassport.domain.base import CreatedEvent, DomainEvent, aggregate_id
+from carepassport.domain.errors import InvalidTransition
 from carepassport.domain.policies import (
     FeePayer,
     FundingBasis,
@@ -84,6 +85,16 @@ class Registration(Aggregate):
         def apply(self, aggregate: Registration) -> None:
             aggregate.access_expired = True
 
+    class RegistrationSucceeded(DomainEvent):
+        succeeded_at: datetime
+        recorded_at: datetime
+        rule: str
+        business_time_field = "succeeded_at"
+
+        def apply(self, aggregate: Registration) -> None:
+            aggregate.status = RegistrationStatus.PASSED
+            aggregate.succeeded_at = self.succeeded_at
+
     class RegistrationFailed(DomainEvent):
         reason: str
         failed_at: datetime
@@ -131,6 +142,7 @@ class Registration(Aggregate):
         self.status = RegistrationStatus.REGISTERED
         self.failure_reason: FailureReason | None = None
         self.failed_at: datetime | None = None
+        self.succeeded_at: datetime | None = None
 
     @staticmethod
     def identity(employee: EmployeeId, code: CredentialCode, sequence: int) -> UUID:
@@ -195,6 +207,36 @@ class Registration(Aggregate):
     def as_prior(self) -> PriorRegistration:
         """What a later fee decision needs to know of this registration."""
         return PriorRegistration(basis=self.basis, outcome=self.outcome)
+
+    def window_contains(self, moment: datetime) -> bool:
+        """R7/R8: whether ``moment`` falls in the access window (access start to access end)."""
+        return self.access.due_at <= moment <= self.access_until
+
+    def succeed(
+        self, completed_at: datetime, recorded_at: datetime, processed_at: datetime
+    ) -> None:
+        """R8: the quiz was passed; the registration succeeded at the passing attempt."""
+        if self.outcome is not Outcome.OPEN:
+            raise InvalidTransition(f"registration {self.id} is already {self.status.value}")
+        self.trigger_event(
+            self.RegistrationSucceeded,
+            timestamp=processed_at,
+            succeeded_at=completed_at,
+            recorded_at=recorded_at,
+            rule="R8",
+        )
+
+    def fail_attempts_exhausted(self, failed_at: datetime, processed_at: datetime) -> None:
+        """R8: the second failed attempt fails the registration."""
+        if self.outcome is not Outcome.OPEN:
+            raise InvalidTransition(f"registration {self.id} is already {self.status.value}")
+        self.trigger_event(
+            self.RegistrationFailed,
+            timestamp=processed_at,
+            reason=FailureReason.ATTEMPTS_EXHAUSTED.value,
+            failed_at=failed_at,
+            rule="R8",
+        )
 
     def grant_access(self, processed_at: datetime) -> bool:
         """R6: scheduled work at the access time. False if nothing was due."""

@@ -10,7 +10,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import InfrastructureFactory
 
-from carepassport.application.ports import DueItem, OutboxEntry, ViewChanges
+from carepassport.application.ports import DueItem, HeldResult, OutboxEntry, ViewChanges
 
 
 class MemoryViews:
@@ -21,6 +21,7 @@ class MemoryViews:
         self._position = 0
         self._pending: dict[tuple[UUID, str], DueItem] = {}
         self._outbox: dict[UUID, OutboxEntry] = {}
+        self._held: dict[UUID, HeldResult] = {}
 
     def position(self) -> int:
         """The last notification id applied."""
@@ -43,13 +44,17 @@ class MemoryViews:
             for notification_id, sent_at in changes.sent:
                 entry = self._outbox[notification_id]
                 self._outbox[notification_id] = attrs.evolve(entry, sent_at=sent_at)
+            for held in changes.held:
+                self._held[held.result_id] = held
+            for result_id in changes.released:
+                self._held.pop(result_id, None)
             self._position = position
 
     def due(self, now: datetime, limit: int) -> list[DueItem]:
         """Unsettled items due by ``now``, earliest first."""
         with self._lock:
             due = [item for item in self._pending.values() if item.due_at <= now]
-        return sorted(due, key=lambda item: (item.due_at, item.sequence))[:limit]
+        return sorted(due, key=lambda item: (item.due_at, item.priority, item.sequence))[:limit]
 
     def pending_count(self) -> int:
         """How many items are unsettled."""
@@ -70,3 +75,9 @@ class MemoryViews:
         """Notifications not yet delivered, oldest first."""
         with self._lock:
             return [e for e in self._outbox.values() if e.sent_at is None][:limit]
+
+    def held_results(self, student_number: str | None = None) -> list[HeldResult]:
+        """Held results in the order they were held."""
+        with self._lock:
+            held = list(self._held.values())
+        return [h for h in held if student_number is None or h.student_number == student_number]

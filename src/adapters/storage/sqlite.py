@@ -13,7 +13,7 @@ from uuid import UUID
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
-from carepassport.application.ports import DueItem, OutboxEntry, ViewChanges
+from carepassport.application.ports import DueItem, HeldResult, OutboxEntry, ViewChanges
 
 TRACKING_NAME = "CarePassport.views"
 
@@ -39,10 +39,11 @@ class SQLiteViews(SQLiteTrackingRecorder):
             *super().construct_create_table_statements(),
             "CREATE TABLE IF NOT EXISTS cp_deadlines ("
             "aggregate_id TEXT NOT NULL, action TEXT NOT NULL, rule TEXT NOT NULL, "
-            "due_at TEXT NOT NULL, sequence INTEGER NOT NULL, settled INTEGER NOT NULL DEFAULT 0, "
+            "due_at TEXT NOT NULL, priority INTEGER NOT NULL, sequence INTEGER NOT NULL, "
+            "settled INTEGER NOT NULL DEFAULT 0, "
             "PRIMARY KEY (aggregate_id, action)) WITHOUT ROWID",
             "CREATE INDEX IF NOT EXISTS cp_deadlines_due "
-            "ON cp_deadlines (due_at, sequence) WHERE settled = 0",
+            "ON cp_deadlines (due_at, priority, sequence) WHERE settled = 0",
             "CREATE TABLE IF NOT EXISTS cp_outbox ("
             "notification_id TEXT PRIMARY KEY, sequence INTEGER NOT NULL, kind TEXT NOT NULL, "
             "recipient TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL, "
@@ -50,6 +51,11 @@ class SQLiteViews(SQLiteTrackingRecorder):
             "CREATE INDEX IF NOT EXISTS cp_outbox_unsent ON cp_outbox (sequence) "
             "WHERE sent_at IS NULL",
             "CREATE INDEX IF NOT EXISTS cp_outbox_recipient ON cp_outbox (recipient, sequence)",
+            "CREATE TABLE IF NOT EXISTS cp_held_results ("
+            "result_id TEXT PRIMARY KEY, record_id TEXT NOT NULL, student_number TEXT NOT NULL, "
+            "held_since TEXT NOT NULL, position INTEGER NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS cp_held_results_student "
+            "ON cp_held_results (student_number, position)",
         ]
 
     def position(self) -> int:
@@ -65,12 +71,13 @@ class SQLiteViews(SQLiteTrackingRecorder):
     @staticmethod
     def _apply(c: SQLiteCursor, changes: ViewChanges) -> None:
         c.executemany(
-            "INSERT INTO cp_deadlines (aggregate_id, action, rule, due_at, sequence, settled) "
-            "VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT (aggregate_id, action) DO UPDATE SET "
-            "rule = excluded.rule, due_at = excluded.due_at, sequence = excluded.sequence, "
-            "settled = 0",
+            "INSERT INTO cp_deadlines "
+            "(aggregate_id, action, rule, due_at, priority, sequence, settled) "
+            "VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT (aggregate_id, action) DO UPDATE SET "
+            "rule = excluded.rule, due_at = excluded.due_at, priority = excluded.priority, "
+            "sequence = excluded.sequence, settled = 0",
             [
-                (str(i.aggregate_id), i.action, i.rule, _instant(i.due_at), i.sequence)
+                (str(i.aggregate_id), i.action, i.rule, _instant(i.due_at), i.priority, i.sequence)
                 for i in changes.scheduled
             ],
         )
@@ -101,13 +108,26 @@ class SQLiteViews(SQLiteTrackingRecorder):
             "UPDATE cp_outbox SET sent_at = ? WHERE notification_id = ?",
             [(_instant(sent_at), str(nid)) for nid, sent_at in changes.sent],
         )
+        c.executemany(
+            "INSERT OR IGNORE INTO cp_held_results "
+            "(result_id, record_id, student_number, held_since, position) VALUES "
+            "(?, ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM cp_held_results))",
+            [
+                (str(h.result_id), h.record_id, h.student_number, _instant(h.held_since))
+                for h in changes.held
+            ],
+        )
+        c.executemany(
+            "DELETE FROM cp_held_results WHERE result_id = ?",
+            [(str(result_id),) for result_id in changes.released],
+        )
 
     def due(self, now: datetime, limit: int) -> list[DueItem]:
         """Unsettled items due by ``now``, earliest first, through the partial due-time index."""
         with self.datastore.transaction(commit=False) as c:
             c.execute(
-                "SELECT aggregate_id, action, rule, due_at, sequence FROM cp_deadlines "
-                "WHERE settled = 0 AND due_at <= ? ORDER BY due_at, sequence LIMIT ?",
+                "SELECT aggregate_id, action, rule, due_at, priority, sequence FROM cp_deadlines "
+                "WHERE settled = 0 AND due_at <= ? ORDER BY due_at, priority, sequence LIMIT ?",
                 (_instant(now), limit),
             )
             rows = c.fetchall()
@@ -118,6 +138,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
                 rule=row["rule"],
                 due_at=_parse(row["due_at"]),
                 sequence=row["sequence"],
+                priority=row["priority"],
             )
             for row in rows
         ]
@@ -163,6 +184,24 @@ class SQLiteViews(SQLiteTrackingRecorder):
                 queued_at=_parse(row["queued_at"]),
                 sent_at=_parse(row["sent_at"]) if row["sent_at"] else None,
                 sequence=row["sequence"],
+            )
+            for row in rows
+        ]
+
+    def held_results(self, student_number: str | None = None) -> list[HeldResult]:
+        """Held results in the order they were held, optionally for one student number."""
+        where, params = (
+            ("WHERE student_number = ?", (student_number,)) if student_number else ("", ())
+        )
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT * FROM cp_held_results {where} ORDER BY position", params)
+            rows = c.fetchall()
+        return [
+            HeldResult(
+                result_id=UUID(row["result_id"]),
+                record_id=row["record_id"],
+                student_number=row["student_number"],
+                held_since=_parse(row["held_since"]),
             )
             for row in rows
         ]

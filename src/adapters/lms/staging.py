@@ -1,0 +1,96 @@
+"""The CLI's staging LMS: imported results kept in a SQLite file beside the store."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from carepassport.application.ports import StagedResult
+from carepassport.domain.lms import QuizResult
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS staged_results ("
+    "position INTEGER PRIMARY KEY AUTOINCREMENT, record_id TEXT NOT NULL UNIQUE, "
+    "student_number TEXT NOT NULL, credential_code TEXT NOT NULL, attempt INTEGER NOT NULL, "
+    "score TEXT NOT NULL, passed INTEGER NOT NULL, attempted_at TEXT NOT NULL, "
+    "held_at TEXT NOT NULL)"
+)
+
+
+class SQLiteStagingLms:
+    """Holds what ``lms import`` staged, each from the import's time, in import order."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with self._connection() as db:
+            db.execute(SCHEMA)
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        with closing(sqlite3.connect(self.path, timeout=10)) as db, db:
+            db.row_factory = sqlite3.Row
+            yield db
+
+    def stage(self, results: Sequence[QuizResult], held_at: datetime) -> int:
+        """Stage new results in one transaction; a record id already staged is refused whole."""
+        with self._connection() as db:
+            db.executemany(
+                "INSERT INTO staged_results (record_id, student_number, credential_code, "
+                "attempt, score, passed, attempted_at, held_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        r.record_id,
+                        r.student_number,
+                        r.credential_code,
+                        r.attempt,
+                        str(r.score),
+                        int(r.passed),
+                        r.attempted_at.isoformat(),
+                        held_at.astimezone(UTC).isoformat(),
+                    )
+                    for r in results
+                ],
+            )
+        return len(results)
+
+    def find(self, record_ids: Sequence[str]) -> dict[str, QuizResult]:
+        """The staged results with these record ids."""
+        found: dict[str, QuizResult] = {}
+        ids = list(record_ids)
+        with self._connection() as db:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = db.execute(
+                    f"SELECT * FROM staged_results WHERE record_id IN ({marks})", chunk
+                ).fetchall()
+                found.update((row["record_id"], self._result(row)) for row in rows)
+        return found
+
+    def results_since(self, cursor: int, limit: int) -> list[StagedResult]:
+        """Results after position ``cursor``, in import order."""
+        with self._connection() as db:
+            rows = db.execute(
+                "SELECT * FROM staged_results WHERE position > ? ORDER BY position LIMIT ?",
+                (cursor, limit),
+            ).fetchall()
+        return [
+            StagedResult(row["position"], datetime.fromisoformat(row["held_at"]), self._result(row))
+            for row in rows
+        ]
+
+    @staticmethod
+    def _result(row: sqlite3.Row) -> QuizResult:
+        return QuizResult(
+            record_id=row["record_id"],
+            student_number=row["student_number"],
+            credential_code=row["credential_code"],
+            attempt=row["attempt"],
+            score=Decimal(row["score"]),
+            passed=bool(row["passed"]),
+            attempted_at=datetime.fromisoformat(row["attempted_at"]),
+        )

@@ -1,0 +1,236 @@
+"""Taking LMS results in (R8, R9, R11, R12, R15): match, count, complete, fail, notify."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+
+from eventsourcing.domain import Aggregate
+
+from carepassport.application import notices
+from carepassport.application.outbox import notify
+from carepassport.application.store import CarePassportApplication
+from carepassport.application.unit_of_work import UnitOfWork
+from carepassport.domain.attempts import AttemptLedger, Verdict
+from carepassport.domain.completion import Completion
+from carepassport.domain.errors import InvalidValue, NotFound
+from carepassport.domain.lms import LmsResult, QuizResult, ResultOutcome
+from carepassport.domain.policies import retake_payer
+from carepassport.domain.reference import Catalogue, Employee, Employer, MicroCredential
+from carepassport.domain.registration import Registration
+from carepassport.domain.student_numbers import StudentNumberClaim
+from carepassport.domain.values import (
+    CredentialCode,
+    EmployeeId,
+    StudentNumber,
+    credential_code,
+)
+
+log = logging.getLogger(__name__)
+
+
+class Taken(StrEnum):
+    """What taking one result in did."""
+
+    COUNTED = "counted"
+    REFUSED = "refused"
+    HELD = "held"
+    DUPLICATE = "duplicate"
+
+
+def registration_for(
+    registrations: Sequence[Registration], moment: datetime
+) -> Registration | None:
+    """R8: the registration whose access window contains ``moment``; else the latest begun by
+    then (whose ledger will refuse it, with the reason); else None."""
+    for registration in registrations:
+        if registration.window_contains(moment):
+            return registration
+    begun = [r for r in registrations if r.registered_at <= moment]
+    return begun[-1] if begun else None
+
+
+class ResultIntake:
+    """Applies results to employees' registrations within a unit of work."""
+
+    def __init__(self, app: CarePassportApplication) -> None:
+        self._app = app
+
+    def take(self, result: QuizResult, recorded_at: datetime, uow: UnitOfWork) -> Taken:
+        """Take one result in at ``recorded_at`` (the sync's time); a record is taken once."""
+        existing = uow.find(LmsResult, LmsResult.identity(result.record_id))
+        if existing is not None:
+            if existing.result != result:
+                log.warning(
+                    "LMS record %s changed after it was taken; kept the first", result.record_id
+                )
+            return Taken.DUPLICATE
+        now = self._app.now()
+        received = uow.add(LmsResult.receive(result, recorded_at, now))
+        holder = self.holder(result.student_number, uow)
+        if holder is None:
+            received.hold_unmatched(recorded_at, now)
+            self._flag_unmatched(received, uow)
+            return Taken.HELD
+        return self.apply(received, holder, recorded_at, uow)
+
+    def holder(self, number: str, uow: UnitOfWork) -> EmployeeId | None:
+        """The employee who holds a student number now, if any."""
+        claim = uow.find(StudentNumberClaim, StudentNumberClaim.identity(StudentNumber(number)))
+        return claim.holder if claim else None
+
+    def apply(
+        self,
+        received: LmsResult,
+        employee_id: EmployeeId,
+        recorded_at: datetime,
+        uow: UnitOfWork,
+    ) -> Taken:
+        """Count the result on the right registration's ledger, or refuse it with the reason."""
+        now = self._app.now()
+        result = received.result
+        registration = self._registration(employee_id, result, uow)
+        if registration is None:
+            reason = (
+                f"employee {employee_id} has no registration in {result.credential_code} "
+                "begun by the time of the attempt"
+            )
+            received.applied(None, ResultOutcome.REFUSED, reason, recorded_at, now)
+            return Taken.REFUSED
+        ledger = uow.find(AttemptLedger, AttemptLedger.identity(registration.id))
+        ledger = ledger or uow.add(AttemptLedger.open(registration, now))
+        decision = ledger.record(result, registration, recorded_at, now)
+        if decision.verdict is Verdict.REFUSED:
+            received.applied(
+                registration.id, ResultOutcome.REFUSED, decision.reason, recorded_at, now
+            )
+            return Taken.REFUSED
+        received.applied(registration.id, ResultOutcome.COUNTED, "", recorded_at, now)
+        employee = self._employee(employee_id, uow)
+        employer = self._employer(employee, uow)
+        subject, body = notices.attempt_result(
+            registration, employee, ledger.counted[-1], ledger.max_attempts
+        )
+        self._mail(notices.ATTEMPT_RESULT, employee, employer, subject, body, ledger, uow)
+        if decision.verdict is Verdict.PASSED:
+            self._complete(registration, result, recorded_at, uow)
+        elif decision.verdict is Verdict.FAILED_TWICE:
+            registration.fail_attempts_exhausted(result.attempted_at, now)
+            self.flag_failure(registration, uow)
+        return Taken.COUNTED
+
+    def flag_failure(self, registration: Registration, uow: UnitOfWork) -> None:
+        """R12: tell the employee and the employer at once, with what a retake costs and who
+        pays for it under the employer's policy (R13)."""
+        employee = self._employee(registration.employee_id, uow)
+        employer = self._employer(employee, uow)
+        history = uow.sequence(
+            Registration,
+            lambda n: Registration.identity(employee.employee_id, registration.credential_code, n),
+        )
+        payer = retake_payer([r.as_prior() for r in history], employer.retakes_covered)
+        fee = str(self._micro_credential(registration.credential_code, uow).fee)
+        subject, body = notices.registration_failed(registration, employee, fee, payer)
+        self._mail(
+            notices.REGISTRATION_FAILED, employee, employer, subject, body, registration, uow
+        )
+
+    def reconcile(
+        self, employee_id: EmployeeId, number: StudentNumber, at: datetime, uow: UnitOfWork
+    ) -> int:
+        """R11: results held for ``number`` are released to the employee, in order of attempt;
+        they count as recorded at ``at``. Returns how many were released."""
+        self._app.catch_up()
+        held = [uow.find(LmsResult, h.result_id) for h in self._app.views.held_results(number)]
+        waiting = sorted(
+            (r for r in held if r is not None and r.unmatched),
+            key=lambda r: r.result.attempted_at,
+        )
+        for received in waiting:
+            received.reconcile(employee_id, at)
+            self.apply(received, employee_id, at, uow)
+        return len(waiting)
+
+    def _complete(
+        self,
+        registration: Registration,
+        result: QuizResult,
+        recorded_at: datetime,
+        uow: UnitOfWork,
+    ) -> None:
+        now = self._app.now()
+        registration.succeed(result.attempted_at, recorded_at, now)
+        entry = self._micro_credential(registration.credential_code, uow)
+        settings = self._app.settings()
+        uow.add(
+            Completion.record(
+                registration,
+                result.record_id,
+                result.attempted_at,
+                recorded_at,
+                entry.validity_days,
+                self._app.business_calendar(settings),
+                settings.version,
+                now,
+            )
+        )
+
+    def _registration(
+        self, employee_id: EmployeeId, result: QuizResult, uow: UnitOfWork
+    ) -> Registration | None:
+        try:
+            code = credential_code(result.credential_code)
+        except InvalidValue:
+            return None
+        registrations = uow.sequence(
+            Registration, lambda n: Registration.identity(employee_id, code, n)
+        )
+        return registration_for(registrations, result.attempted_at)
+
+    def _flag_unmatched(self, received: LmsResult, uow: UnitOfWork) -> None:
+        college = self._app.settings().college_email
+        if not college:
+            log.warning(
+                "no college_email setting: LMS record %s is held without a notice",
+                received.result.record_id,
+            )
+            return
+        subject, body = notices.unmatched_result(received)
+        uow.add(notify(notices.UNMATCHED_RESULT, college, subject, body, received, self._app.now()))
+
+    def _mail(
+        self,
+        kind: str,
+        employee: Employee,
+        employer: Employer,
+        subject: str,
+        body: str,
+        about: Aggregate,
+        uow: UnitOfWork,
+    ) -> None:
+        now = self._app.now()
+        for recipient in (employee.email, *employer.approvers):
+            uow.add(notify(kind, recipient, subject, body, about, now))
+
+    @staticmethod
+    def _employee(employee_id: EmployeeId, uow: UnitOfWork) -> Employee:
+        employee = uow.find(Employee, Employee.identity(employee_id))
+        if employee is None:
+            raise NotFound(f"employee {employee_id} not found")
+        return employee
+
+    @staticmethod
+    def _employer(employee: Employee, uow: UnitOfWork) -> Employer:
+        employer = uow.find(Employer, Employer.identity(employee.employer_id))
+        if employer is None:
+            raise NotFound(f"employer {employee.employer_id} not found")
+        return employer
+
+    @staticmethod
+    def _micro_credential(code: CredentialCode, uow: UnitOfWork) -> MicroCredential:
+        catalogue = uow.find(Catalogue, Catalogue.identity())
+        if catalogue is None:
+            raise NotFound("the catalogue is empty")
+        return catalogue.entry(code)

@@ -1,0 +1,181 @@
+"""Importing the LMS's canonical results CSV into the staging LMS: all rows or none."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+import attrs
+
+from carepassport.application.ports import StagingLms
+from carepassport.application.store import CarePassportApplication
+from carepassport.domain.errors import DomainError, InvalidValue
+from carepassport.domain.lms import QuizResult
+from carepassport.domain.reference import Catalogue
+from carepassport.domain.time import TORONTO, local
+from carepassport.domain.values import credential_code, student_number
+
+COLUMNS = (
+    "record_id",
+    "student_number",
+    "credential_code",
+    "attempt",
+    "score",
+    "passed",
+    "attempted_at",
+)
+BOOLEANS = {"true": True, "false": False}
+
+
+@attrs.frozen
+class CsvProblem:
+    """One bad line: its number in the file (the header is line 1) and what is wrong."""
+
+    line: int
+    reason: str
+
+
+class CsvRejected(DomainError):
+    """The file has bad lines; nothing was staged."""
+
+    code = "invalid_csv"
+
+    def __init__(self, problems: list[CsvProblem]) -> None:
+        listed = "\n".join(f"  line {p.line}: {p.reason}" for p in problems)
+        super().__init__(f"the CSV was rejected, nothing was staged:\n{listed}")
+        self.problems = problems
+
+
+@attrs.frozen
+class ImportReport:
+    """What an import staged, and how many rows repeated results already staged."""
+
+    staged: int
+    already_staged: int
+
+
+def _instant(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=TORONTO) if moment.tzinfo is None else moment
+
+
+def _row(values: dict[str, str]) -> QuizResult:
+    """One row as a result, or InvalidValue naming what is wrong."""
+    missing = [c for c in COLUMNS if not (values.get(c) or "").strip()]
+    if missing:
+        raise InvalidValue(f"missing {', '.join(missing)}")
+    cell = {c: values[c].strip() for c in COLUMNS}
+    if cell["attempt"] not in ("1", "2"):
+        raise InvalidValue(f"attempt must be 1 or 2, not {cell['attempt']!r}")
+    if cell["passed"].lower() not in BOOLEANS:
+        raise InvalidValue(f"passed must be true or false, not {cell['passed']!r}")
+    try:
+        score = Decimal(cell["score"])
+    except InvalidOperation:
+        raise InvalidValue(f"score {cell['score']!r} is not a number") from None
+    if not score.is_finite():
+        raise InvalidValue(f"score {cell['score']!r} is not a number")
+    try:
+        attempted_at = _instant(cell["attempted_at"])
+    except ValueError:
+        raise InvalidValue(f"attempted_at {cell['attempted_at']!r} is not ISO-8601") from None
+    return QuizResult(
+        record_id=cell["record_id"],
+        student_number=student_number(cell["student_number"]),
+        credential_code=credential_code(cell["credential_code"]),
+        attempt=int(cell["attempt"]),
+        score=score,
+        passed=BOOLEANS[cell["passed"].lower()],
+        attempted_at=attempted_at,
+    )
+
+
+def _lines(text: str) -> Iterator[tuple[int, dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""), strict=True)
+    header = reader.fieldnames or []
+    absent = [c for c in COLUMNS if c not in header]
+    if absent:
+        raise CsvRejected([CsvProblem(1, f"header lacks column(s) {', '.join(absent)}")])
+    for values in reader:
+        if None in values:
+            yield reader.line_num, {"__extra__": "yes"}
+        else:
+            yield reader.line_num, values
+
+
+class LmsImport:
+    """Stages the LMS's nightly CSV; a file with any bad line is rejected whole."""
+
+    def __init__(self, app: CarePassportApplication, staging: StagingLms) -> None:
+        self._app = app
+        self._staging = staging
+
+    def import_csv(self, text: str) -> ImportReport:
+        """Validate every line, then stage the new results from now (the import's time)."""
+        now = self._app.now_for_write()
+        results, problems = self._parse(text, now)
+        staged = self._staging.find([r.record_id for _, r in results])
+        fresh: list[QuizResult] = []
+        for line, result in results:
+            known = staged.get(result.record_id)
+            if known is None:
+                fresh.append(result)
+            elif known != result:
+                problems.append(
+                    CsvProblem(
+                        line, f"record_id {result.record_id} was staged before with other content"
+                    )
+                )
+        if problems:
+            raise CsvRejected(sorted(problems, key=lambda p: p.line))
+        self._staging.stage(fresh, now)
+        return ImportReport(staged=len(fresh), already_staged=len(results) - len(fresh))
+
+    def _parse(
+        self, text: str, now: datetime
+    ) -> tuple[list[tuple[int, QuizResult]], list[CsvProblem]]:
+        catalogue = self._app.find(Catalogue, Catalogue.identity())
+        known_codes: set[str] = set(catalogue.entries) if catalogue else set()
+        problems: list[CsvProblem] = []
+        seen: dict[str, QuizResult] = {}
+        results: list[tuple[int, QuizResult]] = []
+        try:
+            for line, values in _lines(text):
+                if "__extra__" in values:
+                    problems.append(CsvProblem(line, "more cells than the header has columns"))
+                    continue
+                try:
+                    result = _row(values)
+                except InvalidValue as bad:
+                    problems.append(CsvProblem(line, bad.message))
+                    continue
+                reason = self._conflict(result, seen, known_codes, now)
+                if reason:
+                    problems.append(CsvProblem(line, reason))
+                elif result.record_id not in seen:
+                    seen[result.record_id] = result
+                    results.append((line, result))
+        except csv.Error as broken:
+            problems.append(CsvProblem(0, f"malformed CSV: {broken}"))
+        if not results and not problems:
+            problems.append(CsvProblem(1, "the file has a header but no results"))
+        return results, problems
+
+    @staticmethod
+    def _conflict(
+        result: QuizResult, seen: dict[str, QuizResult], known_codes: set[str], now: datetime
+    ) -> str:
+        if result.credential_code not in known_codes:
+            return f"unknown credential code {result.credential_code}"
+        if result.attempted_at > now:
+            return (
+                f"attempted_at {local(result.attempted_at).isoformat()} is later than the "
+                f"import ({local(now).isoformat()})"
+            )
+        earlier = seen.get(result.record_id)
+        if earlier is not None and earlier != result:
+            return f"duplicate record_id {result.record_id} with different content"
+        return ""

@@ -1,0 +1,107 @@
+"""The nightly sync (R9): at each midnight, take in what the LMS held by then, once."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime
+from uuid import UUID
+
+import attrs
+
+from carepassport.application.intake import ResultIntake, Taken
+from carepassport.application.ports import Lms, StagedResult
+from carepassport.application.store import CarePassportApplication
+from carepassport.application.unit_of_work import UnitOfWork
+from carepassport.domain.lms import LmsSync
+
+log = logging.getLogger(__name__)
+SYNC_BATCH = 500
+
+
+@attrs.frozen
+class SyncReport:
+    """What one sync took in."""
+
+    synced_at: datetime
+    kind: str
+    counted: int
+    refused: int
+    held: int
+    duplicates: int
+    cursor: int
+
+
+def eligible(staged: StagedResult, at: datetime) -> bool:
+    """R9: held by the LMS at or before ``at`` and attempted strictly before it."""
+    return staged.held_at <= at and staged.result.attempted_at < at
+
+
+class NightlySync:
+    """Reads the LMS forward from its cursor; every result is taken once (by record id)."""
+
+    def __init__(self, app: CarePassportApplication, lms: Lms, intake: ResultIntake) -> None:
+        self._app = app
+        self._lms = lms
+        self._intake = intake
+
+    def ensure_scheduled(self, at: datetime, uow: UnitOfWork) -> None:
+        """Start the nightly schedule (first midnight after ``at``) if it is not running."""
+        if uow.find(LmsSync, LmsSync.identity()) is None:
+            uow.add(LmsSync.open(at))
+
+    def run_midnight(self, sync_id: UUID) -> bool:
+        """Scheduled: the sync of the next due midnight; its business time is that midnight."""
+        feed = self._app.find(LmsSync, sync_id)
+        if feed is None or feed.next.due_at > self._app.now():
+            return False
+        midnight = feed.next.due_at
+        counts, cursor = self._take(feed.cursor, midnight)
+        feed.midnight_ran(cursor, sum(counts.values()), self._app.now())
+        self._app.record(feed)
+        log.info("midnight sync %s: %s", midnight.isoformat(), dict(counts))
+        return True
+
+    def run_now(self) -> SyncReport:
+        """An operator's catch-up: take in what the LMS holds now; recorded now (R10 late)."""
+        now = self._app.now_for_write()
+        uow = UnitOfWork(self._app)
+        self.ensure_scheduled(now, uow)
+        uow.commit()
+        feed = self._app.load(LmsSync, LmsSync.identity(), "the LMS sync")
+        counts, cursor = self._take(feed.cursor, now)
+        feed.manual_ran(cursor, sum(counts.values()), now)
+        self._app.record(feed)
+        return self._report(now, "manual", counts, cursor)
+
+    def _take(self, cursor: int, at: datetime) -> tuple[Counter[Taken], int]:
+        """Take every eligible result after ``cursor``, a batch a transaction. The new cursor
+        stops before the first result left for a later sync, so none is skipped."""
+        counts: Counter[Taken] = Counter()
+        read_from, contiguous = cursor, True
+        while batch := self._lms.results_since(read_from, SYNC_BATCH):
+            uow = UnitOfWork(self._app)
+            ready = sorted(
+                (s for s in batch if eligible(s, at)), key=lambda s: s.result.attempted_at
+            )
+            for staged in ready:
+                counts[self._intake.take(staged.result, at, uow)] += 1
+            uow.commit()
+            for staged in batch:
+                contiguous = contiguous and eligible(staged, at)
+                if contiguous:
+                    cursor = staged.position
+            read_from = batch[-1].position
+        return counts, cursor
+
+    @staticmethod
+    def _report(at: datetime, kind: str, counts: Counter[Taken], cursor: int) -> SyncReport:
+        return SyncReport(
+            synced_at=at,
+            kind=kind,
+            counted=counts[Taken.COUNTED],
+            refused=counts[Taken.REFUSED],
+            held=counts[Taken.HELD],
+            duplicates=counts[Taken.DUPLICATE],
+            cursor=cursor,
+        )

@@ -1,0 +1,52 @@
+"""A unit of work: aggregates loaded once, changed in memory, saved together in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from carepassport.application.store import CarePassportApplication
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class UnitOfWork:
+    """Caches what it loads (misses too), so two changes to one aggregate meet in one object."""
+
+    def __init__(self, app: CarePassportApplication) -> None:
+        self.app = app
+        self._seen: dict[UUID, Aggregate | None] = {}
+
+    def find(self, kind: type[A], aggregate_id: UUID) -> A | None:
+        """The aggregate from this unit of work, or from the store on first sight."""
+        if aggregate_id not in self._seen:
+            self._seen[aggregate_id] = self.app.find(Aggregate, aggregate_id)
+        aggregate = self._seen[aggregate_id]
+        return aggregate if isinstance(aggregate, kind) else None
+
+    def add(self, aggregate: A) -> A:
+        """Track a new aggregate."""
+        self._seen[aggregate.id] = aggregate
+        return aggregate
+
+    def sequence(self, kind: type[A], identity: Callable[[int], UUID]) -> list[A]:
+        """Aggregates numbered 1, 2, ... until the first missing one (see ADR 0004)."""
+        found: list[A] = []
+        while (aggregate := self.find(kind, identity(len(found) + 1))) is not None:
+            found.append(aggregate)
+        return found
+
+    @property
+    def pending(self) -> list[Aggregate]:
+        """Aggregates with events not yet saved."""
+        return [a for a in self._seen.values() if a is not None and a.pending_events]
+
+    def commit(self) -> None:
+        """Save every changed aggregate in one transaction; then start afresh."""
+        changed = self.pending
+        if changed:
+            self.app.record(*changed)
+        self._seen.clear()
