@@ -89,6 +89,7 @@ class Registrations:
                 basis,
                 sponsored.id if sponsored else None,
                 now,
+                self._app.settings().version,
             )
         )
         if sponsored is not None:

@@ -159,6 +159,7 @@ class Registration(Aggregate):
         basis: FundingBasis,
         sponsorship_id: UUID | None,
         registered_at: datetime,
+        settings_version: int = 0,
     ) -> Registration:
         """R5-R7: register, scheduling access (R6) and the end-of-access decision (R7)."""
         access = Deadline(
@@ -166,14 +167,14 @@ class Registration(Aggregate):
             rule="R6",
             due_at=access_time(registered_at),
             calendar_id=ELAPSED_TIME,
-            settings_version=0,
+            settings_version=settings_version,
         )
         access_end = Deadline(
             action=EXPIRE_ACCESS,
             rule="R7",
             due_at=access_expiry_decision_time(registered_at, credential.access_days),
             calendar_id=LOCAL_CALENDAR_DAYS,
-            settings_version=0,
+            settings_version=settings_version,
         )
         return cls._create(
             cls.Registered,

@@ -12,6 +12,7 @@ import attrs
 import click
 
 from carepassport.adapters.clocks import SettableClock, SystemClock
+from carepassport.application.lms_import import CsvRejected
 from carepassport.application.services import Services
 from carepassport.bootstrap import DEFAULT_STORE, bootstrap
 from carepassport.domain.errors import DomainError
@@ -65,7 +66,10 @@ def run(ctx: Context, action: Callable[[Services], Any]) -> None:
             result = action(services)
     except DomainError as error:
         if ctx.json:
-            click.echo(as_json({"error": error.code, "message": error.message}), err=True)
+            details = {"error": error.code, "message": error.message}
+            if isinstance(error, CsvRejected):
+                details["problems"] = error.problems
+            click.echo(as_json(details), err=True)
         else:
             click.echo(f"error: {error.message}", err=True)
         sys.exit(EXIT_REFUSED)
@@ -195,6 +199,59 @@ def employees_add(
             job_function=job_function,
         ),
     )
+
+
+@employees.command("set-student-number")
+@click.argument("employee_id")
+@click.argument("student_number")
+@pass_context
+def employees_set_student_number(ctx: Context, employee_id: str, student_number: str) -> None:
+    """Set or correct a student number; results held for it are applied now (R11)."""
+    run(ctx, lambda s: s.reference.set_student_number(employee_id, student_number))
+
+
+@cli.command()
+@click.argument("employee_id")
+@pass_context
+def status(ctx: Context, employee_id: str) -> None:
+    """The portal view: each micro-credential the employee has touched, and its state."""
+    run(ctx, lambda s: s.statuses.of_employee(employee_id))
+
+
+@cli.group()
+def lms() -> None:
+    """LMS results: import the nightly CSV, run a catch-up sync."""
+
+
+@lms.command("import")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@pass_context
+def lms_import(ctx: Context, csv_file: Any) -> None:
+    """Stage the LMS's results CSV (all lines valid, or nothing is staged)."""
+    try:
+        text = csv_file.read()
+    except UnicodeDecodeError as error:
+        raise click.BadParameter(f"not UTF-8 text: {error}", param_hint="CSV_FILE") from None
+    run(ctx, lambda s: s.lms_import.import_csv(text))
+
+
+@lms.command("sync")
+@pass_context
+def lms_sync(ctx: Context) -> None:
+    """Take in now what the LMS holds (operators' catch-up; published by R10's late clause)."""
+    run(ctx, lambda s: s.sync.run_now())
+
+
+@cli.group()
+def completions() -> None:
+    """Completions reported by the LMS."""
+
+
+@completions.command("unmatched")
+@pass_context
+def completions_unmatched(ctx: Context) -> None:
+    """Results held because no employee has their student number (R11)."""
+    run(ctx, lambda s: s.statuses.held_results())
 
 
 @cli.group()
