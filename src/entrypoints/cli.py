@@ -66,7 +66,7 @@ def run(ctx: Context, action: Callable[[Services], Any]) -> None:
             result = action(services)
     except DomainError as error:
         if ctx.json:
-            details = {"error": error.code, "message": error.message}
+            details: dict[str, Any] = {"error": error.code, "message": error.message}
             if isinstance(error, CsvRejected):
                 details["problems"] = error.problems
             click.echo(as_json(details), err=True)

@@ -1,0 +1,5 @@
+"""Fixtures for integration tests."""
+
+from tests.integration.cli_helpers import cp
+
+__all__ = ["cp"]
