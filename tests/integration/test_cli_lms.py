@@ -90,7 +90,7 @@ class TestLmsThroughTheCli:
     def test_held_results_are_listed_and_applied_when_the_number_is_corrected(
         self, enrolled: tuple[Cli, str], tmp_path: Path
     ) -> None:
-        cp, rid = enrolled
+        cp, _ = enrolled
         csv = write(
             tmp_path, "results.csv", HEADER + ("R1,C0000000,IPAC,1,88,true,2026-07-30T14:00\n")
         )
