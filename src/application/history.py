@@ -24,12 +24,12 @@ from carepassport.domain.sponsorship import Sponsorship
 from carepassport.domain.time import require_aware
 
 
-def describe(aggregate: Aggregate) -> dict[str, Any]:
+def describe(aggregate: Aggregate, at: datetime) -> dict[str, Any]:
     """The state of an aggregate as plain data."""
     if isinstance(aggregate, Sponsorship):
         return attrs.asdict(SponsorshipView.of(aggregate), recurse=False)
     if isinstance(aggregate, Registration):
-        return attrs.asdict(RegistrationView.of(aggregate), recurse=False)
+        return attrs.asdict(RegistrationView.of(aggregate, at=at), recurse=False)
     return {key: value for key, value in vars(aggregate).items() if not key.startswith("_")}
 
 
@@ -60,7 +60,7 @@ class Histories:
             aggregate_type=type(aggregate).__name__,
             as_of=as_of,
             events=[self._entry(event) for event in known],
-            state=describe(aggregate),
+            state=describe(aggregate, as_of or self._app.now()),
         )
 
     @staticmethod

@@ -24,6 +24,12 @@ from carepassport.domain.values import (
     student_number,
 )
 
+MAX_VALIDITY_DAYS = 3660
+MAX_ACCESS_DAYS = 366
+MAX_RETAKES_COVERED = 10
+MAX_ATTEMPTS = 2
+"""The quiz allows at most two attempts (R8)."""
+
 
 class ReferenceData:
     """Keeps the catalogue, employers, employees and settings."""
@@ -43,17 +49,17 @@ class ReferenceData:
         fee: Decimal | str = Decimal("0"),
     ) -> MicroCredential:
         """Add a micro-credential to the catalogue."""
+        now = self._app.now_for_write()
         if not title.strip():
             raise InvalidValue("a micro-credential needs a title")
         entry = MicroCredential(
             code=credential_code(code),
             title=title.strip(),
-            validity_days=positive(validity_days, "validity days"),
-            access_days=positive(access_days, "access days"),
-            max_attempts=positive(max_attempts, "max attempts"),
+            validity_days=positive(validity_days, "validity days", MAX_VALIDITY_DAYS),
+            access_days=positive(access_days, "access days", MAX_ACCESS_DAYS),
+            max_attempts=positive(max_attempts, "max attempts", MAX_ATTEMPTS),
             fee=money(fee),
         )
-        now = self._app.now_for_write()
         catalogue = self.catalogue() or Catalogue.open(now)
         catalogue.add(entry, now)
         self._app.record(catalogue)
@@ -77,15 +83,15 @@ class ReferenceData:
         self, employer: str, *, name: str, approvers: list[str], retakes_covered: int = 0
     ) -> EmployerView:
         """Register an employer with its approver addresses and retake policy (R3, R13)."""
+        now = self._app.now_for_write()
         eid = employer_id(employer)
         if not name.strip():
             raise InvalidValue("an employer needs a name")
-        if retakes_covered < 0:
-            raise InvalidValue("retakes covered cannot be negative")
+        if not 0 <= retakes_covered <= MAX_RETAKES_COVERED:
+            raise InvalidValue(f"retakes covered must be from 0 to {MAX_RETAKES_COVERED}")
         addresses = [email_address(a) for a in approvers]
         if self._app.find(Employer, Employer.identity(eid)):
             raise AlreadyExists(f"employer {eid} already exists")
-        now = self._app.now_for_write()
         record = Employer.add(eid, name.strip(), addresses, retakes_covered, now)
         self._app.record(record)
         return EmployerView.of(record)
@@ -105,13 +111,13 @@ class ReferenceData:
         job_function: str | None = None,
     ) -> EmployeeView:
         """Register an employee of a known employer."""
+        now = self._app.now_for_write()
         eid = employee_id(employee)
         employer_record = self.employer(employer)
         address = email_address(email)
         number = student_number(student_number_) if student_number_ else None
         if self._app.find(Employee, Employee.identity(eid)):
             raise AlreadyExists(f"employee {eid} already exists")
-        now = self._app.now_for_write()
         uow = UnitOfWork(self._app)
         function = job_function.strip() if job_function and job_function.strip() else None
         record = uow.add(
@@ -125,10 +131,10 @@ class ReferenceData:
     def set_student_number(self, employee: str, number: str) -> EmployeeView:
         """Set or correct an employee's student number (R11): results held for it are applied
         now, in order, and count as recorded at this moment."""
+        now = self._app.now_for_write()
         uow = UnitOfWork(self._app)
         record = uow.add(self.employee(employee))
         new = student_number(number)
-        now = self._app.now_for_write()
         previous = record.student_number
         if record.change_student_number(new, now):
             if previous is not None:

@@ -63,12 +63,17 @@ class Registrations:
         )
 
     def register(self, employee: str, code: str, *, self_pay: bool = False) -> RegistrationView:
-        """R5/R6/R7/R13: register; the fee payer is decided and access is scheduled."""
+        """R5/R6/R7/R13: register; the fee payer is decided and access is scheduled.
+
+        Self-registration that became due (R4) but that the scheduler has not yet enabled is
+        enabled first, as the scheduler would have: that work was due whatever happens next.
+        """
+        now = self._app.now_for_write()
         record = self._reference.employee(employee)
         entry = self._reference.micro_credential(code)
         employer = self._reference.employer(record.employer_id)
         history = self.of_employee(record.employee_id, entry.code)
-        sponsorships = self._sponsorships.of_employee(record.employee_id)
+        sponsorships = self._sponsorships.enable_due(record.employee_id, now)
         cover = next((s for s in sponsorships if s.covers(entry.code)), None)
         basis = funding_for_registration(
             credential=entry.code,
@@ -77,7 +82,6 @@ class Registrations:
             retakes_covered=employer.retakes_covered,
             self_pay=self_pay,
         )
-        now = self._app.now_for_write()
         sponsored = cover if basis is FundingBasis.SPONSORSHIP else None
         uow = UnitOfWork(self._app)
         registration = uow.add(
@@ -104,7 +108,7 @@ class Registrations:
 
     def _view(self, registration: Registration) -> RegistrationView:
         ledger = self._app.find(AttemptLedger, AttemptLedger.identity(registration.id))
-        return RegistrationView.of(registration, ledger)
+        return RegistrationView.of(registration, ledger, self._app.now())
 
     def grant_access(self, registration_id: UUID) -> bool:
         """R6, scheduled: access begins. False if nothing was due."""

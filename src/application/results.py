@@ -105,6 +105,7 @@ class RegistrationView:
     access_from: datetime
     access_until: datetime
     access_granted: bool
+    access: str
     fee_payer: str
     fee: Decimal
     basis: str
@@ -117,7 +118,10 @@ class RegistrationView:
 
     @classmethod
     def of(
-        cls, registration: Registration, ledger: AttemptLedger | None = None
+        cls,
+        registration: Registration,
+        ledger: AttemptLedger | None = None,
+        at: datetime | None = None,
     ) -> RegistrationView:
         """Present a registration and its attempts; ``access_from`` is the R6 time until
         access is granted."""
@@ -130,6 +134,7 @@ class RegistrationView:
             access_from=registration.access_from or registration.access.due_at,
             access_until=registration.access_until,
             access_granted=registration.access_from is not None,
+            access=registration.access_state(at) if at else "unknown",
             fee_payer=registration.fee_payer.value,
             fee=registration.fee,
             basis=registration.basis.value,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from carepassport.application import notices
@@ -9,7 +10,7 @@ from carepassport.application.outbox import notify
 from carepassport.application.reference import ReferenceData
 from carepassport.application.results import SponsorshipView
 from carepassport.application.store import CarePassportApplication
-from carepassport.domain.errors import InvalidValue, NotFound
+from carepassport.domain.errors import AlreadyRequested, InvalidValue, NotFound
 from carepassport.domain.sponsorship import Sponsorship, SponsorshipStatus
 from carepassport.domain.values import EmployeeId, credential_code, email_address
 
@@ -37,8 +38,23 @@ class Sponsorships:
         """Every sponsorship request of an employee, oldest first."""
         return list(self._app.sequence(Sponsorship, lambda n: Sponsorship.identity(employee, n)))
 
+    def enable_due(self, employee: EmployeeId, now: datetime) -> list[Sponsorship]:
+        """An employee's sponsorships, after enabling any whose R4 time has come."""
+        sponsorships = self.of_employee(employee)
+        due = [
+            s
+            for s in sponsorships
+            if s.status is SponsorshipStatus.APPROVED
+            and s.self_registration is not None
+            and s.self_registration.due_at <= now
+        ]
+        for sponsorship in due:
+            self.enable_self_registration(sponsorship.id)
+        return self.of_employee(employee) if due else sponsorships
+
     def request(self, employee: str, codes: list[str]) -> SponsorshipView:
         """R2/R3: request sponsorship; each approver is e-mailed one list of what was asked."""
+        now = self._app.now_for_write()
         record = self._reference.employee(employee)
         wanted = [credential_code(code) for code in codes]
         entries = [self._reference.micro_credential(code) for code in wanted]
@@ -51,12 +67,11 @@ class Sponsorships:
                 or sponsorship.covers(c)
             ]
             if pending:
-                raise InvalidValue(
+                raise AlreadyRequested(
                     f"sponsorship {sponsorship.id} ({sponsorship.status.value}) already covers "
                     f"{', '.join(pending)}"
                 )
         employer = self._reference.employer(record.employer_id)
-        now = self._app.now_for_write()
         sponsorship = Sponsorship.request(
             record.employee_id, employer.employer_id, wanted, len(earlier) + 1, now
         )
@@ -70,10 +85,10 @@ class Sponsorships:
 
     def approve(self, sponsorship_id: str | UUID, *, by: str) -> SponsorshipView:
         """R3/R4: approval by a registered approver schedules self-registration."""
+        now = self._app.now_for_write()
         sponsorship = self._load(sponsorship_id)
         employer = self._reference.employer(sponsorship.employer_id)
         approver = email_address(by)
-        now = self._app.now_for_write()
         settings = self._app.settings()
         sponsorship.approve(
             employer, approver, now, self._app.business_calendar(settings), settings.version
@@ -83,10 +98,10 @@ class Sponsorships:
 
     def decline(self, sponsorship_id: str | UUID, *, by: str) -> SponsorshipView:
         """R3: a registered approver declines; nothing is scheduled."""
+        now = self._app.now_for_write()
         sponsorship = self._load(sponsorship_id)
         employer = self._reference.employer(sponsorship.employer_id)
         approver = email_address(by)
-        now = self._app.now_for_write()
         sponsorship.decline(employer, approver, now)
         self._app.record(sponsorship)
         return SponsorshipView.of(sponsorship)

@@ -98,11 +98,25 @@ class CarePassportApplication(Application[UUID]):
     # --- loading and saving -----------------------------------------------------------------
 
     def find(self, kind: type[A], aggregate_id: UUID) -> A | None:
-        """The aggregate, or None if the store has none with that id."""
+        """The aggregate as known at the clock's time, or None if it did not exist then.
+
+        Writes always run at or after the latest event, so they see the latest state; a read
+        at an earlier time (a simulation's ``--now``) sees what was recorded by then.
+        """
         try:
             aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
+        now = self.clock.now()
+        if aggregate.modified_on > now:
+            known = [
+                e.originator_version
+                for e in self.events.get(aggregate_id)
+                if e.timestamp <= now
+            ]
+            if not known:
+                return None
+            aggregate = self.repository.get(aggregate_id, version=known[-1])
         if not isinstance(aggregate, kind):
             return None
         return aggregate

@@ -48,7 +48,12 @@ class CountedAttempt:
 
 
 class AttemptLedger(Aggregate):
-    """Counts a registration's final-quiz attempts in order of ``attempted_at``."""
+    """Counts a registration's final-quiz attempts (R8).
+
+    Attempts are numbered in the order the college learns of them; each sync and each
+    reconciliation applies its results sorted by ``attempted_at``. The LMS's own attempt number
+    is kept beside the ledger's.
+    """
 
     class LedgerOpened(CreatedEvent):
         registration_id: UUID

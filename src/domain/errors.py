@@ -49,6 +49,12 @@ class RegistrationRefused(DomainError):
     code = "registration_refused"
 
 
+class AlreadyRequested(DomainError):
+    """An open sponsorship request already names the micro-credential."""
+
+    code = "already_requested"
+
+
 class ClockWentBackwards(DomainError):
     """A writing command's time is earlier than the latest recorded event."""
 

@@ -209,6 +209,12 @@ class Registration(Aggregate):
         """What a later fee decision needs to know of this registration."""
         return PriorRegistration(basis=self.basis, outcome=self.outcome)
 
+    def access_state(self, at: datetime) -> str:
+        """Whether access is ``pending``, ``open`` or ``ended`` at ``at`` (R6, R7)."""
+        if at < self.access.due_at:
+            return "pending"
+        return "open" if at <= self.access_until else "ended"
+
     def window_contains(self, moment: datetime) -> bool:
         """R7/R8: whether ``moment`` falls in the access window (access start to access end)."""
         return self.access.due_at <= moment <= self.access_until

@@ -18,6 +18,7 @@ CredentialCode = NewType("CredentialCode", str)
 EmailAddress = NewType("EmailAddress", str)
 StudentNumber = NewType("StudentNumber", str)
 
+MAX_FEE = Decimal("100000.00")
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
@@ -64,17 +65,22 @@ def money(value: str | Decimal | int) -> Decimal:
     """A non-negative amount in dollars with at most two decimals."""
     try:
         amount = Decimal(str(value).strip().lstrip("$"))
+        cents = amount.quantize(Decimal("0.01"))
     except InvalidOperation:
-        raise InvalidValue(f"{value!r} is not an amount") from None
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
-        raise InvalidValue(f"{value!r} must be a non-negative amount with at most two decimals")
-    return amount.quantize(Decimal("0.01"))
+        cents = amount = Decimal("NaN")
+    if not amount.is_finite():
+        raise InvalidValue(f"{value!r} is not an amount in dollars and cents")
+    if amount < 0 or amount != cents or cents > MAX_FEE:
+        raise InvalidValue(
+            f"{value!r} must be an amount from 0 to {MAX_FEE} with at most two decimals"
+        )
+    return abs(cents)  # no negative zero
 
 
-def positive(value: int, what: str) -> int:
-    """A strictly positive whole number."""
-    if value < 1:
-        raise InvalidValue(f"{what} must be at least 1, not {value}")
+def positive(value: int, what: str, maximum: int) -> int:
+    """A whole number from 1 to ``maximum``."""
+    if not 1 <= value <= maximum:
+        raise InvalidValue(f"{what} must be from 1 to {maximum}, not {value}")
     return value
 
 

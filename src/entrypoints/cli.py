@@ -107,9 +107,9 @@ def catalog() -> None:
 @catalog.command("add")
 @click.argument("code")
 @click.option("--title", required=True)
-@click.option("--validity-days", type=click.IntRange(min=1), default=365, show_default=True)
-@click.option("--access-days", type=click.IntRange(min=1), default=14, show_default=True)
-@click.option("--max-attempts", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option("--validity-days", type=int, default=365, show_default=True)
+@click.option("--access-days", type=int, default=14, show_default=True)
+@click.option("--max-attempts", type=int, default=2, show_default=True)
 @click.option("--fee", default="0.00", show_default=True, help="Registration fee in dollars.")
 @pass_context
 def catalog_add(
@@ -151,7 +151,7 @@ def employers() -> None:
 @click.argument("employer_id")
 @click.option("--name", required=True)
 @click.option("--approver", "approvers", multiple=True, required=True, help="Repeatable.")
-@click.option("--retakes-covered", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--retakes-covered", type=int, default=0, show_default=True)
 @pass_context
 def employers_add(
     ctx: Context, employer_id: str, name: str, approvers: tuple[str, ...], retakes_covered: int

@@ -11,7 +11,7 @@ from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.mail import InMemoryMailer
 from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap
-from carepassport.domain.errors import ClockWentBackwards, NotAnApprover
+from carepassport.domain.errors import ClockWentBackwards, NotAnApprover, NotFound
 from tests.conftest import APPROVER, EMPLOYEE_EMAIL, toronto
 from tests.integration.helpers import footprint
 
@@ -139,13 +139,20 @@ class TestRecordingTime:
 
         assert footprint(college) == before
 
-    def test_reads_at_an_earlier_time_are_allowed(
+    def test_a_read_at_an_earlier_time_sees_what_was_recorded_by_then(
         self, college: Services, clock: SettableClock
     ) -> None:
         view = college.sponsorships.request("E1", ["IPAC"])
-        clock.set(toronto(2026, 1, 1, 0, 0))
+        clock.set(toronto(2026, 4, 2, 15, 0))
+        college.sponsorships.approve(view.sponsorship_id, by=APPROVER)
 
-        assert college.sponsorships.show(view.sponsorship_id).status == "requested"
+        clock.set(toronto(2026, 4, 1, 12, 0))
+        then = college.sponsorships.show(view.sponsorship_id)
+        clock.set(toronto(2026, 1, 1, 0, 0))
+        with pytest.raises(NotFound):
+            college.sponsorships.show(view.sponsorship_id)
+
+        assert then.status == "requested"
 
 
 class TestViewsAreDerived:

@@ -8,6 +8,7 @@ from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.mail import InMemoryMailer
 from carepassport.application.services import Services
 from carepassport.domain.errors import (
+    AlreadyRequested,
     InvalidTransition,
     InvalidValue,
     NotAnApprover,
@@ -69,7 +70,7 @@ class TestRequestSponsorship:
     ) -> None:
         first = college.sponsorships.request("E1", ["IPAC"])
 
-        with pytest.raises(InvalidValue, match=str(first.sponsorship_id)):
+        with pytest.raises(AlreadyRequested, match=str(first.sponsorship_id)):
             college.sponsorships.request("E1", ["WHMIS", "IPAC"])
 
 
