@@ -16,7 +16,7 @@ from carepassport.application.results import (
     SponsorshipView,
 )
 from carepassport.application.sponsorships import parse_id
-from carepassport.application.store import CarePassportApplication
+from carepassport.application.store import CarePassportApplication, recorded_at
 from carepassport.domain.base import DomainEvent, payload
 from carepassport.domain.errors import NotFound
 from carepassport.domain.registration import Registration
@@ -47,7 +47,7 @@ class Histories:
         known: list[Any] = [
             event
             for event in self._app.events.get(identity)
-            if as_of is None or getattr(event, "timestamp") <= as_of  # noqa: B009
+            if as_of is None or recorded_at(event) <= as_of
         ]
         if not known:
             when = f" as of {as_of.isoformat()}" if as_of else ""

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, JSONTranscoder
 
 from carepassport.application.ports import Calendar, Clock, Views
@@ -23,6 +23,12 @@ log = logging.getLogger(__name__)
 
 A = TypeVar("A", bound=Aggregate)
 CATCH_UP_BATCH = 500
+
+
+def recorded_at(event: DomainEventProtocol[UUID]) -> datetime:
+    """When the library recorded an event (its ``timestamp``)."""
+    moment: datetime = getattr(event, "timestamp")  # noqa: B009 (not on the protocol)
+    return moment
 
 
 class ConcurrentUpdate(DomainError):
@@ -79,9 +85,7 @@ class CarePassportApplication(Application[UUID]):
         if not last:
             return None
         for notification in self.recorder.select_notifications(start=last, limit=1):
-            event = self.mapper.to_domain_event(notification)
-            recorded_at: datetime = getattr(event, "timestamp")  # noqa: B009
-            return recorded_at
+            return recorded_at(self.mapper.to_domain_event(notification))
         return None
 
     # --- settings and calendar ---------------------------------------------------------------
@@ -112,7 +116,7 @@ class CarePassportApplication(Application[UUID]):
             known = [
                 e.originator_version
                 for e in self.events.get(aggregate_id)
-                if e.timestamp <= now
+                if recorded_at(e) <= now
             ]
             if not known:
                 return None
