@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import attrs
-from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.persistence import InfrastructureFactory, PersistenceError
 
 from carepassport.adapters.calendar import OntarioCalendars
-from carepassport.adapters.clocks import SystemClock
+from carepassport.adapters.clocks import SettableClock, SystemClock
 from carepassport.adapters.lms.memory import InMemoryLms
 from carepassport.adapters.lms.staging import SQLiteStagingLms
 from carepassport.adapters.mail import FileOutboxMailer, InMemoryMailer
 from carepassport.adapters.storage.memory import MemoryViews
 from carepassport.adapters.storage.sqlite import SQLiteViews
-from carepassport.application.ports import Calendar, Clock, Mailer, StagingLms, Views
+from carepassport.application.ports import (
+    AdjustableClock,
+    Calendar,
+    Clock,
+    Mailer,
+    StagingLms,
+    Views,
+)
 from carepassport.application.services import Services
+from carepassport.application.store import StoreUnavailable
 from carepassport.domain.errors import InvalidValue
 
 DEFAULT_STORE = "sqlite:///./carepassport.db"
@@ -39,8 +49,11 @@ def _sqlite_views(factory: InfrastructureFactory[Any]) -> Views:
     return views
 
 
-def store_config(url: str) -> StoreConfig:
-    """Parse a store URL: ``memory://`` or ``sqlite:///relative/or//absolute/path.db``."""
+def store_config(url: str, *, create: bool = True) -> StoreConfig:
+    """Parse a store URL: ``memory://`` or ``sqlite:///relative/or//absolute/path.db``.
+
+    With ``create`` false, a SQLite file that does not exist is refused, not created.
+    """
     if url == "memory://":
         return StoreConfig(
             env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
@@ -50,9 +63,16 @@ def store_config(url: str) -> StoreConfig:
         )
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
-        if not path.name or path.name in {".", ".."}:
+        if not path.name or path.name in {".", ".."} or path.is_dir():
             raise InvalidValue(f"store URL {url!r} names no database file")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not create and not path.exists():
+            raise StoreUnavailable(f"there is no store at {path}: nothing has been recorded there")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreUnavailable(
+                f"cannot create the store's folder {path.parent}: {error}"
+            ) from None
         return StoreConfig(
             env={
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
@@ -69,6 +89,8 @@ def store_config(url: str) -> StoreConfig:
 def bootstrap(
     store: str = DEFAULT_STORE,
     *,
+    now: datetime | None = None,
+    create: bool = True,
     clock: Clock | None = None,
     calendar: Calendar | None = None,
     mailer: Mailer | None = None,
@@ -78,23 +100,35 @@ def bootstrap(
     """Wire the core on a store with production adapters, unless others are passed in.
 
     Without a mailer, a SQLite store writes mail as .eml files in ``<db name>.outbox/`` beside
-    it, and the memory store keeps mail in memory. Without an LMS, a SQLite store stages
+    it, and the memory store keeps mail in memory. ``now`` fixes the clock at a simulated time
+    (a ``SettableClock``); otherwise the system clock is used. Without an LMS, a SQLite store stages
     imported results in ``<db name>.lms.db`` beside it, and the memory store in memory.
     """
-    config = store_config(store)
+    config = store_config(store, create=create)
+    if clock is None:
+        clock = SettableClock(now) if now is not None else SystemClock()
     if mailer is None:
         mailer = (
             FileOutboxMailer(config.outbox_folder, sender)
             if config.outbox_folder
             else InMemoryMailer()
         )
-    if lms is None:
-        lms = SQLiteStagingLms(config.staging_file) if config.staging_file else InMemoryLms()
-    return Services.wire(
-        env=config.env,
-        clock=clock or SystemClock(),
-        calendar=calendar or OntarioCalendars(),
-        mailer=mailer,
-        lms=lms,
-        views=config.views,
-    )
+    try:
+        if lms is None:
+            lms = SQLiteStagingLms(config.staging_file) if config.staging_file else InMemoryLms()
+        return Services.wire(
+            env=config.env,
+            clock=clock,
+            calendar=calendar or OntarioCalendars(),
+            mailer=mailer,
+            lms=lms,
+            views=config.views,
+        )
+    except (OSError, sqlite3.Error, PersistenceError) as error:
+        raise StoreUnavailable(f"cannot open the store {store}: {error}") from None
+
+
+def simulation(store: str, start: datetime) -> tuple[Services, AdjustableClock]:
+    """The core on ``store`` with a clock that the caller moves (demos, what-if runs)."""
+    clock = SettableClock(start)
+    return bootstrap(store, clock=clock), clock

@@ -22,6 +22,14 @@ class Clock(Protocol):
         ...
 
 
+class AdjustableClock(Clock, Protocol):
+    """A clock that simulations and demos move by hand."""
+
+    def set(self, moment: datetime) -> None:
+        """Show ``moment`` from now on."""
+        ...
+
+
 class Calendar(Protocol):
     """Builds the business calendar that the given settings describe (holidays, closures)."""
 

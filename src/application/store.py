@@ -31,6 +31,12 @@ def recorded_at(event: DomainEventProtocol[UUID]) -> datetime:
     return moment
 
 
+class StoreUnavailable(DomainError):
+    """The store cannot be opened or used; nothing was recorded."""
+
+    code = "store_unavailable"
+
+
 class ConcurrentUpdate(DomainError):
     """Another command changed the same records first; nothing of this one was recorded."""
 
@@ -114,9 +120,7 @@ class CarePassportApplication(Application[UUID]):
         now = self.clock.now()
         if aggregate.modified_on > now:
             known = [
-                e.originator_version
-                for e in self.events.get(aggregate_id)
-                if recorded_at(e) <= now
+                e.originator_version for e in self.events.get(aggregate_id) if recorded_at(e) <= now
             ]
             if not known:
                 return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,19 @@ def require_aware(moment: datetime, name: str = "time") -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidValue(f"{name} must carry a time-zone offset: {moment.isoformat()}")
     return moment
+
+
+def wall_clock(naive: datetime) -> datetime:
+    """A Toronto wall-clock time as an instant; refuses times that DST skips or repeats."""
+    first = naive.replace(tzinfo=TORONTO, fold=0)
+    second = naive.replace(tzinfo=TORONTO, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        raise InvalidValue(
+            f"{naive.isoformat()} happens twice in Toronto (clocks go back); give an offset"
+        )
+    if first.astimezone(UTC).astimezone(TORONTO).replace(tzinfo=None) != naive:
+        raise InvalidValue(f"{naive.isoformat()} does not exist in Toronto (clocks go forward)")
+    return first
 
 
 def local(moment: datetime) -> datetime:

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import attrs
 import click
+from eventsourcing.persistence import PersistenceError
 
-from carepassport.adapters.clocks import SettableClock, SystemClock
 from carepassport.application.lms_import import CsvRejected
 from carepassport.application.services import Services
 from carepassport.bootstrap import DEFAULT_STORE, bootstrap
-from carepassport.domain.errors import DomainError
-from carepassport.domain.time import TORONTO
+from carepassport.domain.errors import DomainError, InvalidValue
+from carepassport.domain.time import wall_clock
 from carepassport.entrypoints.present import as_json, as_text
 
 EXIT_REFUSED = 1
@@ -30,7 +31,12 @@ def parse_instant(value: str, option: str) -> datetime:
         raise click.BadParameter(
             f"{value!r} is not an ISO-8601 date-time (e.g. 2026-04-02T15:00)", param_hint=option
         ) from None
-    return moment.replace(tzinfo=TORONTO) if moment.tzinfo is None else moment
+    if moment.tzinfo is not None:
+        return moment
+    try:
+        return wall_clock(moment)
+    except InvalidValue as error:
+        raise click.BadParameter(error.message, param_hint=option) from None
 
 
 @attrs.define
@@ -42,10 +48,10 @@ class Context:
     json: bool
 
     @contextmanager
-    def services(self) -> Iterator[Services]:
-        """The wired core on the chosen store and clock, closed afterwards."""
-        clock = SettableClock(self.now) if self.now else SystemClock()
-        services = bootstrap(self.store, clock=clock)
+    def services(self, writes: bool) -> Iterator[Services]:
+        """The wired core on the chosen store and clock, closed afterwards. A read never
+        creates a store."""
+        services = bootstrap(self.store, now=self.now, create=writes)
         try:
             yield services
         finally:
@@ -59,21 +65,28 @@ class Context:
 pass_context = click.make_pass_decorator(Context)
 
 
-def run(ctx: Context, action: Callable[[Services], Any]) -> None:
+def run(ctx: Context, action: Callable[[Services], Any], *, writes: bool = True) -> None:
     """Call the core; a refusal exits non-zero with its reason on stderr and records nothing."""
     try:
-        with ctx.services() as services:
+        with ctx.services(writes) as services:
             result = action(services)
     except DomainError as error:
-        if ctx.json:
-            details: dict[str, Any] = {"error": error.code, "message": error.message}
-            if isinstance(error, CsvRejected):
-                details["problems"] = error.problems
-            click.echo(as_json(details), err=True)
-        else:
-            click.echo(f"error: {error.message}", err=True)
-        sys.exit(EXIT_REFUSED)
+        details: dict[str, Any] = {"error": error.code, "message": error.message}
+        if isinstance(error, CsvRejected):
+            details["problems"] = error.problems
+        refuse(ctx, details)
+    except (OSError, sqlite3.Error, PersistenceError) as error:
+        refuse(ctx, {"error": "store_unavailable", "message": f"the store failed: {error}"})
     ctx.show(result)
+
+
+def refuse(ctx: Context, details: dict[str, Any]) -> NoReturn:
+    """Report a refusal on stderr (JSON with ``--json``) and exit non-zero."""
+    if ctx.json:
+        click.echo(as_json(details), err=True)
+    else:
+        click.echo(f"error: {details['message']}", err=True)
+    sys.exit(EXIT_REFUSED)
 
 
 @click.group()
@@ -95,7 +108,7 @@ def run(ctx: Context, action: Callable[[Services], Any]) -> None:
 @click.pass_context
 def cli(click_ctx: click.Context, store: str, now_text: str | None, as_json_: bool) -> None:
     """Care Passport core: sponsored, mandatory, expiring micro-credential training."""
-    now = parse_instant(now_text, "--now") if now_text else None
+    now = parse_instant(now_text, "--now") if now_text is not None else None
     click_ctx.obj = Context(store=store, now=now, json=as_json_)
 
 
@@ -139,7 +152,7 @@ def catalog_add(
 @pass_context
 def catalog_list(ctx: Context) -> None:
     """List the catalogue."""
-    run(ctx, lambda s: s.reference.list_micro_credentials())
+    run(ctx, lambda s: s.reference.list_micro_credentials(), writes=False)
 
 
 @cli.group()
@@ -215,7 +228,7 @@ def employees_set_student_number(ctx: Context, employee_id: str, student_number:
 @pass_context
 def status(ctx: Context, employee_id: str) -> None:
     """The portal view: each micro-credential the employee has touched, and its state."""
-    run(ctx, lambda s: s.statuses.of_employee(employee_id))
+    run(ctx, lambda s: s.statuses.of_employee(employee_id), writes=False)
 
 
 @cli.group()
@@ -251,7 +264,7 @@ def completions() -> None:
 @pass_context
 def completions_unmatched(ctx: Context) -> None:
     """Results held because no employee has their student number (R11)."""
-    run(ctx, lambda s: s.statuses.held_results())
+    run(ctx, lambda s: s.statuses.held_results(), writes=False)
 
 
 @cli.group()
@@ -272,7 +285,7 @@ def settings_set(ctx: Context, key: str, value: str) -> None:
 @pass_context
 def settings_show(ctx: Context) -> None:
     """Show the settings in force."""
-    run(ctx, lambda s: s.reference.show_settings())
+    run(ctx, lambda s: s.reference.show_settings(), writes=False)
 
 
 @cli.group()
@@ -312,7 +325,7 @@ def sponsorships_decline(ctx: Context, sponsorship_id: str, by: str) -> None:
 @pass_context
 def sponsorships_show(ctx: Context, sponsorship_id: str) -> None:
     """Show a sponsorship."""
-    run(ctx, lambda s: s.sponsorships.show(sponsorship_id))
+    run(ctx, lambda s: s.sponsorships.show(sponsorship_id), writes=False)
 
 
 @cli.command()
@@ -335,7 +348,7 @@ def registrations() -> None:
 @pass_context
 def registrations_show(ctx: Context, registration_id: str) -> None:
     """Show a registration."""
-    run(ctx, lambda s: s.registrations.show(registration_id))
+    run(ctx, lambda s: s.registrations.show(registration_id), writes=False)
 
 
 @cli.command()
@@ -351,8 +364,8 @@ def tick(ctx: Context) -> None:
 @pass_context
 def history(ctx: Context, aggregate_id: str, as_of_text: str | None) -> None:
     """An aggregate's events with business and recording times."""
-    as_of = parse_instant(as_of_text, "--as-of") if as_of_text else None
-    run(ctx, lambda s: s.histories.history(aggregate_id, as_of))
+    as_of = parse_instant(as_of_text, "--as-of") if as_of_text is not None else None
+    run(ctx, lambda s: s.histories.history(aggregate_id, as_of), writes=False)
 
 
 @cli.group()
@@ -365,7 +378,7 @@ def mail() -> None:
 @pass_context
 def mail_outbox(ctx: Context, recipient: str | None) -> None:
     """Messages queued (and sent) by the core."""
-    run(ctx, lambda s: [_message(m) for m in s.outbox.messages(recipient)])
+    run(ctx, lambda s: [_message(m) for m in s.outbox.messages(recipient)], writes=False)
 
 
 @cli.command()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from carepassport.adapters.clocks import SettableClock
+from carepassport.application.ports import AdjustableClock
 from carepassport.application.services import Services
-from carepassport.bootstrap import bootstrap
+from carepassport.bootstrap import simulation
 from carepassport.domain.errors import DomainError
 from carepassport.domain.time import TORONTO, local
 
@@ -23,7 +23,7 @@ def _stamp(moment: datetime) -> str:
 
 
 class _Narrator:
-    def __init__(self, services: Services, clock: SettableClock) -> None:
+    def __init__(self, services: Services, clock: AdjustableClock) -> None:
         self.services = services
         self.clock = clock
         self.lines: list[Line] = []
@@ -50,8 +50,7 @@ class _Narrator:
 
 def run_demo() -> list[Line]:
     """Request, approval, enablement (R4), registration (R5), access (R6) and its end (R7)."""
-    clock = SettableClock(_at(2026, 3, 31, 10))
-    services = bootstrap("memory://", clock=clock)
+    services, clock = simulation("memory://", _at(2026, 3, 31, 10))
     story = _Narrator(services, clock)
     ref = services.reference
     ref.add_micro_credential("IPAC", "Infection Prevention and Control", fee="125.00")
