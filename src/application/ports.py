@@ -131,8 +131,12 @@ class Views(Protocol):
         """The notification id of the last event applied (0 before any)."""
         ...
 
-    def apply(self, changes: ViewChanges, position: int) -> None:
-        """Apply changes derived from events up to ``position``, atomically."""
+    def apply(self, changes: ViewChanges, after: int, position: int) -> None:
+        """Apply changes derived from the events after ``after`` up to ``position``, atomically.
+
+        Raises IntegrityError, changing nothing, if the views are no longer at ``after``
+        (another process applied those events first).
+        """
         ...
 
     def due(self, now: datetime, limit: int) -> list[DueItem]:

@@ -165,7 +165,7 @@ class CarePassportApplication(Application[UUID]):
                 return applied
             events = [(n.id, self.mapper.to_domain_event(n)) for n in batch]
             try:
-                self.views.apply(changes_for(events), position=batch[-1].id)
+                self.views.apply(changes_for(events), after=start - 1, position=batch[-1].id)
             except IntegrityError:
                 log.info("another process advanced the views past %s; reading on", start)
                 continue

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import attrs
-from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError
 
 from carepassport.application.ports import DueItem, HeldResult, OutboxEntry, ViewChanges
 
@@ -27,11 +27,11 @@ class MemoryViews:
         """The last notification id applied."""
         return self._position
 
-    def apply(self, changes: ViewChanges, position: int) -> None:
+    def apply(self, changes: ViewChanges, after: int, position: int) -> None:
         """Apply the changes and move the position, all under the lock."""
         with self._lock:
-            if position <= self._position:
-                return
+            if self._position != after:
+                raise IntegrityError(f"views are at {self._position}, not {after}")
             for item in changes.scheduled:
                 self._pending[(item.aggregate_id, item.action)] = item
             for settled in changes.settled:

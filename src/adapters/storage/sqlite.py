@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
 from carepassport.application.ports import DueItem, HeldResult, OutboxEntry, ViewChanges
@@ -62,9 +62,20 @@ class SQLiteViews(SQLiteTrackingRecorder):
         """The last notification id applied."""
         return self.max_tracking_id(TRACKING_NAME) or 0
 
-    def apply(self, changes: ViewChanges, position: int) -> None:
-        """Write the changes and the position in one transaction (a stale writer fails whole)."""
+    def apply(self, changes: ViewChanges, after: int, position: int) -> None:
+        """Write the changes and the position in one transaction; a writer that is not at
+        ``after`` (another process got there first) fails whole."""
         with self.datastore.transaction(commit=True) as c:
+            # Take the write lock before reading the position (a deferred transaction would
+            # read a snapshot another writer could overtake).
+            c.execute(
+                "UPDATE tracking SET notification_id = notification_id "
+                "WHERE application_name = ?",
+                (TRACKING_NAME,),
+            )
+            current = self._max_tracking_id(TRACKING_NAME, c) or 0
+            if current != after:
+                raise IntegrityError(f"views are at {current}, not {after}")
             self._apply(c, changes)
             self._insert_tracking(c, Tracking(TRACKING_NAME, position))
 
