@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -13,7 +12,7 @@ from carepassport.application.ports import OutgoingMessage
 from carepassport.domain.time import TORONTO
 
 
-def to_email(message: OutgoingMessage, sender: str, date: datetime | None = None) -> EmailMessage:
+def to_email(message: OutgoingMessage, sender: str) -> EmailMessage:
     """An RFC 5322 message; the stable Message-ID lets receivers drop a redelivery."""
     email = EmailMessage()
     email["From"] = sender
@@ -21,8 +20,8 @@ def to_email(message: OutgoingMessage, sender: str, date: datetime | None = None
     email["Subject"] = message.subject
     email["Message-ID"] = message.message_id
     email["X-Care-Passport-Kind"] = message.kind
-    if date is not None:
-        email["Date"] = format_datetime(date.astimezone(TORONTO))
+    if message.queued_at is not None:
+        email["Date"] = format_datetime(message.queued_at.astimezone(TORONTO))
     email.set_content(message.body)
     return email
 

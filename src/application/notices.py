@@ -45,13 +45,16 @@ def self_registration_instructions(
     sponsorship: Sponsorship, credentials: Iterable[MicroCredential]
 ) -> Notice:
     """R4: the employee learns they can self-register, fee-free, for what was approved."""
-    lines = "\n".join(f"  - {c.code}: {c.title}" for c in credentials)
+    lines = "\n".join(
+        f"  - {c.code}: {c.title} ({c.access_days} days of access, {c.max_attempts} quiz attempts)"
+        for c in credentials
+    )
     subject = "You can now self-register for your Care Passport micro-credentials"
     body = (
         "Your employer approved your sponsorship request. You can now self-register, without "
         f"paying the fee, for:\n\n{lines}\n\n"
-        "Register for a few at a time: each gives 14 days of access from the registration date, "
-        "starting two hours after you register.\n"
+        "Register for a few at a time: access counts from the registration date and starts "
+        "two hours after you register.\n"
         f"Sponsorship: {sponsorship.id}\n"
     )
     return subject, body

@@ -77,6 +77,7 @@ class Outbox:
             subject=entry.subject,
             body=entry.body,
             kind=entry.kind,
+            queued_at=entry.queued_at,
         )
         try:
             self._mailer.send(message)

@@ -47,6 +47,7 @@ class OutgoingMessage:
     subject: str
     body: str
     kind: str
+    queued_at: datetime | None = None
 
 
 class Mailer(Protocol):

@@ -166,7 +166,8 @@ class ReferenceData:
         record = self._app.find(SettingsRecord, SettingsRecord.identity())
         record = record or SettingsRecord.open(now)
         record.change(key, value, now)
-        self._app.record(record)
+        if any(isinstance(e, SettingsRecord.SettingChanged) for e in record.pending_events):
+            self._app.record(record)
         return self.show_settings()
 
     def show_settings(self) -> SettingsView:

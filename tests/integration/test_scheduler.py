@@ -180,3 +180,29 @@ class TestViewsAreDerived:
         assert rebuilt.outbox.messages() == kept[0]
         assert rebuilt.app.views.due(toronto(2030, 1, 1), 100) == kept[1]
         rebuilt.close()
+
+
+class TestViewsSchema:
+    def test_views_of_an_older_schema_are_rebuilt_from_the_log(
+        self, tmp_path: Path, clock: SettableClock, mailer: InMemoryMailer
+    ) -> None:
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+        services = bootstrap(url, clock=clock, mailer=mailer)
+        services.reference.add_micro_credential("IPAC", "IPAC")
+        services.reference.add_employer("SUNNY", name="Sunny", approvers=[APPROVER])
+        services.reference.add_employee("E1", employer="SUNNY", email=EMPLOYEE_EMAIL)
+        view = services.sponsorships.request("E1", ["IPAC"])
+        services.sponsorships.approve(view.sponsorship_id, by=APPROVER)
+        services.close()
+        with sqlite3.connect(tmp_path / "old.db") as db:
+            db.execute("UPDATE cp_views_schema SET version = 1")
+            db.execute("DROP TABLE cp_deadlines")
+            db.execute("CREATE TABLE cp_deadlines (aggregate_id TEXT, due_at TEXT)")
+
+        reopened = bootstrap(url, clock=clock, mailer=mailer)
+        clock.set(toronto(2026, 4, 6, 9, 0))
+        report = reopened.scheduler.tick()
+
+        assert [p.action for p in report.processed] == ["enable_self_registration"]
+        assert len(reopened.outbox.messages()) == 2
+        reopened.close()

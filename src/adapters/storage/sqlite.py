@@ -11,11 +11,14 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
-from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
+from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
 from carepassport.application.ports import DueItem, HeldResult, OutboxEntry, ViewChanges
 
 TRACKING_NAME = "CarePassport.views"
+SCHEMA_VERSION = 2
+"""Raise when the views' tables change: older tables are dropped and rebuilt from the log."""
+VIEW_TABLES = ("cp_deadlines", "cp_outbox", "cp_held_results")
 
 
 def _instant(moment: datetime) -> str:
@@ -30,8 +33,27 @@ def _parse(text: str) -> datetime:
 class SQLiteViews(SQLiteTrackingRecorder):
     """Deadline index (``cp_deadlines``) and outbox (``cp_outbox``) tables with tracking."""
 
-    def __init__(self, datastore: SQLiteDatastore, **kwargs: Any) -> None:
-        super().__init__(datastore, **kwargs)
+    def create_table(self) -> None:
+        """Create the tables. Views of an older schema are dropped and their position reset:
+        they are derived from the event log, so the next catch-up rebuilds them."""
+        outdated = self._drop_outdated_views()
+        super().create_table()
+        if outdated:
+            with self.datastore.transaction(commit=True) as c:
+                c.execute("DELETE FROM tracking WHERE application_name = ?", (TRACKING_NAME,))
+
+    def _drop_outdated_views(self) -> bool:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("CREATE TABLE IF NOT EXISTS cp_views_schema (version INTEGER NOT NULL)")
+            c.execute("SELECT version FROM cp_views_schema")
+            row = c.fetchone()
+            if row is not None and row[0] == SCHEMA_VERSION:
+                return False
+            for table in VIEW_TABLES:
+                c.execute(f"DROP TABLE IF EXISTS {table}")
+            c.execute("DELETE FROM cp_views_schema")
+            c.execute("INSERT INTO cp_views_schema VALUES (?)", (SCHEMA_VERSION,))
+            return True
 
     def construct_create_table_statements(self) -> list[str]:
         """The tracking table, plus the views' tables and their indexes."""
@@ -69,8 +91,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
             # Take the write lock before reading the position (a deferred transaction would
             # read a snapshot another writer could overtake).
             c.execute(
-                "UPDATE tracking SET notification_id = notification_id "
-                "WHERE application_name = ?",
+                "UPDATE tracking SET notification_id = notification_id WHERE application_name = ?",
                 (TRACKING_NAME,),
             )
             current = self._max_tracking_id(TRACKING_NAME, c) or 0
