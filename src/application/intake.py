@@ -43,9 +43,10 @@ class Taken(StrEnum):
 def registration_for(
     registrations: Sequence[Registration], moment: datetime
 ) -> Registration | None:
-    """R8: the registration whose access window contains ``moment``; else the latest begun by
-    then (whose ledger will refuse it, with the reason); else None."""
-    for registration in registrations:
+    """R8: the latest registration whose access window contains ``moment`` (a retake's window
+    can overlap a failed registration's); else the latest begun by then (whose ledger will
+    refuse it, with the reason); else None."""
+    for registration in reversed(registrations):
         if registration.window_contains(moment):
             return registration
     begun = [r for r in registrations if r.registered_at <= moment]

@@ -1,4 +1,4 @@
-"""A narrated walk through the workflow on a fresh in-memory store with a simulated clock."""
+"""A narrated walk through the whole lifecycle on a fresh in-memory store with a simulated clock."""
 
 from __future__ import annotations
 
@@ -12,17 +12,21 @@ from carepassport.domain.errors import DomainError
 from carepassport.domain.time import TORONTO, local
 
 Line = dict[str, Any]
+APPROVER = "hr.approvals@sunnybrook-ltc.example"
+CSV_HEADER = "record_id,student_number,credential_code,attempt,score,passed,attempted_at\n"
 
 
-def _at(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=TORONTO)
+def _at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=TORONTO)
 
 
 def _stamp(moment: datetime) -> str:
     return local(moment).strftime("%a %Y-%m-%d %H:%M")
 
 
-class _Narrator:
+class _Story:
+    """Moves the clock, runs a step, and narrates it with the mail it caused."""
+
     def __init__(self, services: Services, clock: AdjustableClock) -> None:
         self.services = services
         self.clock = clock
@@ -32,92 +36,97 @@ class _Narrator:
     def at(self, moment: datetime) -> None:
         self.clock.set(moment)
 
-    def say(self, what: str, moment: datetime | None = None) -> None:
-        self.lines.append({"at": _stamp(moment or self.clock.now()), "what": what})
-        self._report_mail()
-
-    def _report_mail(self) -> None:
+    def say(self, what: str) -> None:
+        self.lines.append({"at": _stamp(self.clock.now()), "what": what})
         messages = self.services.outbox.messages()
         for message in messages[self._mail_seen :]:
-            self.lines.append(
-                {
-                    "at": _stamp(message.queued_at),
-                    "what": f"  mail [{message.kind}] to {message.recipient}: {message.subject}",
-                }
-            )
+            self.lines.append({
+                "at": _stamp(message.queued_at),
+                "what": f"  mail [{message.kind}] to {message.recipient}: {message.subject}",
+            })
         self._mail_seen = len(messages)
+
+    def tick(self, moment: datetime) -> None:
+        self.at(moment)
+        report = self.services.scheduler.tick()
+        done = [f"{p.action} (due {_stamp(p.due_at)})" for p in report.processed
+                if p.outcome == "done"]
+        self.say("Scheduler: " + ("; ".join(done) if done else "nothing due"))
+
+    def lms(self, moment: datetime, rows: str) -> None:
+        self.at(moment)
+        staged = self.services.lms_import.import_csv(CSV_HEADER + rows)
+        self.say(f"The LMS export is imported: {staged.staged} result(s) staged")
+
+
+def _set_up(story: _Story) -> None:
+    ref = story.services.reference
+    ref.change_setting("college_email", "registrar@lambton.example")
+    ref.add_micro_credential("IPAC", "Infection Prevention and Control", fee="125.00")
+    ref.add_micro_credential("WHMIS", "WHMIS 2015", fee="95.00")
+    ref.add_employer("SUNNYBROOK-LTC", name="Sunnybrook Long-Term Care", approvers=[APPROVER],
+                     retakes_covered=1)
+    ref.add_employee("E-1001", employer="SUNNYBROOK-LTC", email="pat.lee@example.org",
+                     student_number_="C0912345", job_function="PSW")
+    story.say("The college sets up IPAC and WHMIS, the employer (one retake covered) and E-1001")
 
 
 def run_demo() -> list[Line]:
-    """Request, approval, enablement (R4), registration (R5), access (R6) and its end (R7)."""
-    services, clock = simulation("memory://", _at(2026, 3, 31, 10))
-    story = _Narrator(services, clock)
-    ref = services.reference
-    ref.add_micro_credential("IPAC", "Infection Prevention and Control", fee="125.00")
-    ref.add_micro_credential("WHMIS", "WHMIS 2015", fee="95.00")
-    ref.add_employer(
-        "SUNNYBROOK-LTC",
-        name="Sunnybrook Long-Term Care",
-        approvers=["hr.approvals@sunnybrook-ltc.example"],
-        retakes_covered=1,
-    )
-    ref.add_employee(
-        "E-1001",
-        employer="SUNNYBROOK-LTC",
-        email="pat.lee@example.org",
-        student_number_="C0912345",
-        job_function="PSW",
-    )
-    story.say("College sets up the catalogue (IPAC, WHMIS), the employer and employee E-1001")
+    """Request → approval → enablement (R4) → registration (R5-R7) → attempts (R8) →
+    failure and a covered retake (R12, R13) → midnight syncs (R9) → publication across the
+    Victoria Day weekend (R10) → the portal view."""
+    services, clock = simulation("memory://", _at(5, 1, 9))
+    story = _Story(services, clock)
+    _set_up(story)
 
-    story.at(_at(2026, 4, 1, 10))
+    story.at(_at(5, 4, 10))
     sponsorship = services.sponsorships.request("E-1001", ["IPAC", "WHMIS"])
     story.say(f"E-1001 asks the employer to sponsor IPAC and WHMIS ({sponsorship.sponsorship_id})")
 
-    story.at(_at(2026, 4, 2, 15))
-    approved = services.sponsorships.approve(
-        sponsorship.sponsorship_id, by="hr.approvals@sunnybrook-ltc.example"
-    )
+    story.at(_at(5, 7, 15))
+    approved = services.sponsorships.approve(sponsorship.sponsorship_id, by=APPROVER)
     assert approved.self_registration_at is not None
-    story.say(
-        "The approver replies YES; self-registration is scheduled for "
-        f"{_stamp(approved.self_registration_at)} (R4: Good Friday is a holiday)"
-    )
+    story.say("The approver replies YES; self-registration opens "
+              f"{_stamp(approved.self_registration_at)} (R4: the next business day)")
 
-    story.at(_at(2026, 4, 3, 11))
+    story.at(_at(5, 7, 16))
     try:
         services.registrations.register("E-1001", "IPAC")
     except DomainError as refused:
-        story.say(f"E-1001 tries to register early and is refused: {refused.message}")
+        story.say(f"E-1001 tries to register at once and is refused: {refused.message}")
 
-    story.at(_at(2026, 4, 6, 9))
-    report = services.scheduler.tick()
-    story.say(f"Scheduler: {', '.join(p.action for p in report.processed)}")
+    story.tick(_at(5, 8, 9))
+    story.at(_at(5, 8, 13, 30))
+    ipac = services.registrations.register("E-1001", "IPAC")
+    services.registrations.register("E-1001", "WHMIS")
+    story.say(f"E-1001 registers in IPAC and WHMIS, fee paid by the {ipac.fee_payer}; access "
+              f"{_stamp(ipac.access_from)} to {_stamp(ipac.access_until)} (R6, R7)")
+    story.tick(_at(5, 8, 15, 30))
 
-    story.at(_at(2026, 4, 6, 13, 30))
-    registration = services.registrations.register("E-1001", "IPAC")
-    story.say(
-        f"E-1001 registers in IPAC (fee paid by the {registration.fee_payer}); access from "
-        f"{_stamp(registration.access_from)} until {_stamp(registration.access_until)} (R6, R7)"
-    )
+    story.lms(_at(5, 12, 21), "L-1,C0912345,IPAC,1,52,false,2026-05-11T19:00\n"
+                              "L-2,C0912345,IPAC,2,61,false,2026-05-12T20:00\n")
+    story.tick(_at(5, 13, 0, 5))
+    shown = services.registrations.show(ipac.registration_id)
+    story.say(f"IPAC is {shown.status} ({shown.failure_reason}) after two failed attempts (R8)")
 
-    story.at(_at(2026, 4, 6, 15, 30))
-    report = services.scheduler.tick()
-    story.say(f"Scheduler: {', '.join(p.action for p in report.processed)} (R6)")
-
-    story.at(_at(2026, 4, 21, 0, 5))
-    report = services.scheduler.tick()
-    shown = services.registrations.show(registration.registration_id)
-    story.say(
-        f"Scheduler: {', '.join(p.action for p in report.processed)}; no pass was recorded, so "
-        f"the registration is {shown.status} ({shown.failure_reason}) as of "
-        f"{_stamp(shown.access_until)} (R7, R12)"
-    )
-
+    story.at(_at(5, 13, 9))
     retake = services.registrations.register("E-1001", "IPAC")
-    story.say(
-        f"E-1001 registers again: a retake paid by the {retake.fee_payer} "
-        "(the employer covers one retake, R13)"
-    )
+    story.say(f"E-1001 retakes IPAC; the {retake.fee_payer} pays under its retake policy (R13)")
+    story.tick(_at(5, 13, 11))
+
+    story.lms(_at(5, 14, 20), "L-3,C0912345,IPAC,1,88,true,2026-05-14T10:00\n")
+    story.tick(_at(5, 15, 0, 5))
+    story.tick(_at(5, 15, 10, 5))
+    story.lms(_at(5, 15, 20), "L-4,C0912345,WHMIS,1,91,true,2026-05-15T16:00\n")
+    story.tick(_at(5, 16, 0, 5))
+    story.say("WHMIS was recorded Saturday; Monday is Victoria Day, so it is published Tuesday")
+    story.tick(_at(5, 19, 10, 5))
+    for entry in services.statuses.of_employee("E-1001").credentials:
+        story.say(
+            f"Portal: {entry.code} {entry.state}, completed "
+            f"{_stamp(entry.completed_at) if entry.completed_at else '-'}, published "
+            f"{_stamp(entry.published_at) if entry.published_at else '-'}, "
+            f"valid until {entry.valid_until}"
+        )
     services.close()
     return story.lines

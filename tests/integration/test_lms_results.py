@@ -159,3 +159,26 @@ class TestFailure:
         assert shown.status == "active"
         assert [r["record_id"] for r in shown.refused_attempts] == ["EARLY"]
         assert "outside the access window" in shown.refused_attempts[0]["reason"]
+
+
+class TestRetakeResults:
+    def test_a_pass_during_a_retake_counts_on_the_retake_not_the_failed_registration(
+        self, college: Services, clock: SettableClock, lms: InMemoryLms
+    ) -> None:
+        first = registered(college, clock)
+        deliver(
+            lms,
+            result("R1", toronto(2026, 7, 28, 14, 0), passed=False),
+            result("R2", toronto(2026, 7, 28, 15, 0), passed=False, attempt=2),
+        )
+        clock.set(toronto(2026, 7, 29, 8, 0))
+        college.scheduler.tick()
+        retake = college.registrations.register("E1", "IPAC")
+        deliver(lms, result("R3", toronto(2026, 7, 29, 14, 0), passed=True))
+        clock.set(toronto(2026, 7, 30, 0, 0))
+
+        college.scheduler.tick()
+
+        assert college.registrations.show(first.registration_id).status == "failed"
+        shown = college.registrations.show(retake.registration_id)
+        assert (shown.status, [a.record_id for a in shown.attempts]) == ("passed", ["R3"])
