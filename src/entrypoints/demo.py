@@ -40,17 +40,20 @@ class _Story:
         self.lines.append({"at": _stamp(self.clock.now()), "what": what})
         messages = self.services.outbox.messages()
         for message in messages[self._mail_seen :]:
-            self.lines.append({
-                "at": _stamp(message.queued_at),
-                "what": f"  mail [{message.kind}] to {message.recipient}: {message.subject}",
-            })
+            self.lines.append(
+                {
+                    "at": _stamp(message.queued_at),
+                    "what": f"  mail [{message.kind}] to {message.recipient}: {message.subject}",
+                }
+            )
         self._mail_seen = len(messages)
 
     def tick(self, moment: datetime) -> None:
         self.at(moment)
         report = self.services.scheduler.tick()
-        done = [f"{p.action} (due {_stamp(p.due_at)})" for p in report.processed
-                if p.outcome == "done"]
+        done = [
+            f"{p.action} (due {_stamp(p.due_at)})" for p in report.processed if p.outcome == "done"
+        ]
         self.say("Scheduler: " + ("; ".join(done) if done else "nothing due"))
 
     def lms(self, moment: datetime, rows: str) -> None:
@@ -64,10 +67,16 @@ def _set_up(story: _Story) -> None:
     ref.change_setting("college_email", "registrar@lambton.example")
     ref.add_micro_credential("IPAC", "Infection Prevention and Control", fee="125.00")
     ref.add_micro_credential("WHMIS", "WHMIS 2015", fee="95.00")
-    ref.add_employer("SUNNYBROOK-LTC", name="Sunnybrook Long-Term Care", approvers=[APPROVER],
-                     retakes_covered=1)
-    ref.add_employee("E-1001", employer="SUNNYBROOK-LTC", email="pat.lee@example.org",
-                     student_number_="C0912345", job_function="PSW")
+    ref.add_employer(
+        "SUNNYBROOK-LTC", name="Sunnybrook Long-Term Care", approvers=[APPROVER], retakes_covered=1
+    )
+    ref.add_employee(
+        "E-1001",
+        employer="SUNNYBROOK-LTC",
+        email="pat.lee@example.org",
+        student_number_="C0912345",
+        job_function="PSW",
+    )
     story.say("The college sets up IPAC and WHMIS, the employer (one retake covered) and E-1001")
 
 
@@ -86,8 +95,10 @@ def run_demo() -> list[Line]:
     story.at(_at(5, 7, 15))
     approved = services.sponsorships.approve(sponsorship.sponsorship_id, by=APPROVER)
     assert approved.self_registration_at is not None
-    story.say("The approver replies YES; self-registration opens "
-              f"{_stamp(approved.self_registration_at)} (R4: the next business day)")
+    story.say(
+        "The approver replies YES; self-registration opens "
+        f"{_stamp(approved.self_registration_at)} (R4: the next business day)"
+    )
 
     story.at(_at(5, 7, 16))
     try:
@@ -99,12 +110,17 @@ def run_demo() -> list[Line]:
     story.at(_at(5, 8, 13, 30))
     ipac = services.registrations.register("E-1001", "IPAC")
     services.registrations.register("E-1001", "WHMIS")
-    story.say(f"E-1001 registers in IPAC and WHMIS, fee paid by the {ipac.fee_payer}; access "
-              f"{_stamp(ipac.access_from)} to {_stamp(ipac.access_until)} (R6, R7)")
+    story.say(
+        f"E-1001 registers in IPAC and WHMIS, fee paid by the {ipac.fee_payer}; access "
+        f"{_stamp(ipac.access_from)} to {_stamp(ipac.access_until)} (R6, R7)"
+    )
     story.tick(_at(5, 8, 15, 30))
 
-    story.lms(_at(5, 12, 21), "L-1,C0912345,IPAC,1,52,false,2026-05-11T19:00\n"
-                              "L-2,C0912345,IPAC,2,61,false,2026-05-12T20:00\n")
+    story.lms(
+        _at(5, 12, 21),
+        "L-1,C0912345,IPAC,1,52,false,2026-05-11T19:00\n"
+        "L-2,C0912345,IPAC,2,61,false,2026-05-12T20:00\n",
+    )
     story.tick(_at(5, 13, 0, 5))
     shown = services.registrations.show(ipac.registration_id)
     story.say(f"IPAC is {shown.status} ({shown.failure_reason}) after two failed attempts (R8)")

@@ -58,9 +58,17 @@ def _text(data: Any, indent: str) -> str:
     if isinstance(data, list):
         if all(not isinstance(item, dict | list) for item in data):
             return f"{indent}" + ", ".join(_scalar(item) for item in data)
-        separator = "\n\n" if not indent else "\n"
-        return separator.join(_text(item, indent) for item in data)
+        if not indent:
+            return "\n\n".join(_text(item, indent) for item in data)
+        return "\n".join(_bullet(_text(item, indent + "  "), indent) for item in data)
     return f"{indent}{_scalar(data)}"
+
+
+def _bullet(block: str, indent: str) -> str:
+    """Mark the first line of a nested record with a dash."""
+    first, _, rest = block.partition("\n")
+    line = f"{indent}- {first.lstrip()}"
+    return f"{line}\n{rest}" if rest else line
 
 
 def _scalar(value: Any) -> str:
