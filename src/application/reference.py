@@ -9,7 +9,7 @@ from carepassport.application.intake import ResultIntake
 from carepassport.application.results import EmployeeView, EmployerView, SettingsView
 from carepassport.application.store import CarePassportApplication
 from carepassport.application.unit_of_work import UnitOfWork
-from carepassport.domain.errors import AlreadyExists, InvalidValue
+from carepassport.domain.errors import AlreadyExists, InvalidValue, NotFound
 from carepassport.domain.reference import Catalogue, Employee, Employer, MicroCredential
 from carepassport.domain.settings import SettingsRecord
 from carepassport.domain.student_numbers import StudentNumberClaim
@@ -76,8 +76,11 @@ class ReferenceData:
 
     def micro_credential(self, code: str) -> MicroCredential:
         """One catalogue entry."""
-        catalogue = self.catalogue() or Catalogue.open(self._app.now())
-        return catalogue.entry(credential_code(code))
+        wanted = credential_code(code)
+        catalogue = self.catalogue()
+        if catalogue is None:
+            raise NotFound(f"micro-credential {wanted} is not in the catalogue (it is empty)")
+        return catalogue.entry(wanted)
 
     def add_employer(
         self, employer: str, *, name: str, approvers: list[str], retakes_covered: int = 0

@@ -12,7 +12,6 @@ from carepassport.application.store import CarePassportApplication
 from carepassport.application.sync import NightlySync
 from carepassport.application.unit_of_work import UnitOfWork
 from carepassport.domain.attempts import AttemptLedger
-from carepassport.domain.errors import NotFound
 from carepassport.domain.policies import FundingBasis, funding_for_registration
 from carepassport.domain.registration import Registration
 from carepassport.domain.sponsorship import Sponsorship, SponsorshipStatus
@@ -130,8 +129,5 @@ class Registrations:
         return True
 
     def _load(self, registration_id: str | UUID) -> Registration:
-        aggregate_id = parse_id(registration_id, "registration")
-        registration = self._app.find(Registration, aggregate_id)
-        if registration is None:
-            raise NotFound(f"registration {aggregate_id} not found")
-        return registration
+        identity = parse_id(registration_id, "registration")
+        return self._app.load(Registration, identity, f"registration {identity}")

@@ -10,7 +10,7 @@ from carepassport.application.outbox import notify
 from carepassport.application.reference import ReferenceData
 from carepassport.application.results import SponsorshipView
 from carepassport.application.store import CarePassportApplication
-from carepassport.domain.errors import AlreadyRequested, InvalidValue, NotFound
+from carepassport.domain.errors import AlreadyRequested, InvalidValue
 from carepassport.domain.sponsorship import Sponsorship, SponsorshipStatus
 from carepassport.domain.values import EmployeeId, credential_code, email_address
 
@@ -126,8 +126,5 @@ class Sponsorships:
         return True
 
     def _load(self, sponsorship_id: str | UUID) -> Sponsorship:
-        aggregate_id = parse_id(sponsorship_id, "sponsorship")
-        sponsorship = self._app.find(Sponsorship, aggregate_id)
-        if sponsorship is None:
-            raise NotFound(f"sponsorship {aggregate_id} not found")
-        return sponsorship
+        identity = parse_id(sponsorship_id, "sponsorship")
+        return self._app.load(Sponsorship, identity, f"sponsorship {identity}")

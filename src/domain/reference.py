@@ -72,7 +72,7 @@ class Catalogue(Aggregate):
         """Open the store's catalogue."""
         return cls._create(
             cls.CatalogueOpened,
-            id=aggregate_id("catalogue"),
+            id=cls.identity(),
             timestamp=opened_at,
             opened_at=opened_at,
         )
@@ -139,7 +139,7 @@ class Employer(Aggregate):
             raise NotAnApprover(f"employer {employer} needs at least one approver address")
         return cls._create(
             cls.EmployerAdded,
-            id=aggregate_id("employer", employer),
+            id=cls.identity(employer),
             timestamp=added_at,
             employer_id=employer,
             name=name,
@@ -223,7 +223,7 @@ class Employee(Aggregate):
         """Register an employee."""
         return cls._create(
             cls.EmployeeAdded,
-            id=aggregate_id("employee", employee),
+            id=cls.identity(employee),
             timestamp=added_at,
             employee_id=employee,
             employer_id=employer,

@@ -30,13 +30,12 @@ def require_aware(moment: datetime, name: str = "time") -> datetime:
 def wall_clock(naive: datetime) -> datetime:
     """A Toronto wall-clock time as an instant; refuses times that DST skips or repeats."""
     first = naive.replace(tzinfo=TORONTO, fold=0)
-    second = naive.replace(tzinfo=TORONTO, fold=1)
-    if first.utcoffset() != second.utcoffset():
+    if first.astimezone(UTC).astimezone(TORONTO).replace(tzinfo=None) != naive:
+        raise InvalidValue(f"{naive.isoformat()} does not exist in Toronto (clocks go forward)")
+    if first.utcoffset() != naive.replace(tzinfo=TORONTO, fold=1).utcoffset():
         raise InvalidValue(
             f"{naive.isoformat()} happens twice in Toronto (clocks go back); give an offset"
         )
-    if first.astimezone(UTC).astimezone(TORONTO).replace(tzinfo=None) != naive:
-        raise InvalidValue(f"{naive.isoformat()} does not exist in Toronto (clocks go forward)")
     return first
 
 

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from carepassport.entrypoints.cli import cli
 from tests.integration.cli_helpers import APPROVER, Cli
@@ -183,3 +184,104 @@ class TestConsoleScript:
         timeline = json.loads(result.stdout)
         assert any("enable_self_registration" in line["what"] for line in timeline)
         assert any("registers in IPAC" in line["what"] for line in timeline)
+
+
+class TestOddInput:
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ("catalog", "add", "F", "--title", "F", "--fee", "1e30"),
+            ("catalog", "add", "F", "--title", "F", "--fee", "NaN"),
+            ("catalog", "add", "F", "--title", "F", "--access-days", "999999999"),
+            ("catalog", "add", "F", "--title", "F", "--max-attempts", "3"),
+            ("catalog", "add", "F", "--title", "   "),
+            ("catalog", "add", "bad code!", "--title", "F"),
+            ("employers", "add", "X", "--name", "X", "--approver", "not-an-address"),
+            (
+                "employers",
+                "add",
+                "X",
+                "--name",
+                "X",
+                "--approver",
+                "a@b.example",
+                "--retakes-covered",
+                "-1",
+            ),
+            ("sponsorships", "show", "not-a-uuid"),
+            ("history", "00000000-0000-0000-0000-000000000000"),
+        ],
+        ids=[
+            "huge-fee",
+            "nan-fee",
+            "huge-access-days",
+            "three-attempts",
+            "blank-title",
+            "bad-code",
+            "bad-email",
+            "negative-retakes",
+            "bad-id",
+            "unknown-id",
+        ],
+    )
+    def test_bad_values_are_refused_with_a_reason_not_a_traceback(
+        self, cp: Cli, args: tuple[str, ...]
+    ) -> None:
+        before = cp.events()
+
+        result = cp.run(*args, now="2026-04-01T10:00", ok=False)
+
+        assert result.exit_code == 1, result.output
+        assert "Traceback" not in result.stderr
+        assert json.loads(result.stderr)["message"]
+        assert cp.events() == before
+
+    @pytest.mark.parametrize(
+        ("now", "says"),
+        [
+            ("", "ISO-8601"),
+            ("2026-03-08T02:30", "does not exist"),
+            ("2026-11-01T01:30", "happens twice"),
+        ],
+        ids=["empty", "skipped-by-dst", "repeated-by-dst"],
+    )
+    def test_a_now_that_names_no_single_instant_is_a_usage_error(
+        self, cp: Cli, now: str, says: str
+    ) -> None:
+        before = cp.events()
+
+        result = cp.runner.invoke(cli, ["--store", f"sqlite:///{cp.store}", "--now", now, "tick"])
+
+        assert result.exit_code == 2
+        assert says in result.stderr
+        assert cp.events() == before
+
+    def test_a_read_on_a_store_that_does_not_exist_is_refused_and_creates_nothing(
+        self, tmp_path: Path
+    ) -> None:
+        missing = tmp_path / "nowhere" / "cp.db"
+
+        result = CliRunner().invoke(cli, ["--store", f"sqlite:///{missing}", "catalog", "list"])
+
+        assert result.exit_code == 1
+        assert "no store" in result.stderr
+        assert not missing.parent.exists()
+
+    def test_a_store_path_that_is_a_folder_is_refused(self, tmp_path: Path) -> None:
+        result = CliRunner().invoke(
+            cli, ["--store", f"sqlite:///{tmp_path}", "catalog", "add", "X", "--title", "X"]
+        )
+
+        assert result.exit_code == 1
+        assert "names no database file" in result.stderr
+
+    def test_a_file_that_is_not_a_database_is_refused(self, tmp_path: Path) -> None:
+        junk = tmp_path / "junk.db"
+        junk.write_text("this is not a database" * 100)
+
+        result = CliRunner().invoke(
+            cli, ["--store", f"sqlite:///{junk}", "catalog", "add", "X", "--title", "X"]
+        )
+
+        assert result.exit_code == 1
+        assert "Traceback" not in result.stderr and result.stderr.startswith("error:")
