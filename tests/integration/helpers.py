@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from carepassport.adapters.clocks import SettableClock
+from carepassport.adapters.mail import InMemoryMailer
 from carepassport.application.results import SponsorshipView
 from carepassport.application.services import Services
-from tests.conftest import APPROVER
+from carepassport.bootstrap import bootstrap
+from tests.conftest import APPROVER, EMPLOYEE_EMAIL
 
 
 def footprint(services: Services) -> tuple[int, int, int]:
@@ -30,3 +33,14 @@ def enabled_sponsorship(
     clock.set(approved.self_registration_at)
     services.scheduler.tick()
     return services.sponsorships.show(sponsorship.sponsorship_id)
+
+
+def approved_on_file(path: Path, clock: SettableClock, mailer: InMemoryMailer) -> Services:
+    """A SQLite store at ``path`` holding one approved sponsorship (E1, IPAC)."""
+    services = bootstrap(f"sqlite:///{path}", clock=clock, mailer=mailer)
+    services.reference.add_micro_credential("IPAC", "IPAC")
+    services.reference.add_employer("SUNNY", name="Sunny", approvers=[APPROVER])
+    services.reference.add_employee("E1", employer="SUNNY", email=EMPLOYEE_EMAIL)
+    view = services.sponsorships.request("E1", ["IPAC"])
+    services.sponsorships.approve(view.sponsorship_id, by=APPROVER)
+    return services

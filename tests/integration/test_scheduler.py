@@ -13,7 +13,7 @@ from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap
 from carepassport.domain.errors import ClockWentBackwards, NotAnApprover, NotFound
 from tests.conftest import APPROVER, EMPLOYEE_EMAIL, toronto
-from tests.integration.helpers import footprint
+from tests.integration.helpers import approved_on_file, footprint
 
 
 @pytest.fixture
@@ -75,12 +75,7 @@ class TestTick:
         self, tmp_path: Path, clock: SettableClock, mailer: InMemoryMailer
     ) -> None:
         url = f"sqlite:///{tmp_path / 'shared.db'}"
-        first = bootstrap(url, clock=clock, mailer=mailer)
-        first.reference.add_micro_credential("IPAC", "IPAC")
-        first.reference.add_employer("SUNNY", name="Sunny", approvers=[APPROVER])
-        first.reference.add_employee("E1", employer="SUNNY", email=EMPLOYEE_EMAIL)
-        view = first.sponsorships.request("E1", ["IPAC"])
-        first.sponsorships.approve(view.sponsorship_id, by=APPROVER)
+        first = approved_on_file(tmp_path / "shared.db", clock, mailer)
         second = bootstrap(url, clock=clock, mailer=mailer)
         clock.set(toronto(2026, 4, 6, 9, 0))
 
@@ -160,12 +155,7 @@ class TestViewsAreDerived:
         self, tmp_path: Path, clock: SettableClock, mailer: InMemoryMailer
     ) -> None:
         url = f"sqlite:///{tmp_path / 'rebuild.db'}"
-        services = bootstrap(url, clock=clock, mailer=mailer)
-        services.reference.add_micro_credential("IPAC", "IPAC")
-        services.reference.add_employer("SUNNY", name="Sunny", approvers=[APPROVER])
-        services.reference.add_employee("E1", employer="SUNNY", email=EMPLOYEE_EMAIL)
-        view = services.sponsorships.request("E1", ["IPAC"])
-        services.sponsorships.approve(view.sponsorship_id, by=APPROVER)
+        services = approved_on_file(tmp_path / "rebuild.db", clock, mailer)
         kept = (services.outbox.messages(), services.app.views.due(toronto(2030, 1, 1), 100))
         services.close()
 
@@ -187,13 +177,7 @@ class TestViewsSchema:
         self, tmp_path: Path, clock: SettableClock, mailer: InMemoryMailer
     ) -> None:
         url = f"sqlite:///{tmp_path / 'old.db'}"
-        services = bootstrap(url, clock=clock, mailer=mailer)
-        services.reference.add_micro_credential("IPAC", "IPAC")
-        services.reference.add_employer("SUNNY", name="Sunny", approvers=[APPROVER])
-        services.reference.add_employee("E1", employer="SUNNY", email=EMPLOYEE_EMAIL)
-        view = services.sponsorships.request("E1", ["IPAC"])
-        services.sponsorships.approve(view.sponsorship_id, by=APPROVER)
-        services.close()
+        approved_on_file(tmp_path / "old.db", clock, mailer).close()
         with sqlite3.connect(tmp_path / "old.db") as db:
             db.execute("UPDATE cp_views_schema SET version = 1")
             db.execute("DROP TABLE cp_deadlines")
