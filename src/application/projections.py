@@ -47,7 +47,7 @@ def changes_for(events: Iterable[tuple[int, DomainEventProtocol[UUID]]]) -> View
                     )
                 )
             settled.extend(
-                Settled(event.originator_id, action, sequence) for action in event.settles
+                Settled(event.originator_id, action, sequence) for action in event.settled_actions()
             )
         if isinstance(event, Notification.NotificationQueued):
             queued.append(

@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from carepassport.application.intake import ResultIntake
+from carepassport.application.job_functions import JobFunctions
 from carepassport.application.results import EmployeeView, EmployerView, SettingsView
 from carepassport.application.store import CarePassportApplication
 from carepassport.application.unit_of_work import UnitOfWork
@@ -34,9 +35,12 @@ MAX_ATTEMPTS = 2
 class ReferenceData:
     """Keeps the catalogue, employers, employees and settings."""
 
-    def __init__(self, app: CarePassportApplication, intake: ResultIntake) -> None:
+    def __init__(
+        self, app: CarePassportApplication, intake: ResultIntake, job_functions: JobFunctions
+    ) -> None:
         self._app = app
         self._intake = intake
+        self._job_functions = job_functions
 
     def add_micro_credential(
         self,
@@ -128,6 +132,8 @@ class ReferenceData:
         )
         if number is not None:
             self._hold_student_number(record, number, now, uow)
+        if function is not None:
+            self._job_functions.join(record, function, now, uow)
         uow.commit()
         return EmployeeView.of(record)
 

@@ -160,6 +160,7 @@ class SettingsView:
     college_email: str
     optional_holidays: bool
     closure_days: list[str]
+    reminder_days: list[int]
     calendar_id: str
 
     @classmethod
@@ -170,6 +171,7 @@ class SettingsView:
             college_email=settings.college_email,
             optional_holidays=settings.optional_holidays,
             closure_days=sorted(day.isoformat() for day in settings.closure_days),
+            reminder_days=list(settings.reminder_days),
             calendar_id=calendar_id,
         )
 

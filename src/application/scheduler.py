@@ -15,7 +15,8 @@ from carepassport.application.store import CarePassportApplication, ConcurrentUp
 log = logging.getLogger(__name__)
 CONFLICT_RETRIES = 3
 
-Handler = Callable[[UUID], bool]
+Handler = Callable[[DueItem], bool]
+"""Performs one due item; False when the aggregate no longer needed the work."""
 
 
 class Scheduler:
@@ -60,7 +61,7 @@ class Scheduler:
         )
 
     def _perform(self, item: DueItem) -> ProcessedItem:
-        handler = self._handlers.get(item.action)
+        handler = self._handlers.get(item.action.split(":", 1)[0])
         if handler is None:
             raise LookupError(f"no handler for scheduled action {item.action!r}")
         did_work = self._run(handler, item)
@@ -81,12 +82,12 @@ class Scheduler:
         work done (by another process) or does it."""
         for _ in range(CONFLICT_RETRIES):
             try:
-                return handler(item.aggregate_id)
+                return handler(item)
             except ConcurrentUpdate:
                 log.info(
                     "%s on %s met a concurrent write; retrying", item.action, item.aggregate_id
                 )
-        return handler(item.aggregate_id)
+        return handler(item)
 
     def pending(self) -> int:
         """How many scheduled items are not yet settled."""

@@ -8,20 +8,22 @@ from typing import Any
 import attrs
 from eventsourcing.persistence import InfrastructureFactory
 
+from carepassport.application.credentials import Credentials
 from carepassport.application.history import Histories
 from carepassport.application.intake import ResultIntake
+from carepassport.application.job_functions import JobFunctions
 from carepassport.application.lms_import import LmsImport
 from carepassport.application.outbox import Outbox
 from carepassport.application.ports import Calendar, Clock, Mailer, StagingLms, Views
-from carepassport.application.publication import Publications
 from carepassport.application.reference import ReferenceData
 from carepassport.application.registrations import Registrations
-from carepassport.application.scheduler import Scheduler
+from carepassport.application.scheduler import Handler, Scheduler
 from carepassport.application.sponsorships import Sponsorships
 from carepassport.application.status import Statuses
 from carepassport.application.store import CarePassportApplication
 from carepassport.application.sync import NightlySync
 from carepassport.domain.completion import PUBLISH_COMPLETION
+from carepassport.domain.credential import CREDENTIAL_EXPIRY, EXPIRY_REMINDER
 from carepassport.domain.lms import NIGHTLY_SYNC
 from carepassport.domain.registration import EXPIRE_ACCESS, GRANT_ACCESS
 from carepassport.domain.sponsorship import ENABLE_SELF_REGISTRATION
@@ -41,6 +43,8 @@ class Services:
     sync: NightlySync
     lms_import: LmsImport
     statuses: Statuses
+    job_functions: JobFunctions
+    credentials: Credentials
 
     @classmethod
     def wire(
@@ -56,18 +60,23 @@ class Services:
         """Build the application on the given store and adapters."""
         app = CarePassportApplication(env=env, clock=clock, calendar=calendar, views=views)
         intake = ResultIntake(app)
-        reference = ReferenceData(app, intake)
+        job_functions = JobFunctions(app)
+        reference = ReferenceData(app, intake, job_functions)
         sponsorships = Sponsorships(app, reference)
         sync = NightlySync(app, lms, intake)
         registrations = Registrations(app, reference, sponsorships, intake, sync)
         outbox = Outbox(app, mailer)
-        publications = Publications(app)
-        handlers = {
-            ENABLE_SELF_REGISTRATION: sponsorships.enable_self_registration,
-            GRANT_ACCESS: registrations.grant_access,
-            EXPIRE_ACCESS: registrations.expire_access,
-            NIGHTLY_SYNC: sync.run_midnight,
-            PUBLISH_COMPLETION: publications.publish,
+        credentials = Credentials(app)
+        handlers: dict[str, Handler] = {
+            ENABLE_SELF_REGISTRATION: lambda i: sponsorships.enable_self_registration(
+                i.aggregate_id
+            ),
+            GRANT_ACCESS: lambda i: registrations.grant_access(i.aggregate_id),
+            EXPIRE_ACCESS: lambda i: registrations.expire_access(i.aggregate_id),
+            NIGHTLY_SYNC: lambda i: sync.run_midnight(i.aggregate_id),
+            PUBLISH_COMPLETION: credentials.publish,
+            EXPIRY_REMINDER: credentials.remind,
+            CREDENTIAL_EXPIRY: credentials.expire,
         }
         return cls(
             app=app,
@@ -80,6 +89,8 @@ class Services:
             sync=sync,
             lms_import=LmsImport(app, lms),
             statuses=Statuses(app, reference),
+            job_functions=job_functions,
+            credentials=credentials,
         )
 
     def close(self) -> None:

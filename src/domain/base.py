@@ -37,8 +37,16 @@ class DomainEvent(Aggregate.Event):
         return value
 
     def deadlines(self) -> tuple[Deadline, ...]:
-        """The deadlines this event sets."""
-        return tuple(getattr(self, name) for name in self.schedules)
+        """The deadlines this event sets (a field may hold one or a list)."""
+        found: list[Deadline] = []
+        for name in self.schedules:
+            value = getattr(self, name)
+            found.extend(value if isinstance(value, list | tuple) else [value])
+        return tuple(found)
+
+    def settled_actions(self) -> tuple[str, ...]:
+        """The scheduled actions this event completes or cancels."""
+        return self.settles
 
 
 class CreatedEvent(Aggregate.Created, DomainEvent):

@@ -8,7 +8,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from carepassport.domain.base import CreatedEvent, DomainEvent, aggregate_id
-from carepassport.domain.policies import publication_time, valid_until
+from carepassport.domain.policies import publication_time
 from carepassport.domain.registration import Registration
 from carepassport.domain.time import BusinessCalendar
 from carepassport.domain.values import CredentialCode, Deadline, EmployeeId
@@ -103,15 +103,15 @@ class Completion(Aggregate):
             publication=publication,
         )
 
-    def publish(self, processed_at: datetime) -> bool:
-        """R10, scheduled: publish to the portal, valid through ``valid_until`` (R14)."""
+    def publish(self, until: date, processed_at: datetime) -> bool:
+        """R10, scheduled: publish to the portal, valid through ``until`` (R14)."""
         if self.published_at is not None:
             return False
         self.trigger_event(
             self.CompletionPublished,
             timestamp=processed_at,
             published_at=self.publication.due_at,
-            valid_until=valid_until(self.completed_at, self.validity_days),
+            valid_until=until,
             rule="R10",
         )
         return True

@@ -10,7 +10,7 @@ import attrs
 from eventsourcing.domain import Aggregate
 
 from carepassport.domain.base import CreatedEvent, DomainEvent, aggregate_id
-from carepassport.domain.errors import AlreadyExists, NotAnApprover, NotFound
+from carepassport.domain.errors import AlreadyExists, InvalidTransition, NotAnApprover, NotFound
 from carepassport.domain.values import (
     CredentialCode,
     EmailAddress,
@@ -30,6 +30,8 @@ class MicroCredential:
     access_days: int
     max_attempts: int
     fee: Decimal
+    prerequisites: tuple[CredentialCode, ...] = ()
+    renewal_basis: str = "from_completion"
 
 
 class Catalogue(Aggregate):
@@ -46,8 +48,17 @@ class Catalogue(Aggregate):
         access_days: int
         max_attempts: int
         fee: Decimal
+        prerequisites: list[str]
+        renewal_basis: str
         added_at: datetime
         business_time_field = "added_at"
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            """Entries added before prerequisites and renewal bases existed had neither."""
+            state["prerequisites"] = []
+            state["renewal_basis"] = "from_completion"
 
         def apply(self, aggregate: Catalogue) -> None:
             aggregate.entries[CredentialCode(self.code)] = MicroCredential(
@@ -57,6 +68,8 @@ class Catalogue(Aggregate):
                 access_days=self.access_days,
                 max_attempts=self.max_attempts,
                 fee=self.fee,
+                prerequisites=tuple(CredentialCode(c) for c in self.prerequisites),
+                renewal_basis=self.renewal_basis,
             )
 
     def __init__(self, opened_at: datetime) -> None:
@@ -81,6 +94,9 @@ class Catalogue(Aggregate):
         """Add a micro-credential; its code must be new."""
         if entry.code in self.entries:
             raise AlreadyExists(f"micro-credential {entry.code} is already in the catalogue")
+        unknown = [c for c in entry.prerequisites if c not in self.entries]
+        if unknown:
+            raise NotFound(f"prerequisite(s) not in the catalogue: {', '.join(unknown)}")
         self.trigger_event(
             self.MicroCredentialAdded,
             timestamp=added_at,
@@ -156,6 +172,10 @@ class Employer(Aggregate):
             )
 
 
+JOB_FUNCTION_SOURCE = "job_function"
+INDIVIDUAL_SOURCE = "individual"
+
+
 class Employee(Aggregate):
     """An employee of an employer, known to the LMS by student number."""
 
@@ -182,6 +202,85 @@ class Employee(Aggregate):
         self.email = EmailAddress(email)
         self.student_number = StudentNumber(student_number) if student_number else None
         self.job_function = job_function
+        self.requirements: dict[CredentialCode, set[str]] = {}
+        self.left_at: datetime | None = None
+
+    class JobFunctionAssigned(DomainEvent):
+        job_function: str
+        previous: str | None
+        assigned_at: datetime
+        business_time_field = "assigned_at"
+
+        def apply(self, aggregate: Employee) -> None:
+            aggregate.job_function = self.job_function
+
+    class RequirementAssigned(DomainEvent):
+        code: str
+        source: str
+        assigned_at: datetime
+        business_time_field = "assigned_at"
+
+        def apply(self, aggregate: Employee) -> None:
+            aggregate.requirements.setdefault(CredentialCode(self.code), set()).add(self.source)
+
+    class RequirementWithdrawn(DomainEvent):
+        code: str
+        source: str
+        withdrawn_at: datetime
+        business_time_field = "withdrawn_at"
+
+        def apply(self, aggregate: Employee) -> None:
+            sources = aggregate.requirements.get(CredentialCode(self.code), set())
+            sources.discard(self.source)
+            if not sources:
+                aggregate.requirements.pop(CredentialCode(self.code), None)
+
+    class EmployeeLeft(DomainEvent):
+        left_at: datetime
+        business_time_field = "left_at"
+
+        def apply(self, aggregate: Employee) -> None:
+            aggregate.left_at = self.left_at
+
+    @property
+    def required(self) -> list[CredentialCode]:
+        """R1: every micro-credential this employee must hold, by code."""
+        return sorted(self.requirements)
+
+    def assign_job_function(self, name: str, requires: list[CredentialCode], at: datetime) -> None:
+        """R1: take on a job function and exactly its requirements (individual ones stay)."""
+        if name != self.job_function:
+            self.trigger_event(
+                self.JobFunctionAssigned,
+                timestamp=at,
+                job_function=name,
+                previous=self.job_function,
+                assigned_at=at,
+            )
+        self.require_from(JOB_FUNCTION_SOURCE, requires, at)
+
+    def require_from(self, source: str, codes: list[CredentialCode], at: datetime) -> None:
+        """Make ``codes`` exactly what ``source`` requires: assign the new, withdraw the rest."""
+        held = {code for code, sources in self.requirements.items() if source in sources}
+        for code in sorted(set(codes) - held):
+            self.trigger_event(
+                self.RequirementAssigned, timestamp=at, code=code, source=source, assigned_at=at
+            )
+        for code in sorted(held - set(codes)):
+            self.trigger_event(
+                self.RequirementWithdrawn, timestamp=at, code=code, source=source, withdrawn_at=at
+            )
+
+    def require_individually(self, code: CredentialCode, at: datetime) -> None:
+        """R1: a requirement of this employee beyond their job function's."""
+        current = [c for c, s in self.requirements.items() if INDIVIDUAL_SOURCE in s]
+        self.require_from(INDIVIDUAL_SOURCE, [*current, code], at)
+
+    def leave(self, at: datetime) -> None:
+        """The employee left the employer: no more reminders, not in reports."""
+        if self.left_at is not None:
+            raise InvalidTransition(f"employee {self.employee_id} has already left")
+        self.trigger_event(self.EmployeeLeft, timestamp=at, left_at=at)
 
     class StudentNumberChanged(DomainEvent):
         student_number: str

@@ -38,6 +38,19 @@ def _dates(value: str) -> str:
     return ",".join(day.isoformat() for day in sorted(days))
 
 
+def _days(value: str) -> str:
+    days: set[int] = set()
+    for part in value.replace(" ", "").split(","):
+        if not part:
+            continue
+        if not part.isdigit() or not 1 <= int(part) <= 365:
+            raise InvalidValue(f"{part!r} is not a number of days from 1 to 365")
+        days.add(int(part))
+    if not days:
+        raise InvalidValue("give at least one number of days, e.g. 60,30,7")
+    return ",".join(str(d) for d in sorted(days, reverse=True))
+
+
 def _email(value: str) -> str:
     return str(email_address(value))
 
@@ -46,11 +59,13 @@ NORMALISERS: dict[str, Callable[[str], str]] = {
     "college_email": _email,
     "optional_holidays": _boolean,
     "closure_days": _dates,
+    "reminder_days": _days,
 }
 DEFAULTS: dict[str, str] = {
     "college_email": "",
     "optional_holidays": "off",
     "closure_days": "",
+    "reminder_days": "60,30,7",
 }
 
 
@@ -62,6 +77,12 @@ class Settings:
     college_email: str
     optional_holidays: bool
     closure_days: frozenset[date]
+    reminder_days: tuple[int, ...] = (60, 30, 7)
+
+    @property
+    def reminder_window(self) -> int:
+        """Days before expiry of the first reminder: when a credential becomes ``expiring``."""
+        return max(self.reminder_days)
 
     @classmethod
     def from_values(cls, version: int, values: dict[str, str]) -> Settings:
@@ -72,6 +93,7 @@ class Settings:
             college_email=values["college_email"],
             optional_holidays=values["optional_holidays"] == "on",
             closure_days=frozenset(date.fromisoformat(d) for d in closures.split(",") if d),
+            reminder_days=tuple(int(d) for d in values["reminder_days"].split(",")),
         )
 
 

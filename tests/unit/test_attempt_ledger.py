@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate
 from carepassport.adapters.calendar import OntarioCalendar
 from carepassport.domain.attempts import AttemptLedger, LedgerDecision, Verdict
 from carepassport.domain.completion import Completion
+from carepassport.domain.compliance import RenewalBasis, renewed_valid_until
 from carepassport.domain.lms import LmsSync, QuizResult
 from carepassport.domain.policies import (
     FeePayer,
@@ -255,8 +256,11 @@ class TestCompletion:
 
     def test_publishing_sets_valid_until_from_the_local_completion_date(self) -> None:
         completion = self.completion(datetime.fromisoformat("2026-08-01T03:30:00+00:00"))
+        until = renewed_valid_until(
+            completion.completed_at, 365, RenewalBasis.FROM_COMPLETION, None, 60
+        )
 
-        completion.publish(t(2026, 8, 3, 10, 0, 5))
+        completion.publish(until, t(2026, 8, 3, 10, 0, 5))
 
         assert completion.valid_until == date(2027, 7, 31)
         assert completion.published_at == completion.publication.due_at
@@ -265,8 +269,8 @@ class TestCompletion:
         completion = self.completion(t(2026, 7, 31, 16))
         completion.collect_events()
 
-        assert completion.publish(t(2026, 8, 3, 10)) is True
-        assert completion.publish(t(2026, 8, 3, 11)) is False
+        assert completion.publish(date(2027, 7, 31), t(2026, 8, 3, 10)) is True
+        assert completion.publish(date(2027, 7, 31), t(2026, 8, 3, 11)) is False
         assert event_names(completion) == ["CompletionPublished"]
 
 
