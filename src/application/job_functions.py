@@ -97,6 +97,19 @@ class JobFunctions:
         job_function.join(record.employee_id, now)
         record.assign_job_function(job_function.name, list(job_function.requires), now)
 
+    def leave(self, employee: str) -> EmployeeRequirements:
+        """The employee left: no more reminders, out of the reports and the job function."""
+        now = self._app.now_for_write()
+        uow = UnitOfWork(self._app)
+        record = self._employee(employee_id(employee), uow)
+        record.leave(now)
+        if record.job_function:
+            job_function = uow.find(JobFunction, JobFunction.identity(record.job_function))
+            if job_function is not None:
+                job_function.leave(record.employee_id, now)
+        uow.commit()
+        return EmployeeRequirements.of(record)
+
     def require(self, employee: str, code: str) -> EmployeeRequirements:
         """R1: an individual requirement beyond the employee's job function."""
         now = self._app.now_for_write()

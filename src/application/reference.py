@@ -10,6 +10,7 @@ from carepassport.application.job_functions import JobFunctions
 from carepassport.application.results import EmployeeView, EmployerView, SettingsView
 from carepassport.application.store import CarePassportApplication
 from carepassport.application.unit_of_work import UnitOfWork
+from carepassport.domain.compliance import RenewalBasis
 from carepassport.domain.errors import AlreadyExists, InvalidValue, NotFound
 from carepassport.domain.reference import Catalogue, Employee, Employer, MicroCredential
 from carepassport.domain.settings import SettingsRecord
@@ -32,6 +33,15 @@ MAX_ATTEMPTS = 2
 """The quiz allows at most two attempts (R8)."""
 
 
+def renewal_basis_of(value: str) -> str:
+    """A known renewal basis."""
+    try:
+        return RenewalBasis(value.strip()).value
+    except ValueError:
+        known = ", ".join(b.value for b in RenewalBasis)
+        raise InvalidValue(f"renewal basis must be one of {known}, not {value!r}") from None
+
+
 class ReferenceData:
     """Keeps the catalogue, employers, employees and settings."""
 
@@ -51,6 +61,8 @@ class ReferenceData:
         access_days: int = 14,
         max_attempts: int = 2,
         fee: Decimal | str = Decimal("0"),
+        prerequisites: list[str] | None = None,
+        renewal_basis: str = "from_completion",
     ) -> MicroCredential:
         """Add a micro-credential to the catalogue."""
         now = self._app.now_for_write()
@@ -63,6 +75,8 @@ class ReferenceData:
             access_days=positive(access_days, "access days", MAX_ACCESS_DAYS),
             max_attempts=positive(max_attempts, "max attempts", MAX_ATTEMPTS),
             fee=money(fee),
+            prerequisites=tuple(credential_code(c) for c in prerequisites or []),
+            renewal_basis=renewal_basis_of(renewal_basis),
         )
         catalogue = self.catalogue() or Catalogue.open(now)
         catalogue.add(entry, now)

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from carepassport.application.intake import ResultIntake
 from carepassport.application.reference import ReferenceData
+from carepassport.application.requirements import Requirements
 from carepassport.application.results import RegistrationView
 from carepassport.application.sponsorships import Sponsorships, parse_id
 from carepassport.application.store import CarePassportApplication
@@ -48,12 +49,14 @@ class Registrations:
         sponsorships: Sponsorships,
         intake: ResultIntake,
         sync: NightlySync,
+        requirements: Requirements,
     ) -> None:
         self._app = app
         self._reference = reference
         self._sponsorships = sponsorships
         self._intake = intake
         self._sync = sync
+        self._requirements = requirements
 
     def of_employee(self, employee: EmployeeId, code: CredentialCode) -> list[Registration]:
         """An employee's registrations in one micro-credential, oldest first."""
@@ -71,6 +74,7 @@ class Registrations:
         record = self._reference.employee(employee)
         entry = self._reference.micro_credential(code)
         employer = self._reference.employer(record.employer_id)
+        self._requirements.require_prerequisites(record.employee_id, entry)
         history = self.of_employee(record.employee_id, entry.code)
         sponsorships = self._sponsorships.enable_due(record.employee_id, now)
         cover = next((s for s in sponsorships if s.covers(entry.code)), None)

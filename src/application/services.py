@@ -17,6 +17,7 @@ from carepassport.application.outbox import Outbox
 from carepassport.application.ports import Calendar, Clock, Mailer, StagingLms, Views
 from carepassport.application.reference import ReferenceData
 from carepassport.application.registrations import Registrations
+from carepassport.application.requirements import Requirements
 from carepassport.application.scheduler import Handler, Scheduler
 from carepassport.application.sponsorships import Sponsorships
 from carepassport.application.status import Statuses
@@ -45,6 +46,7 @@ class Services:
     statuses: Statuses
     job_functions: JobFunctions
     credentials: Credentials
+    requirements: Requirements
 
     @classmethod
     def wire(
@@ -64,7 +66,8 @@ class Services:
         reference = ReferenceData(app, intake, job_functions)
         sponsorships = Sponsorships(app, reference)
         sync = NightlySync(app, lms, intake)
-        registrations = Registrations(app, reference, sponsorships, intake, sync)
+        requirements = Requirements(app, reference, sponsorships)
+        registrations = Registrations(app, reference, sponsorships, intake, sync, requirements)
         outbox = Outbox(app, mailer)
         credentials = Credentials(app)
         handlers: dict[str, Handler] = {
@@ -91,6 +94,7 @@ class Services:
             statuses=Statuses(app, reference),
             job_functions=job_functions,
             credentials=credentials,
+            requirements=requirements,
         )
 
     def close(self) -> None:

@@ -58,11 +58,21 @@ class Context:
             services.close()
 
     def show(self, value: Any) -> None:
-        """Print a result as JSON or text."""
-        click.echo(as_json(value) if self.json else as_text(value))
+        """Print a result as JSON or text (a ``Raw`` document as it is)."""
+        if isinstance(value, Raw):
+            click.echo(value.text, nl=False)
+        else:
+            click.echo(as_json(value) if self.json else as_text(value))
 
 
 pass_context = click.make_pass_decorator(Context)
+
+
+@attrs.frozen
+class Raw:
+    """A document printed as it is (e.g. CSV), whatever ``--json`` says."""
+
+    text: str
 
 
 def run(ctx: Context, action: Callable[[Services], Any], *, writes: bool = True) -> None:
@@ -124,6 +134,13 @@ def catalog() -> None:
 @click.option("--access-days", type=int, default=14, show_default=True)
 @click.option("--max-attempts", type=int, default=2, show_default=True)
 @click.option("--fee", default="0.00", show_default=True, help="Registration fee in dollars.")
+@click.option("--prerequisite", "prerequisites", multiple=True, help="Repeatable.")
+@click.option(
+    "--renewal-basis",
+    type=click.Choice(["from_completion", "from_previous_expiry"]),
+    default="from_completion",
+    show_default=True,
+)
 @pass_context
 def catalog_add(
     ctx: Context,
@@ -133,6 +150,8 @@ def catalog_add(
     access_days: int,
     max_attempts: int,
     fee: str,
+    prerequisites: tuple[str, ...],
+    renewal_basis: str,
 ) -> None:
     """Add a micro-credential."""
     run(
@@ -144,6 +163,8 @@ def catalog_add(
             access_days=access_days,
             max_attempts=max_attempts,
             fee=fee,
+            prerequisites=list(prerequisites),
+            renewal_basis=renewal_basis,
         ),
     )
 
@@ -223,6 +244,93 @@ def employees_set_student_number(ctx: Context, employee_id: str, student_number:
     run(ctx, lambda s: s.reference.set_student_number(employee_id, student_number))
 
 
+@employees.command("assign-job-function")
+@click.argument("employee_id")
+@click.argument("name")
+@pass_context
+def employees_assign_job_function(ctx: Context, employee_id: str, name: str) -> None:
+    """Give an employee a job function and exactly its requirements (R1)."""
+    run(ctx, lambda s: s.job_functions.assign(employee_id, name))
+
+
+@employees.command("require")
+@click.argument("employee_id")
+@click.argument("code")
+@pass_context
+def employees_require(ctx: Context, employee_id: str, code: str) -> None:
+    """Add an individual requirement beyond the employee's job function."""
+    run(ctx, lambda s: s.job_functions.require(employee_id, code))
+
+
+@employees.command("leave")
+@click.argument("employee_id")
+@pass_context
+def employees_leave(ctx: Context, employee_id: str) -> None:
+    """The employee left the employer: no more reminders, out of the reports."""
+    run(ctx, lambda s: s.job_functions.leave(employee_id))
+
+
+@cli.group()
+def jobfunctions() -> None:
+    """Job functions and the micro-credentials they require."""
+
+
+@jobfunctions.command("add")
+@click.argument("name")
+@click.option("--requires", "codes", multiple=True, required=True, help="Repeatable.")
+@pass_context
+def jobfunctions_add(ctx: Context, name: str, codes: tuple[str, ...]) -> None:
+    """Define a job function's required micro-credentials."""
+    run(ctx, lambda s: s.job_functions.add(name, list(codes)))
+
+
+@jobfunctions.command("set-requirements")
+@click.argument("name")
+@click.option("--requires", "codes", multiple=True, required=True, help="Repeatable.")
+@pass_context
+def jobfunctions_set_requirements(ctx: Context, name: str, codes: tuple[str, ...]) -> None:
+    """Change a job function's requirements; its employees' requirements follow."""
+    run(ctx, lambda s: s.job_functions.set_requirements(name, list(codes)))
+
+
+@cli.command()
+@click.argument("employee_id")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV for a spreadsheet.")
+@pass_context
+def requirements(ctx: Context, employee_id: str, as_csv: bool) -> None:
+    """An employee's required micro-credentials and their state at --now (R1)."""
+    if as_csv:
+        run(ctx, lambda s: Raw(s.requirements.as_csv(employee_id)), writes=False)
+    else:
+        run(ctx, lambda s: s.requirements.of_employee(employee_id), writes=False)
+
+
+@cli.group()
+def credentials() -> None:
+    """The college's decisions on credentials (seed 002)."""
+
+
+def _credential_command(name: str, verb: str, help_text: str) -> None:
+    @credentials.command(name, help=help_text)
+    @click.argument("employee_id")
+    @click.argument("code")
+    @click.option("--reason", required=True)
+    @click.option("--notes", default="")
+    @pass_context
+    def command(ctx: Context, employee_id: str, code: str, reason: str, notes: str) -> None:
+        run(ctx, lambda s: getattr(s.credentials, verb)(employee_id, code, reason, notes))
+
+
+_credential_command("suspend", "suspend", "Suspend a credential.")
+_credential_command("reinstate", "reinstate", "Reinstate a suspended credential.")
+_credential_command("revoke", "revoke", "Revoke a credential permanently.")
+_credential_command(
+    "require-recertification",
+    "require_recertification",
+    "Require the employee to complete the micro-credential again.",
+)
+
+
 @cli.command()
 @click.argument("employee_id")
 @pass_context
@@ -300,6 +408,14 @@ def sponsorships() -> None:
 def sponsorships_request(ctx: Context, employee_id: str, codes: tuple[str, ...]) -> None:
     """An employee asks the employer to sponsor micro-credentials."""
     run(ctx, lambda s: s.sponsorships.request(employee_id, list(codes)))
+
+
+@sponsorships.command("request-renewals")
+@click.argument("employee_id")
+@pass_context
+def sponsorships_request_renewals(ctx: Context, employee_id: str) -> None:
+    """Request sponsorship for every expired and expiring requirement at once."""
+    run(ctx, lambda s: s.requirements.request_renewals(employee_id))
 
 
 @sponsorships.command("approve")
