@@ -17,11 +17,14 @@ from carepassport.adapters.lms.memory import InMemoryLms
 from carepassport.adapters.lms.staging import SQLiteStagingLms
 from carepassport.adapters.mail import FileOutboxMailer, InMemoryMailer
 from carepassport.adapters.storage.memory import MemoryViews
+from carepassport.adapters.storage.memory_compliance import MemoryCompliance
 from carepassport.adapters.storage.sqlite import SQLiteViews
+from carepassport.adapters.storage.sqlite_compliance import SQLiteCompliance
 from carepassport.application.ports import (
     AdjustableClock,
     Calendar,
     Clock,
+    ComplianceStore,
     Mailer,
     StagingLms,
     Views,
@@ -40,6 +43,7 @@ class StoreConfig:
 
     env: dict[str, str]
     views: Callable[[InfrastructureFactory[Any]], Views]
+    compliance: Callable[[InfrastructureFactory[Any]], ComplianceStore]
     outbox_folder: Path | None
     staging_file: Path | None
 
@@ -47,6 +51,11 @@ class StoreConfig:
 def _sqlite_views(factory: InfrastructureFactory[Any]) -> Views:
     views: SQLiteViews = factory.tracking_recorder(SQLiteViews)
     return views
+
+
+def _sqlite_compliance(factory: InfrastructureFactory[Any]) -> ComplianceStore:
+    store: SQLiteCompliance = factory.tracking_recorder(SQLiteCompliance)
+    return store
 
 
 def store_config(url: str, *, create: bool = True) -> StoreConfig:
@@ -58,6 +67,7 @@ def store_config(url: str, *, create: bool = True) -> StoreConfig:
         return StoreConfig(
             env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
             views=MemoryViews,
+            compliance=MemoryCompliance,
             outbox_folder=None,
             staging_file=None,
         )
@@ -80,6 +90,7 @@ def store_config(url: str, *, create: bool = True) -> StoreConfig:
                 "SQLITE_LOCK_TIMEOUT": "10",
             },
             views=_sqlite_views,
+            compliance=_sqlite_compliance,
             outbox_folder=path.with_suffix(".outbox"),
             staging_file=path.with_suffix(".lms.db"),
         )
@@ -123,6 +134,7 @@ def bootstrap(
             mailer=mailer,
             lms=lms,
             views=config.views,
+            compliance=config.compliance,
         )
     except (OSError, sqlite3.Error, PersistenceError) as error:
         raise StoreUnavailable(f"cannot open the store {store}: {error}") from None

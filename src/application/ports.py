@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from contextlib import AbstractContextManager
+from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -192,4 +193,76 @@ class StagingLms(Lms, Protocol):
 
     def find(self, record_ids: Sequence[str]) -> dict[str, QuizResult]:
         """The staged results with these record ids."""
+        ...
+
+
+@attrs.frozen
+class EmployeeRow:
+    """The compliance read model's view of an employee."""
+
+    employee_id: str
+    employer_id: str
+    job_function: str | None
+    left: bool = False
+
+
+@attrs.frozen
+class FactRow:
+    """What the compliance read model knows of one employee and micro-credential."""
+
+    employee_id: str
+    code: str
+    sources: frozenset[str] = frozenset()
+    latest_registration: UUID | None = None
+    progress: str = "none"
+    valid_until: date | None = None
+    standing: str = "active"
+
+
+@attrs.frozen
+class OwnerRow:
+    """Whose an aggregate is: its employee, micro-credential and registration, if any."""
+
+    aggregate_id: UUID
+    employee_id: str
+    code: str = ""
+    registration_id: UUID | None = None
+
+
+class ComplianceTx(Protocol):
+    """Reads and writes of the compliance read model inside one transaction."""
+
+    def employee(self, employee_id: str) -> EmployeeRow | None: ...
+
+    def put_employee(self, row: EmployeeRow) -> None: ...
+
+    def fact(self, employee_id: str, code: str) -> FactRow | None: ...
+
+    def put_fact(self, row: FactRow) -> None: ...
+
+    def owner(self, aggregate_id: UUID) -> OwnerRow | None: ...
+
+    def put_owner(self, row: OwnerRow) -> None: ...
+
+
+class ComplianceStore(Protocol):
+    """The employer compliance read model, kept beside the event store with its own tracking."""
+
+    def position(self) -> int:
+        """The notification id of the last event applied (0 before any)."""
+        ...
+
+    def transaction(self, after: int, position: int) -> AbstractContextManager[ComplianceTx]:
+        """Changes and the new position, committed together; IntegrityError (nothing changed)
+        if the model is no longer at ``after``."""
+        ...
+
+    def rows(
+        self, employer_id: str, job_function: str | None
+    ) -> list[tuple[EmployeeRow, list[FactRow]]]:
+        """The employer's current employees (optionally of one job function) and their facts."""
+        ...
+
+    def clear(self) -> None:
+        """Forget everything, position included (a rebuild starts from the first event)."""
         ...

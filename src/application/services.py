@@ -14,9 +14,17 @@ from carepassport.application.intake import ResultIntake
 from carepassport.application.job_functions import JobFunctions
 from carepassport.application.lms_import import LmsImport
 from carepassport.application.outbox import Outbox
-from carepassport.application.ports import Calendar, Clock, Mailer, StagingLms, Views
+from carepassport.application.ports import (
+    Calendar,
+    Clock,
+    ComplianceStore,
+    Mailer,
+    StagingLms,
+    Views,
+)
 from carepassport.application.reference import ReferenceData
 from carepassport.application.registrations import Registrations
+from carepassport.application.reports import Reports
 from carepassport.application.requirements import Requirements
 from carepassport.application.scheduler import Handler, Scheduler
 from carepassport.application.sponsorships import Sponsorships
@@ -47,6 +55,7 @@ class Services:
     job_functions: JobFunctions
     credentials: Credentials
     requirements: Requirements
+    reports: Reports
 
     @classmethod
     def wire(
@@ -58,6 +67,7 @@ class Services:
         mailer: Mailer,
         lms: StagingLms,
         views: Callable[[InfrastructureFactory[Any]], Views],
+        compliance: Callable[[InfrastructureFactory[Any]], ComplianceStore],
     ) -> Services:
         """Build the application on the given store and adapters."""
         app = CarePassportApplication(env=env, clock=clock, calendar=calendar, views=views)
@@ -95,6 +105,7 @@ class Services:
             job_functions=job_functions,
             credentials=credentials,
             requirements=requirements,
+            reports=Reports(app, compliance(app.factory)),
         )
 
     def close(self) -> None:

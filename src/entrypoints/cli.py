@@ -331,6 +331,28 @@ _credential_command(
 )
 
 
+@cli.group()
+def report() -> None:
+    """Reports for employers (seed 002 aggregate reporting)."""
+
+
+@report.command("compliance")
+@click.argument("employer_id")
+@click.option("--job-function", default=None)
+@click.option("--csv", "as_csv", is_flag=True, help="CSV for a spreadsheet.")
+@pass_context
+def report_compliance(
+    ctx: Context, employer_id: str, job_function: str | None, as_csv: bool
+) -> None:
+    """Who is compliant, expiring, expired, in progress or failed, at --now."""
+
+    def build(s: Services) -> Any:
+        found = s.reports.compliance(employer_id, job_function)
+        return Raw(s.reports.as_csv(found)) if as_csv else found
+
+    run(ctx, build, writes=False)
+
+
 @cli.command()
 @click.argument("employee_id")
 @pass_context
