@@ -115,7 +115,7 @@ def events_of_the_year(services: Services, clock: SettableClock, lms: InMemoryLm
                             at + timedelta(minutes=5),
                         ),
                     )
-                )  # noqa: E501
+                )
     steps.append((toronto(2026, 9, 1, 12), lambda: services.job_functions.leave(LEAVES)))
     steps.append(
         (
