@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -109,9 +109,12 @@ def _lines(text: str) -> Iterator[tuple[int, dict[str, str]]]:
 class LmsImport:
     """Stages the LMS's nightly CSV; a file with any bad line is rejected whole."""
 
-    def __init__(self, app: CarePassportApplication, staging: StagingLms) -> None:
+    def __init__(
+        self, app: CarePassportApplication, staging: StagingLms, start: Callable[[datetime], None]
+    ) -> None:
         self._app = app
         self._staging = staging
+        self._start = start
 
     def import_csv(self, text: str) -> ImportReport:
         """Validate every line, then stage the new results from now (the import's time)."""
@@ -132,6 +135,7 @@ class LmsImport:
         if problems:
             raise CsvRejected(sorted(problems, key=lambda p: p.line))
         self._staging.stage(fresh, now)
+        self._start(now)
         return ImportReport(staged=len(fresh), already_staged=len(results) - len(fresh))
 
     def _parse(

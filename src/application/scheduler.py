@@ -28,15 +28,21 @@ class Scheduler:
     """
 
     def __init__(
-        self, app: CarePassportApplication, handlers: Mapping[str, Handler], outbox: Outbox
+        self,
+        app: CarePassportApplication,
+        handlers: Mapping[str, Handler],
+        outbox: Outbox,
+        start: Callable[[datetime], None],
     ) -> None:
         self._app = app
         self._handlers = dict(handlers)
         self._outbox = outbox
+        self._start = start
 
     def tick(self) -> TickReport:
         """Perform all work due at or before now, in due order, then deliver queued mail."""
         now = self._app.now_for_write()
+        self._start(now)
         self._app.catch_up()
         sent_before = self._outbox.delivered
         processed: list[ProcessedItem] = []

@@ -45,6 +45,12 @@ class NightlySync:
         self._lms = lms
         self._intake = intake
 
+    def start(self, at: datetime) -> None:
+        """Start the nightly schedule at the first midnight after ``at`` unless it runs."""
+        uow = UnitOfWork(self._app)
+        self.ensure_scheduled(at, uow)
+        uow.commit()
+
     def ensure_scheduled(self, at: datetime, uow: UnitOfWork) -> None:
         """Start the nightly schedule (first midnight after ``at``) if it is not running."""
         if uow.find(LmsSync, LmsSync.identity()) is None:
@@ -63,11 +69,13 @@ class NightlySync:
         return True
 
     def run_now(self) -> SyncReport:
-        """An operator's catch-up: take in what the LMS holds now; recorded now (R10 late)."""
+        """An operator's catch-up: first every midnight sync that is overdue (so what they
+        would have taken is recorded at its midnight, R9), then what the LMS holds now,
+        recorded now (published by R10's late clause)."""
         now = self._app.now_for_write()
-        uow = UnitOfWork(self._app)
-        self.ensure_scheduled(now, uow)
-        uow.commit()
+        self.start(now)
+        while self.run_midnight(LmsSync.identity()):
+            pass
         feed = self._app.load(LmsSync, LmsSync.identity(), "the LMS sync")
         counts, cursor = self._take(feed.cursor, now)
         feed.manual_ran(cursor, sum(counts.values()), now)
@@ -78,20 +86,24 @@ class NightlySync:
         """Take every eligible result after ``cursor``, a batch a transaction. The new cursor
         stops before the first result left for a later sync, so none is skipped."""
         counts: Counter[Taken] = Counter()
+        ready: list[StagedResult] = []
         read_from, contiguous = cursor, True
         while batch := self._lms.results_since(read_from, SYNC_BATCH):
-            uow = UnitOfWork(self._app)
-            ready = sorted(
-                (s for s in batch if eligible(s, at)), key=lambda s: s.result.attempted_at
-            )
-            for staged in ready:
-                counts[self._intake.take(staged.result, at, uow)] += 1
-            uow.commit()
             for staged in batch:
+                if eligible(staged, at):
+                    ready.append(staged)
                 contiguous = contiguous and eligible(staged, at)
                 if contiguous:
                     cursor = staged.position
             read_from = batch[-1].position
+        # R8: one night's results are applied in the order they were attempted, whatever
+        # their order in the LMS's feed; each batch is one transaction.
+        ready.sort(key=lambda s: s.result.attempted_at)
+        for start in range(0, len(ready), SYNC_BATCH):
+            uow = UnitOfWork(self._app)
+            for staged in ready[start : start + SYNC_BATCH]:
+                counts[self._intake.take(staged.result, at, uow)] += 1
+            uow.commit()
         return counts, cursor
 
     @staticmethod

@@ -216,8 +216,9 @@ class Registration(Aggregate):
         return "open" if at <= self.access_until else "ended"
 
     def window_contains(self, moment: datetime) -> bool:
-        """R7/R8: whether ``moment`` falls in the access window (access start to access end)."""
-        return self.access.due_at <= moment <= self.access_until
+        """R7/R8: whether ``moment`` falls in the access window: from access start (R6) until
+        the end of the last day (23:59:59 and the fractions of that second)."""
+        return self.access.due_at <= moment < self.access_end.due_at
 
     def succeed(
         self, completed_at: datetime, recorded_at: datetime, processed_at: datetime

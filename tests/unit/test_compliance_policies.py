@@ -149,7 +149,7 @@ HOLIDAYS = OntarioCalendar()
 
 
 class TestReminderAndExpiryTimes:
-    """R14: reminders at 09:00 on valid_until − 60/30/7 (any day); expiry at the next 00:00."""
+    """R14: reminders at 09:00 on valid_until - 60/30/7 (any day); expiry at the next 00:00."""
 
     @pytest.mark.parametrize(
         ("valid_until", "days", "expected"),
