@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -16,6 +16,7 @@ from carepassport.application.ports import Calendar, Clock, Views
 from carepassport.application.projections import changes_for
 from carepassport.application.transcodings import TRANSCODINGS
 from carepassport.domain.errors import ClockWentBackwards, DomainError, NotFound
+from carepassport.domain.lms import LmsSync
 from carepassport.domain.settings import Settings, SettingsRecord, default_settings
 from carepassport.domain.time import BusinessCalendar, local, require_aware
 
@@ -47,6 +48,8 @@ class CarePassportApplication(Application[UUID]):
     """One bounded context on one store: every aggregate, one notification log."""
 
     name = "CarePassport"
+    snapshotting_intervals: ClassVar[dict[Any, int]] = {LmsSync: 50}
+    """The nightly sync gains an event every day; snapshots keep loading it cheap."""
 
     def __init__(
         self,
