@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from eventsourcing.domain import Aggregate
@@ -46,10 +48,20 @@ class Outbox:
         self._app.catch_up()
         return self._app.views.outbox(email_address(recipient) if recipient else None)
 
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Hold deliveries back until the block ends (a tick delivers once, at its end)."""
+        was = self._delivering
+        self._delivering = True
+        try:
+            yield
+        finally:
+            self._delivering = was
+
     def deliver(self) -> int:
         """Send every unsent notification once; a failure leaves it queued for the next try.
 
-        Runs after every recorded command; a delivery in progress is not re-entered.
+        Runs after every recorded command, unless deferred; it is never re-entered.
         """
         if self._delivering:
             return 0
@@ -63,36 +75,50 @@ class Outbox:
         self._app.catch_up()
         delivered = 0
         while entries := self._app.views.unsent(DELIVERY_BATCH):
-            for entry in entries:
-                if not self._deliver_one(entry):
-                    return delivered
-                delivered += 1
-            self._app.catch_up()
+            sent = list(self._send_until_failure(entries))
+            self._mark_sent(sent)
+            delivered += len(sent)
+            if len(sent) < len(entries):
+                break
         return delivered
 
-    def _deliver_one(self, entry: OutboxEntry) -> bool:
-        message = OutgoingMessage(
-            message_id=entry.message_id,
-            recipient=entry.recipient,
-            subject=entry.subject,
-            body=entry.body,
-            kind=entry.kind,
-            queued_at=entry.queued_at,
-        )
-        try:
-            self._mailer.send(message)
-        except Exception:
-            log.exception("delivery of %s failed; it stays queued", entry.notification_id)
-            return False
-        notification = self._app.load(
-            Notification, entry.notification_id, f"notification {entry.notification_id}"
-        )
-        if notification.sent_at is None:
-            notification.mark_sent(self._app.now())
+    def _send_until_failure(self, entries: list[OutboxEntry]) -> Iterator[OutboxEntry]:
+        for entry in entries:
+            message = OutgoingMessage(
+                message_id=entry.message_id,
+                recipient=entry.recipient,
+                subject=entry.subject,
+                body=entry.body,
+                kind=entry.kind,
+                queued_at=entry.queued_at,
+            )
             try:
-                self._app.record(notification)
-            except ConcurrentUpdate:
-                log.info("%s was marked sent by another process", entry.notification_id)
-                return True
-        self.delivered += 1
-        return True
+                self._mailer.send(message)
+            except Exception:
+                log.exception("delivery of %s failed; it stays queued", entry.notification_id)
+                return
+            yield entry
+
+    def _mark_sent(self, sent: list[OutboxEntry]) -> None:
+        """Record the deliveries of one batch in one transaction (each at most once)."""
+        notifications = [
+            self._app.load(Notification, e.notification_id, f"notification {e.notification_id}")
+            for e in sent
+        ]
+        unmarked = [n for n in notifications if n.sent_at is None]
+        for notification in unmarked:
+            notification.mark_sent(self._app.now())
+        try:
+            self._app.record(*unmarked)
+        except ConcurrentUpdate:
+            log.info("another process marked some of these sent; marking one by one")
+            for notification in unmarked:
+                fresh = self._app.load(Notification, notification.id, "notification")
+                if fresh.sent_at is None:
+                    fresh.mark_sent(self._app.now())
+                    try:
+                        self._app.record(fresh)
+                    except ConcurrentUpdate:
+                        continue
+        self._app.catch_up()
+        self.delivered += len(sent)

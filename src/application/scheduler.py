@@ -46,8 +46,16 @@ class Scheduler:
         self._app.catch_up()
         sent_before = self._outbox.delivered
         processed: list[ProcessedItem] = []
-        attempted: set[tuple[UUID, str, datetime]] = set()
         # One item at a time: work done here can schedule new work due before the rest.
+        with self._outbox.deferred():
+            self._perform_due(now, processed)
+        self._outbox.deliver()
+        return TickReport(
+            now=now, processed=processed, mail_delivered=self._outbox.delivered - sent_before
+        )
+
+    def _perform_due(self, now: datetime, processed: list[ProcessedItem]) -> None:
+        attempted: set[tuple[UUID, str, datetime]] = set()
         while due := self._app.views.due(now, 1):
             item = due[0]
             key = (item.aggregate_id, item.action, item.due_at)
@@ -61,10 +69,6 @@ class Scheduler:
                 continue
             attempted.add(key)
             processed.append(self._perform(item))
-        self._outbox.deliver()
-        return TickReport(
-            now=now, processed=processed, mail_delivered=self._outbox.delivered - sent_before
-        )
 
     def _perform(self, item: DueItem) -> ProcessedItem:
         handler = self._handlers.get(item.action.split(":", 1)[0])
