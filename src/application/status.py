@@ -10,6 +10,8 @@ import attrs
 from carepassport.application.reference import ReferenceData
 from carepassport.application.store import CarePassportApplication
 from carepassport.domain.completion import Completion
+from carepassport.domain.compliance import Standing, expiry_time
+from carepassport.domain.credential import Credential
 from carepassport.domain.lms import LmsResult
 from carepassport.domain.policies import Outcome
 from carepassport.domain.registration import Registration
@@ -23,6 +25,10 @@ class CredentialState(StrEnum):
     PENDING_PUBLICATION = "pending_publication"
     VALID = "valid"
     FAILED = "failed"
+    EXPIRED = "expired"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    RECERTIFICATION_REQUIRED = "recertification_required"
 
 
 @attrs.frozen
@@ -104,21 +110,35 @@ class Statuses:
         return views
 
     def _status(self, registration: Registration) -> CredentialStatus:
-        completion = self._app.find(Completion, Completion.identity(registration.id))
-        if registration.outcome is Outcome.FAILED:
-            state = CredentialState.FAILED
-        elif registration.outcome is Outcome.OPEN or completion is None:
+        """The latest registration's progress, or else the credential it left (R10, R14)."""
+        latest = self._app.find(Completion, Completion.identity(registration.id))
+        credential = self._app.find(
+            Credential, Credential.identity(registration.employee_id, registration.credential_code)
+        )
+        current = self._app.find(Completion, credential.completion_id) if credential else None
+        shown = current
+        if registration.outcome is Outcome.OPEN:
             state = CredentialState.IN_PROGRESS
-        elif completion.published_at is None:
-            state = CredentialState.PENDING_PUBLICATION
-        else:
+        elif registration.outcome is Outcome.PASSED and (
+            latest is None or latest.published_at is None
+        ):
+            state, shown = CredentialState.PENDING_PUBLICATION, latest
+        elif credential is not None and credential.standing is not Standing.ACTIVE:
+            state = CredentialState(credential.standing.value)
+        elif credential is not None and self._app.now() < expiry_time(credential.valid_until):
             state = CredentialState.VALID
+        elif registration.outcome is Outcome.FAILED:
+            state = CredentialState.FAILED
+        else:
+            state = CredentialState.EXPIRED
         return CredentialStatus(
             code=registration.credential_code,
             state=state.value,
             registration_id=str(registration.id),
-            completed_at=completion.completed_at if completion else None,
-            recorded_at=completion.recorded_at if completion else None,
-            published_at=completion.published_at if completion else None,
-            valid_until=completion.valid_until if completion else None,
+            completed_at=shown.completed_at if shown else None,
+            recorded_at=shown.recorded_at if shown else None,
+            published_at=shown.published_at if shown else None,
+            valid_until=credential.valid_until
+            if credential and shown is current
+            else (shown.valid_until if shown else None),
         )

@@ -182,3 +182,33 @@ class TestRetakeResults:
         assert college.registrations.show(first.registration_id).status == "failed"
         shown = college.registrations.show(retake.registration_id)
         assert (shown.status, [a.record_id for a in shown.attempts]) == ("passed", ["R3"])
+
+
+class TestPortalStatus:
+    def test_status_reads_expired_once_the_last_valid_day_has_passed(
+        self, college: Services, clock: SettableClock, lms: InMemoryLms
+    ) -> None:
+        registered(college, clock)
+        deliver(lms, result("R1", PASSED_FRIDAY, passed=True))
+        clock.set(toronto(2026, 8, 3, 10, 0))
+        college.scheduler.tick()
+
+        clock.set(toronto(2027, 8, 1, 0, 0))
+
+        entry = college.statuses.of_employee("E1").credentials[0]
+        assert (entry.state, entry.valid_until) == ("expired", date(2027, 7, 31))
+
+    def test_a_renewal_under_way_keeps_showing_the_current_validity(
+        self, college: Services, clock: SettableClock, lms: InMemoryLms
+    ) -> None:
+        registered(college, clock)
+        deliver(lms, result("R1", PASSED_FRIDAY, passed=True))
+        clock.set(toronto(2026, 8, 3, 10, 0))
+        college.scheduler.tick()
+
+        clock.set(toronto(2027, 7, 1, 9, 0))
+        college.registrations.register("E1", "IPAC", self_pay=True)
+
+        entry = college.statuses.of_employee("E1").credentials[0]
+        assert (entry.state, entry.valid_until) == ("in_progress", date(2027, 7, 31))
+        assert entry.published_at == toronto(2026, 8, 3, 10, 0)
