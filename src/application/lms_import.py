@@ -12,10 +12,10 @@ import attrs
 
 from carepassport.application.ports import StagingLms
 from carepassport.application.store import CarePassportApplication
-from carepassport.domain.errors import DomainError, InvalidValue
+from carepassport.domain.errors import ClockWentBackwards, DomainError, InvalidValue
 from carepassport.domain.lms import QuizResult
 from carepassport.domain.reference import Catalogue
-from carepassport.domain.time import TORONTO, local
+from carepassport.domain.time import local, wall_clock
 from carepassport.domain.values import credential_code, student_number
 
 COLUMNS = (
@@ -28,6 +28,7 @@ COLUMNS = (
     "attempted_at",
 )
 BOOLEANS = {"true": True, "false": False}
+MAX_SCORE = Decimal(1000)
 
 
 @attrs.frozen
@@ -58,8 +59,9 @@ class ImportReport:
 
 
 def _instant(text: str) -> datetime:
+    """ISO-8601; without an offset, Toronto wall-clock time that exists exactly once."""
     moment = datetime.fromisoformat(text)
-    return moment.replace(tzinfo=TORONTO) if moment.tzinfo is None else moment
+    return wall_clock(moment) if moment.tzinfo is None else moment
 
 
 def _row(values: dict[str, str]) -> QuizResult:
@@ -76,8 +78,8 @@ def _row(values: dict[str, str]) -> QuizResult:
         score = Decimal(cell["score"])
     except InvalidOperation:
         raise InvalidValue(f"score {cell['score']!r} is not a number") from None
-    if not score.is_finite():
-        raise InvalidValue(f"score {cell['score']!r} is not a number")
+    if not score.is_finite() or not 0 <= score <= MAX_SCORE:
+        raise InvalidValue(f"score {cell['score']!r} must be from 0 to {MAX_SCORE}")
     try:
         attempted_at = _instant(cell["attempted_at"])
     except ValueError:
@@ -117,13 +119,21 @@ class LmsImport:
         self._start = start
 
     def import_csv(self, text: str) -> ImportReport:
-        """Validate every line, then stage the new results from now (the import's time)."""
+        """Validate every line, then stage the new results from now (the import's time).
+
+        A file with a header and no results stages nothing (a quiet night)."""
         now = self._app.now_for_write()
+        latest = self._staging.latest_held_at()
+        if latest is not None and now < latest:
+            raise ClockWentBackwards(
+                f"the import time {local(now).isoformat()} is earlier than the last import "
+                f"({local(latest).isoformat()})"
+            )
         results, problems = self._parse(text, now)
-        staged = self._staging.find([r.record_id for _, r in results])
+        earlier = self._staging.find([r.record_id for _, r in results])
         fresh: list[QuizResult] = []
         for line, result in results:
-            known = staged.get(result.record_id)
+            known = earlier.get(result.record_id)
             if known is None:
                 fresh.append(result)
             elif known != result:
@@ -134,9 +144,9 @@ class LmsImport:
                 )
         if problems:
             raise CsvRejected(sorted(problems, key=lambda p: p.line))
-        self._staging.stage(fresh, now)
+        staged = self._staging.stage(fresh, now)
         self._start(now)
-        return ImportReport(staged=len(fresh), already_staged=len(results) - len(fresh))
+        return ImportReport(staged=staged, already_staged=len(results) - staged)
 
     def _parse(
         self, text: str, now: datetime
@@ -146,6 +156,7 @@ class LmsImport:
         problems: list[CsvProblem] = []
         seen: dict[str, QuizResult] = {}
         results: list[tuple[int, QuizResult]] = []
+        line = 1
         try:
             for line, values in _lines(text):
                 if "__extra__" in values:
@@ -163,9 +174,8 @@ class LmsImport:
                     seen[result.record_id] = result
                     results.append((line, result))
         except csv.Error as broken:
-            problems.append(CsvProblem(0, f"malformed CSV: {broken}"))
-        if not results and not problems:
-            problems.append(CsvProblem(1, "the file has a header but no results"))
+            # The record that could not be read starts on the line after the last one read.
+            problems.append(CsvProblem(line + 1, f"malformed CSV: {broken}"))
         return results, problems
 
     @staticmethod

@@ -195,6 +195,10 @@ class StagingLms(Lms, Protocol):
         """The staged results with these record ids."""
         ...
 
+    def latest_held_at(self) -> datetime | None:
+        """When the latest staged result was staged (None before any)."""
+        ...
+
 
 @attrs.frozen
 class EmployeeRow:

@@ -10,6 +10,7 @@ from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.memory import InMemoryLms
 from carepassport.application.lms_import import CsvRejected
 from carepassport.application.services import Services
+from carepassport.domain.errors import ClockWentBackwards
 from tests.conftest import toronto
 
 HEADER = "record_id,student_number,credential_code,attempt,score,passed,attempted_at\n"
@@ -85,10 +86,9 @@ class TestImport:
                 "header lacks column(s) attempted_at",
             ),
             ("", "header lacks column(s)"),
-            (HEADER, "no results"),
             (HEADER + "R1,C1,IPAC,1,40,false,2026-07-28T14:00,extra\n", "more cells"),
         ],
-        ids=["missing-column", "empty-file", "header-only", "extra-cell"],
+        ids=["missing-column", "empty-file", "extra-cell"],
     )
     def test_a_malformed_file_is_rejected_with_the_reason(
         self, importing: Services, lms: InMemoryLms, text: str, reason: str
@@ -97,6 +97,48 @@ class TestImport:
             importing.lms_import.import_csv(text)
 
         assert lms.results_since(0, 10) == []
+
+    def test_a_file_with_a_header_and_no_results_stages_nothing(
+        self, importing: Services, lms: InMemoryLms
+    ) -> None:
+        report = importing.lms_import.import_csv(HEADER)
+
+        assert (report.staged, report.already_staged) == (0, 0)
+        assert lms.results_since(0, 10) == []
+
+    @pytest.mark.parametrize(
+        ("row", "reason"),
+        [
+            ("R1,C1,IPAC,1,-5,false,2026-07-28T14:00", "score '-5' must be from 0"),
+            ("R1,C1,IPAC,1,1e400,false,2026-07-28T14:00", "score '1e400' must be from 0"),
+            ("R1,C1,IPAC,1,40,false,2026-03-08T02:30", "does not exist in Toronto"),
+            ("R1,C1,IPAC,1,40,false,2026-11-01T01:30", "happens twice in Toronto"),
+            ('R1,C1,IPAC,1,40,false,"2026-07-28T14:00', "malformed CSV"),
+        ],
+        ids=["negative-score", "huge-score", "dst-gap", "dst-repeat", "unclosed-quote"],
+    )
+    def test_a_bad_value_is_rejected_with_its_line(
+        self, importing: Services, lms: InMemoryLms, row: str, reason: str
+    ) -> None:
+        with pytest.raises(CsvRejected) as rejected:
+            importing.lms_import.import_csv(HEADER + row + "\n")
+
+        assert [p.line for p in rejected.value.problems] == [2]
+        assert reason in rejected.value.problems[0].reason
+        assert lms.results_since(0, 10) == []
+
+    def test_an_import_earlier_than_the_last_import_is_refused(
+        self, importing: Services, clock: SettableClock, lms: InMemoryLms
+    ) -> None:
+        importing.lms_import.import_csv(GOOD)
+        clock.set(toronto(2026, 7, 30, 0, 30))
+
+        with pytest.raises(ClockWentBackwards):
+            importing.lms_import.import_csv(
+                HEADER + "R9,C0912345,IPAC,1,40,false,2026-07-28T14:00\n"
+            )
+
+        assert len(lms.results_since(0, 10)) == 2
 
     def test_a_record_staged_before_with_other_content_is_rejected(
         self, importing: Services, lms: InMemoryLms

@@ -10,6 +10,7 @@ from carepassport.adapters.lms.memory import InMemoryLms
 from carepassport.adapters.mail import InMemoryMailer
 from carepassport.application.services import Services
 from carepassport.domain.completion import Completion
+from carepassport.domain.lms import LmsSync
 from tests.conftest import toronto
 from tests.integration.helpers import footprint
 from tests.integration.lms_helpers import deliver, registered, result
@@ -118,7 +119,7 @@ class TestLateResults:
     def test_the_next_midnight_does_not_take_what_a_catch_up_sync_took(
         self, college: Services, clock: SettableClock, lms: InMemoryLms
     ) -> None:
-        registered(college, clock)
+        view = registered(college, clock)
         deliver(lms, result("R1", toronto(2026, 7, 29, 16, 0), passed=False))
         clock.set(toronto(2026, 7, 29, 18, 0))
         assert college.sync.run_now().counted == 1
@@ -126,7 +127,10 @@ class TestLateResults:
         clock.set(toronto(2026, 7, 30, 0, 0))
         college.scheduler.tick()
 
-        assert college.sync.run_now().counted == 0
+        midnight = college.histories.history(LmsSync.identity()).events[-1]
+        assert (midnight.type, midnight.data["taken"]) == ("MidnightSyncRan", 0)
+        attempts = college.registrations.show(view.registration_id).attempts
+        assert [a.record_id for a in attempts] == ["R1"]
 
 
 class TestSchedulerDownForDays:

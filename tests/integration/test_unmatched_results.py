@@ -11,6 +11,7 @@ from carepassport.adapters.mail import InMemoryMailer
 from carepassport.application.services import Services
 from carepassport.domain.completion import Completion
 from carepassport.domain.errors import AlreadyExists
+from carepassport.domain.lms import LmsResult
 from tests.conftest import COLLEGE, toronto
 from tests.integration.helpers import footprint
 from tests.integration.lms_helpers import deliver, registered, result
@@ -62,7 +63,7 @@ class TestHeldResults:
         assert completion.publication.due_at == toronto(2026, 7, 31, 10, 0)
         assert held.statuses.held_results() == []
 
-    def test_adding_an_employee_with_a_held_student_number_applies_the_results(
+    def test_adding_an_employee_with_a_held_student_number_releases_the_results_to_them(
         self, college: Services, clock: SettableClock, lms: InMemoryLms
     ) -> None:
         deliver(lms, result("R9", toronto(2026, 7, 28, 14, 0), passed=True, student="C777"))
@@ -76,6 +77,11 @@ class TestHeldResults:
         )
 
         assert college.statuses.held_results() == []
+        released = college.app.find(LmsResult, LmsResult.identity("R9"))
+        assert released is not None and released.employee_id == "E2"
+        assert released.outcome is not None and released.outcome.value == "refused"
+        last = college.histories.history(released.id).events[-1]
+        assert "has no registration in IPAC" in last.data["reason"]
 
     def test_a_student_number_held_by_another_employee_is_refused_and_changes_nothing(
         self, held: Services

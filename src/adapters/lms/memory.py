@@ -42,6 +42,11 @@ class InMemoryLms:
                     found[record_id] = staged.result
         return found
 
+    def latest_held_at(self) -> datetime | None:
+        """When the last result was delivered."""
+        with self._lock:
+            return self._feed[-1].held_at if self._feed else None
+
     def results_since(self, cursor: int, limit: int) -> list[StagedResult]:
         """Results after position ``cursor``, in feed order."""
         with self._lock:

@@ -36,10 +36,12 @@ class SQLiteStagingLms:
             yield db
 
     def stage(self, results: Sequence[QuizResult], held_at: datetime) -> int:
-        """Stage new results in one transaction; a record id already staged is refused whole."""
+        """Stage new results in one transaction; a record id staged meanwhile by another
+        import is left as it is. Returns how many were staged."""
         with self._connection() as db:
+            before = db.total_changes
             db.executemany(
-                "INSERT INTO staged_results (record_id, student_number, credential_code, "
+                "INSERT OR IGNORE INTO staged_results (record_id, student_number, credential_code, "
                 "attempt, score, passed, attempted_at, held_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
@@ -55,7 +57,7 @@ class SQLiteStagingLms:
                     for r in results
                 ],
             )
-        return len(results)
+            return db.total_changes - before
 
     def find(self, record_ids: Sequence[str]) -> dict[str, QuizResult]:
         """The staged results with these record ids."""
@@ -70,6 +72,12 @@ class SQLiteStagingLms:
                 ).fetchall()
                 found.update((row["record_id"], self._result(row)) for row in rows)
         return found
+
+    def latest_held_at(self) -> datetime | None:
+        """When the last import staged its results."""
+        with self._connection() as db:
+            row = db.execute("SELECT MAX(held_at) FROM staged_results").fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
 
     def results_since(self, cursor: int, limit: int) -> list[StagedResult]:
         """Results after position ``cursor``, in import order."""
