@@ -13,6 +13,7 @@ from eventsourcing.persistence import InfrastructureFactory, PersistenceError
 
 from carepassport.adapters.calendar import OntarioCalendars
 from carepassport.adapters.clocks import SettableClock, SystemClock
+from carepassport.adapters.lms.enrolment import InMemoryEnrolment
 from carepassport.adapters.lms.memory import InMemoryLms
 from carepassport.adapters.lms.staging import SQLiteStagingLms
 from carepassport.adapters.mail import FileOutboxMailer, InMemoryMailer
@@ -25,6 +26,7 @@ from carepassport.application.ports import (
     Calendar,
     Clock,
     ComplianceStore,
+    LmsEnrolment,
     Mailer,
     StagingLms,
     Views,
@@ -107,6 +109,7 @@ def bootstrap(
     mailer: Mailer | None = None,
     lms: StagingLms | None = None,
     sender: str = DEFAULT_SENDER,
+    enrolment: LmsEnrolment | None = None,
 ) -> Services:
     """Wire the core on a store with production adapters, unless others are passed in.
 
@@ -135,6 +138,7 @@ def bootstrap(
             lms=lms,
             views=config.views,
             compliance=config.compliance,
+            enrolment=enrolment or InMemoryEnrolment(),
         )
     except (OSError, sqlite3.Error, PersistenceError) as error:
         raise StoreUnavailable(f"cannot open the store {store}: {error}") from None
