@@ -209,17 +209,17 @@ class LmsUnavailable(LmsError):
 
 
 class LmsRequestRefused(LmsError):
-    """The LMS refused a request (4xx): asking again changes nothing until a person changes
-    something (a token, a course mapping, a user account)."""
+    """The LMS refused a request (an HTTP 4xx ``status``, or a request that cannot be made):
+    asking again changes nothing until a person changes something (a token, a course mapping,
+    a user account)."""
 
-    def __init__(self, request: str, status: int, excerpt: str) -> None:
-        super().__init__(f"the LMS refused {request} with HTTP {status}: {excerpt}")
-        self.request = request
+    def __init__(self, message: str, status: int | None = None, excerpt: str = "") -> None:
+        super().__init__(message)
         self.status = status
         self.excerpt = excerpt
 
 
-class LmsUserUnknown(LmsError):
+class LmsUserUnknown(LmsRequestRefused):
     """No LMS user has the employee's student number (or the employee has none yet)."""
 
 

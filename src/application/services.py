@@ -60,6 +60,7 @@ class Services:
     credentials: Credentials
     requirements: Requirements
     reports: Reports
+    closers: tuple[Callable[[], None], ...] = ()
 
     @classmethod
     def wire(
@@ -74,6 +75,7 @@ class Services:
         compliance: Callable[[InfrastructureFactory[Any]], ComplianceStore],
         enrolment: LmsEnrolment,
         result_formats: Sequence[ResultFormat] = (),
+        closers: Sequence[Callable[[], None]] = (),
     ) -> Services:
         """Build the application on the given store and adapters."""
         app = CarePassportApplication(env=env, clock=clock, calendar=calendar, views=views)
@@ -116,8 +118,11 @@ class Services:
             credentials=credentials,
             requirements=requirements,
             reports=Reports(app, compliance(app.factory)),
+            closers=tuple(closers),
         )
 
     def close(self) -> None:
-        """Release the store's connections."""
+        """Release the store's connections (and the adapters' that need it)."""
+        for close in self.closers:
+            close()
         self.app.close()

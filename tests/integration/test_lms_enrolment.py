@@ -133,7 +133,9 @@ class TestEnrolmentAtAccessTime:
         self, college: Services, clock: SettableClock, enrolment: InMemoryEnrolment
     ) -> None:
         view = registered(college, clock)
-        enrolment.fail_next(1000, LmsRequestRefused("POST /enrollments/", 403, "Forbidden"))
+        enrolment.fail_next(
+            1000, LmsRequestRefused("Brightspace refused POST /enrollments/ (HTTP 403)", 403)
+        )
         clock.set(ACCESS_ENDS)
 
         college.scheduler.tick()
