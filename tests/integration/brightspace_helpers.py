@@ -25,6 +25,7 @@ def config(base_url: str, **overrides: Any) -> BrightspaceConfig:
         "retry_attempts": 4,
         "retry_wait_seconds": 0.01,
         "retry_jitter_seconds": 0,
+        "outage_cooldown_seconds": 0,
         "refresh_seconds": 0,
         "courses": {
             "IPAC": {

@@ -151,6 +151,32 @@ class TestRetries:
             client.enrol(IPAC_UNIT, PAT, LEARNER_ROLE)
         assert len(state.requests("POST")) == 4
 
+    def test_after_an_outage_brightspace_is_not_asked_again_until_the_cooldown_ends(
+        self, double: Double, sleeps: list[float]
+    ) -> None:
+        base, state = double
+        elapsed = [0.0]
+        guarded = BrightspaceClient(
+            config(base, outage_cooldown_seconds=30),
+            SecretStr(TOKEN),
+            sleep=sleeps.append,
+            monotonic=lambda: elapsed[0],
+        )
+        state.inject("500", count=4)
+        with pytest.raises(LmsUnavailable):
+            guarded.user_id("C0912345")
+
+        elapsed[0] = 29.0
+        with pytest.raises(LmsUnavailable, match="not asked again before 30 s"):
+            guarded.user_id("C0912345")
+        asked_during_cooldown = len(state.seen)
+        elapsed[0] = 30.0
+        found = guarded.user_id("C0912345")
+        guarded.close()
+
+        assert asked_during_cooldown == 4
+        assert found == PAT
+
     def test_a_retry_after_beyond_the_retry_budget_is_not_waited_for(
         self, client: BrightspaceClient, double: Double, sleeps: list[float]
     ) -> None:

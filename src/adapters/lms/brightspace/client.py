@@ -50,9 +50,12 @@ class BrightspaceClient:
         *,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
-        self._http = ValenceHttp(config, token, sleep=sleep, transport=transport)
+        self._http = ValenceHttp(
+            config, token, sleep=sleep, transport=transport, monotonic=monotonic
+        )
 
     def close(self) -> None:
         """Release the connection pool."""

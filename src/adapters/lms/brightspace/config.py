@@ -56,6 +56,8 @@ class BrightspaceConfig(BaseModel):
     retry_budget_seconds: float = Field(default=60.0, gt=0)
     retry_wait_seconds: float = Field(default=0.5, ge=0)
     retry_jitter_seconds: float = Field(default=0.5, ge=0)
+    outage_cooldown_seconds: float = Field(default=30.0, ge=0)
+    """After Brightspace did not answer, fail at once for this long (one outage, one wait)."""
     read_results: bool = True
     """Read final-quiz attempts through the API at each sync; false when the Data Sets
     import is the only source of results."""

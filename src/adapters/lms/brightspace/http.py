@@ -70,9 +70,12 @@ class ValenceHttp:
         *,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
         self._sleep = sleep
+        self._monotonic = monotonic
+        self._down_since: float | None = None
         self._host = urlsplit(config.base_url)[:2]
         self._http = httpx.Client(
             base_url=config.base_url,
@@ -146,6 +149,16 @@ class ValenceHttp:
         params: Mapping[str, str] | None = None,
         json: JsonObject | None = None,
     ) -> httpx.Response:
+        """One request, retried as configured. After a request that Brightspace never
+        answered, the next ones fail at once for ``outage_cooldown_seconds``, so an outage
+        costs one retry budget, not one a request."""
+        if self._down_since is not None:
+            down_for = self._monotonic() - self._down_since
+            if down_for < self.config.outage_cooldown_seconds:
+                raise LmsUnavailable(
+                    f"Brightspace did not answer {down_for:.0f} s ago; not asked again before "
+                    f"{self.config.outage_cooldown_seconds:g} s ({method} {path})"
+                )
         retrying = Retrying(
             stop=stop_after_attempt(self.config.retry_attempts)
             | stop_before_delay(self.config.retry_budget_seconds),
@@ -158,8 +171,11 @@ class ValenceHttp:
         try:
             for attempt in retrying:
                 with attempt:
-                    return self._send(method, path, params, json)
+                    response = self._send(method, path, params, json)
+                    self._down_since = None
+                    return response
         except _Transient as failure:
+            self._down_since = self._monotonic()
             tries = retrying.statistics.get("attempt_number", 1)
             raise LmsUnavailable(
                 f"Brightspace did not answer {request} after {tries} tries: {failure}"
