@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -77,6 +78,15 @@ class TestConfiguration:
     def test_a_bad_setting_is_refused_by_name(self, change: dict[str, Any], complaint: str) -> None:
         with pytest.raises(InvalidValue, match=complaint):
             BrightspaceConfig.from_mapping({**MINIMAL, **change})
+
+    def test_the_readme_example_is_a_valid_configuration(self) -> None:
+        readme = (Path(__file__).parents[2] / "README.md").read_text()
+        found = re.search(r"<!-- brightspace-config -->\s*```json\n(.*?)```", readme, re.S)
+        assert found, "the README has no Brightspace configuration example"
+
+        example = BrightspaceConfig.from_mapping(json.loads(found.group(1)))
+
+        assert sorted(example.courses) == ["IPAC", "WHMIS"]
 
     def test_a_malformed_file_is_refused_with_its_path(self, tmp_path: Path) -> None:
         path = tmp_path / "brightspace.json"
