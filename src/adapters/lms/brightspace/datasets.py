@@ -86,18 +86,16 @@ class QuizAttemptsDataSet:
 
     def reader(self, users_csv: str | None) -> RowReader:
         """Rows of the data set, learners named through ``users_csv`` (or the API)."""
-        users = users_data_set(users_csv) if users_csv is not None else None
-        if users is None and self._directory is None:
+        student: Callable[[int], str | None]
+        if users_csv is not None:
+            student = users_data_set(users_csv).get
+        elif self._directory is not None:
+            student = self._directory.org_defined_id
+        else:
             raise InvalidValue(
                 "the Quiz Attempts data set names learners by UserId: give the Users data set "
                 "(--users Users.csv)"
             )
-
-        def student(user_id: int) -> str | None:
-            if users is not None:
-                return users.get(user_id)
-            assert self._directory is not None
-            return self._directory.org_defined_id(user_id)
 
         def read(values: Mapping[str, str]) -> QuizResult | None:
             return self._row(values, student)
