@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,11 @@ from eventsourcing.persistence import InfrastructureFactory, PersistenceError
 
 from carepassport.adapters.calendar import OntarioCalendars
 from carepassport.adapters.clocks import SettableClock, SystemClock
+from carepassport.adapters.lms.brightspace.client import BrightspaceClient
+from carepassport.adapters.lms.brightspace.config import BrightspaceConfig
+from carepassport.adapters.lms.brightspace.datasets import QuizAttemptsDataSet
+from carepassport.adapters.lms.brightspace.lms import BrightspaceEnrolment, BrightspaceLms
+from carepassport.adapters.lms.enrolment import InMemoryEnrolment
 from carepassport.adapters.lms.memory import InMemoryLms
 from carepassport.adapters.lms.staging import SQLiteStagingLms
 from carepassport.adapters.mail import FileOutboxMailer, InMemoryMailer
@@ -25,7 +31,9 @@ from carepassport.application.ports import (
     Calendar,
     Clock,
     ComplianceStore,
+    LmsEnrolment,
     Mailer,
+    ResultFormat,
     StagingLms,
     Views,
 )
@@ -107,6 +115,9 @@ def bootstrap(
     mailer: Mailer | None = None,
     lms: StagingLms | None = None,
     sender: str = DEFAULT_SENDER,
+    enrolment: LmsEnrolment | None = None,
+    brightspace: BrightspaceConfig | Path | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Services:
     """Wire the core on a store with production adapters, unless others are passed in.
 
@@ -114,6 +125,10 @@ def bootstrap(
     it, and the memory store keeps mail in memory. ``now`` fixes the clock at a simulated time
     (a ``SettableClock``); otherwise the system clock is used. Without an LMS, a SQLite store stages
     imported results in ``<db name>.lms.db`` beside it, and the memory store in memory.
+    With ``brightspace`` (a configuration or its JSON/TOML file; the token is read from
+    ``environ``, default the process environment), results are also read from Brightspace
+    into that staging feed, learners are enrolled there, and its Data Sets can be imported.
+    Without it, enrolment is an in-memory fake (``InMemoryEnrolment``) unless one is passed.
     """
     config = store_config(store, create=create)
     if clock is None:
@@ -124,9 +139,25 @@ def bootstrap(
             if config.outbox_folder
             else InMemoryMailer()
         )
+    formats: list[ResultFormat] = []
+    closers: list[Callable[[], None]] = []
     try:
         if lms is None:
             lms = SQLiteStagingLms(config.staging_file) if config.staging_file else InMemoryLms()
+        if brightspace is not None:
+            settings = (
+                brightspace
+                if isinstance(brightspace, BrightspaceConfig)
+                else BrightspaceConfig.load(Path(brightspace))
+            )
+            client = BrightspaceClient(
+                settings, settings.token(os.environ if environ is None else environ)
+            )
+            closers.append(client.close)
+            if settings.read_results:
+                lms = BrightspaceLms(client, lms, clock)
+            enrolment = enrolment or BrightspaceEnrolment(client)
+            formats.append(QuizAttemptsDataSet(settings, client))
         return Services.wire(
             env=config.env,
             clock=clock,
@@ -135,6 +166,9 @@ def bootstrap(
             lms=lms,
             views=config.views,
             compliance=config.compliance,
+            enrolment=enrolment or InMemoryEnrolment(),
+            result_formats=formats,
+            closers=closers,
         )
     except (OSError, sqlite3.Error, PersistenceError) as error:
         raise StoreUnavailable(f"cannot open the store {store}: {error}") from None

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 import attrs
 
-from carepassport.application.ports import StagingLms
+from carepassport.application.ports import ResultFormat, RowReader, StagingLms
 from carepassport.application.store import CarePassportApplication
 from carepassport.domain.errors import ClockWentBackwards, DomainError, InvalidValue
 from carepassport.domain.lms import QuizResult
@@ -29,6 +29,7 @@ COLUMNS = (
 )
 BOOLEANS = {"true": True, "false": False}
 MAX_SCORE = Decimal(1000)
+CANONICAL = "canonical"
 
 
 @attrs.frozen
@@ -52,10 +53,12 @@ class CsvRejected(DomainError):
 
 @attrs.frozen
 class ImportReport:
-    """What an import staged, and how many rows repeated results already staged."""
+    """What an import staged, how many rows repeated results already staged, and how many
+    rows held no final-quiz result (another format's other quizzes, attempts in progress)."""
 
     staged: int
     already_staged: int
+    skipped: int = 0
 
 
 def _instant(text: str) -> datetime:
@@ -64,7 +67,7 @@ def _instant(text: str) -> datetime:
     return wall_clock(moment) if moment.tzinfo is None else moment
 
 
-def _row(values: dict[str, str]) -> QuizResult:
+def _row(values: Mapping[str, str]) -> QuizResult:
     """One row as a result, or InvalidValue naming what is wrong."""
     missing = [c for c in COLUMNS if not (values.get(c) or "").strip()]
     if missing:
@@ -95,10 +98,10 @@ def _row(values: dict[str, str]) -> QuizResult:
     )
 
 
-def _lines(text: str) -> Iterator[tuple[int, dict[str, str]]]:
+def _lines(text: str, columns: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""), strict=True)
     header = reader.fieldnames or []
-    absent = [c for c in COLUMNS if c not in header]
+    absent = [c for c in columns if c not in header]
     if absent:
         raise CsvRejected([CsvProblem(1, f"header lacks column(s) {', '.join(absent)}")])
     for values in reader:
@@ -112,16 +115,29 @@ class LmsImport:
     """Stages the LMS's nightly CSV; a file with any bad line is rejected whole."""
 
     def __init__(
-        self, app: CarePassportApplication, staging: StagingLms, start: Callable[[datetime], None]
+        self,
+        app: CarePassportApplication,
+        staging: StagingLms,
+        start: Callable[[datetime], None],
+        formats: Sequence[ResultFormat] = (),
     ) -> None:
         self._app = app
         self._staging = staging
         self._start = start
+        self._formats = {f.name: f for f in formats}
 
-    def import_csv(self, text: str) -> ImportReport:
+    def format_names(self) -> list[str]:
+        """The formats ``import_csv`` reads: the canonical CSV and the configured LMS exports."""
+        return [CANONICAL, *self._formats]
+
+    def import_csv(
+        self, text: str, *, format_name: str = CANONICAL, users_csv: str | None = None
+    ) -> ImportReport:
         """Validate every line, then stage the new results from now (the import's time).
 
-        A file with a header and no results stages nothing (a quiet night)."""
+        A file with a header and no results stages nothing (a quiet night). ``format_name``
+        names another LMS's export (``users_csv``: that LMS's users export, if it needs one)."""
+        read, columns = self._reader(format_name, users_csv)
         now = self._app.now_for_write()
         latest = self._staging.latest_held_at()
         if latest is not None and now < latest:
@@ -129,7 +145,7 @@ class LmsImport:
                 f"the import time {local(now).isoformat()} is earlier than the last import "
                 f"({local(latest).isoformat()})"
             )
-        results, problems = self._parse(text, now)
+        results, problems, skipped = self._parse(text, now, read, columns)
         earlier = self._staging.find([r.record_id for _, r in results])
         fresh: list[QuizResult] = []
         for line, result in results:
@@ -146,26 +162,40 @@ class LmsImport:
             raise CsvRejected(sorted(problems, key=lambda p: p.line))
         staged = self._staging.stage(fresh, now)
         self._start(now)
-        return ImportReport(staged=staged, already_staged=len(results) - staged)
+        return ImportReport(staged=staged, already_staged=len(results) - staged, skipped=skipped)
+
+    def _reader(self, name: str, users_csv: str | None) -> tuple[RowReader, Sequence[str]]:
+        if name == CANONICAL:
+            return _row, COLUMNS
+        chosen = self._formats.get(name)
+        if chosen is None:
+            raise InvalidValue(
+                f"unknown import format {name!r}: use {', '.join(self.format_names())}"
+            )
+        return chosen.reader(users_csv), chosen.columns
 
     def _parse(
-        self, text: str, now: datetime
-    ) -> tuple[list[tuple[int, QuizResult]], list[CsvProblem]]:
+        self, text: str, now: datetime, read: RowReader, columns: Sequence[str]
+    ) -> tuple[list[tuple[int, QuizResult]], list[CsvProblem], int]:
         catalogue = self._app.find(Catalogue, Catalogue.identity())
         known_codes: set[str] = set(catalogue.entries) if catalogue else set()
         problems: list[CsvProblem] = []
         seen: dict[str, QuizResult] = {}
         results: list[tuple[int, QuizResult]] = []
+        skipped = 0
         line = 1
         try:
-            for line, values in _lines(text):
+            for line, values in _lines(text, columns):
                 if "__extra__" in values:
                     problems.append(CsvProblem(line, "more cells than the header has columns"))
                     continue
                 try:
-                    result = _row(values)
+                    result = read(values)
                 except InvalidValue as bad:
                     problems.append(CsvProblem(line, bad.message))
+                    continue
+                if result is None:
+                    skipped += 1
                     continue
                 reason = self._conflict(result, seen, known_codes, now)
                 if reason:
@@ -176,7 +206,7 @@ class LmsImport:
         except csv.Error as broken:
             # The record that could not be read starts on the line after the last one read.
             problems.append(CsvProblem(line + 1, f"malformed CSV: {broken}"))
-        return results, problems
+        return results, problems, skipped
 
     @staticmethod
     def _conflict(

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from carepassport.domain.attempts import CountedAttempt
 from carepassport.domain.lms import LmsResult
+from carepassport.domain.lms_access import LmsProvisioning
 from carepassport.domain.policies import FeePayer
 from carepassport.domain.reference import Employee, MicroCredential
 from carepassport.domain.registration import Registration
@@ -113,6 +114,23 @@ def unmatched_result(result: LmsResult) -> Notice:
         "but no employee has that student number. The result is held, not lost: set or correct "
         "the employee's student number and it will be applied.\n"
         f"LMS record: {data.record_id}\n"
+    )
+    return subject, body
+
+
+LMS_PROVISIONING_FAILED = "lms_provisioning_failed"
+
+
+def lms_provisioning_failed(provisioning: LmsProvisioning, why: str) -> Notice:
+    """R6/R7: the LMS did not enrol (or unenrol) a learner; the college is told what failed."""
+    operation = provisioning.operation.value
+    subject = (
+        f"The LMS did not {operation} {provisioning.employee_id} in {provisioning.credential_code}"
+    )
+    body = (
+        f"The LMS did not {operation} {provisioning.employee_id} in the course of "
+        f"{provisioning.credential_code}: {provisioning.last_error}\n{why}\n"
+        f"Registration: {provisioning.registration_id}\n"
     )
     return subject, body
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Protocol
@@ -197,6 +197,70 @@ class StagingLms(Lms, Protocol):
 
     def latest_held_at(self) -> datetime | None:
         """When the latest staged result was staged (None before any)."""
+        ...
+
+
+class LmsError(Exception):
+    """The LMS did not do what was asked (domain-free: adapters raise the subclasses)."""
+
+
+class LmsUnavailable(LmsError):
+    """The LMS could not be reached, or kept failing (timeouts, 5xx, 429) after retries."""
+
+
+class LmsRequestRefused(LmsError):
+    """The LMS refused a request (an HTTP 4xx ``status``, or a request that cannot be made):
+    asking again changes nothing until a person changes something (a token, a course mapping,
+    a user account)."""
+
+    def __init__(self, message: str, status: int | None = None, excerpt: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.excerpt = excerpt
+
+
+class LmsUserUnknown(LmsRequestRefused):
+    """No LMS user has the employee's student number (or the employee has none yet)."""
+
+
+class LmsEnrolment(Protocol):
+    """Gives a learner the micro-credential's course in the LMS at access time (R6) and takes
+    it back when access ends (R7). Both are idempotent; raising an LmsError means not done."""
+
+    def enrol(
+        self, student_number: str | None, credential_code: str, registration_id: UUID
+    ) -> None:
+        """Enrol the learner with ``student_number`` (None: the employee has none yet)."""
+        ...
+
+    def unenrol(
+        self, student_number: str | None, credential_code: str, registration_id: UUID
+    ) -> None:
+        """Remove the learner's enrolment; one who is not enrolled is left as they are."""
+        ...
+
+
+RowReader = Callable[[Mapping[str, str]], QuizResult | None]
+"""One CSV row (column -> cell) as a result; None for a row that is not a final-quiz result;
+raises InvalidValue naming what is wrong with a bad row."""
+
+
+class ResultFormat(Protocol):
+    """Another LMS's results export, read into canonical results (``lms import --format``)."""
+
+    @property
+    def name(self) -> str:
+        """The format's name on the command line."""
+        ...
+
+    @property
+    def columns(self) -> Sequence[str]:
+        """The header's required columns."""
+        ...
+
+    def reader(self, users_csv: str | None) -> RowReader:
+        """A reader of this export's rows; ``users_csv`` is the LMS's users export, for
+        formats that name learners by the LMS's own user ids."""
         ...
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from carepassport.application.intake import ResultIntake
+from carepassport.application.lms_access import LmsAccess
 from carepassport.application.reference import ReferenceData
 from carepassport.application.requirements import Requirements
 from carepassport.application.results import RegistrationView
@@ -50,8 +51,10 @@ class Registrations:
         intake: ResultIntake,
         sync: NightlySync,
         requirements: Requirements,
+        lms_access: LmsAccess,
     ) -> None:
         self._app = app
+        self._lms_access = lms_access
         self._reference = reference
         self._sponsorships = sponsorships
         self._intake = intake
@@ -114,19 +117,26 @@ class Registrations:
         return RegistrationView.of(registration, ledger, self._app.now())
 
     def grant_access(self, registration_id: UUID) -> bool:
-        """R6, scheduled: access begins. False if nothing was due."""
-        registration = self._load(registration_id)
-        if not registration.grant_access(self._app.now()):
+        """R6, scheduled: the learner is enrolled in the LMS and access begins (a failed
+        enrolment is retried on its own schedule). False if nothing was due."""
+        uow = UnitOfWork(self._app)
+        registration = uow.add(self._load(registration_id))
+        if not registration.awaits_access:
             return False
-        self._app.record(registration)
+        self._lms_access.enrol(registration, uow)
+        registration.grant_access(self._app.now())
+        uow.commit()
         return True
 
     def expire_access(self, registration_id: UUID) -> bool:
-        """R7, scheduled: access ends; an open registration fails and both sides are told (R12)."""
+        """R7, scheduled: access ends and the learner is unenrolled from the LMS; an open
+        registration fails and both sides are told (R12)."""
         uow = UnitOfWork(self._app)
         registration = uow.add(self._load(registration_id))
-        if not registration.expire_access(self._app.now()):
+        if registration.access_expired:
             return False
+        self._lms_access.unenrol(registration, uow)
+        registration.expire_access(self._app.now())
         if registration.failure_reason is not None:
             self._intake.flag_failure(registration, uow)
         uow.commit()

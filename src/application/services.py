@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
@@ -12,13 +12,16 @@ from carepassport.application.credentials import Credentials
 from carepassport.application.history import Histories
 from carepassport.application.intake import ResultIntake
 from carepassport.application.job_functions import JobFunctions
+from carepassport.application.lms_access import LmsAccess
 from carepassport.application.lms_import import LmsImport
 from carepassport.application.outbox import Outbox
 from carepassport.application.ports import (
     Calendar,
     Clock,
     ComplianceStore,
+    LmsEnrolment,
     Mailer,
+    ResultFormat,
     StagingLms,
     Views,
 )
@@ -34,6 +37,7 @@ from carepassport.application.sync import NightlySync
 from carepassport.domain.completion import PUBLISH_COMPLETION
 from carepassport.domain.credential import CREDENTIAL_EXPIRY, EXPIRY_REMINDER
 from carepassport.domain.lms import NIGHTLY_SYNC
+from carepassport.domain.lms_access import LMS_PROVISIONING
 from carepassport.domain.registration import EXPIRE_ACCESS, GRANT_ACCESS
 from carepassport.domain.sponsorship import ENABLE_SELF_REGISTRATION
 
@@ -56,6 +60,7 @@ class Services:
     credentials: Credentials
     requirements: Requirements
     reports: Reports
+    closers: tuple[Callable[[], None], ...] = ()
 
     @classmethod
     def wire(
@@ -68,6 +73,9 @@ class Services:
         lms: StagingLms,
         views: Callable[[InfrastructureFactory[Any]], Views],
         compliance: Callable[[InfrastructureFactory[Any]], ComplianceStore],
+        enrolment: LmsEnrolment,
+        result_formats: Sequence[ResultFormat] = (),
+        closers: Sequence[Callable[[], None]] = (),
     ) -> Services:
         """Build the application on the given store and adapters."""
         app = CarePassportApplication(env=env, clock=clock, calendar=calendar, views=views)
@@ -77,7 +85,10 @@ class Services:
         sponsorships = Sponsorships(app, reference)
         sync = NightlySync(app, lms, intake)
         requirements = Requirements(app, reference, sponsorships)
-        registrations = Registrations(app, reference, sponsorships, intake, sync, requirements)
+        lms_access = LmsAccess(app, enrolment)
+        registrations = Registrations(
+            app, reference, sponsorships, intake, sync, requirements, lms_access
+        )
         outbox = Outbox(app, mailer)
         credentials = Credentials(app)
         handlers: dict[str, Handler] = {
@@ -87,6 +98,7 @@ class Services:
             GRANT_ACCESS: lambda i: registrations.grant_access(i.aggregate_id),
             EXPIRE_ACCESS: lambda i: registrations.expire_access(i.aggregate_id),
             NIGHTLY_SYNC: lambda i: sync.run_midnight(i.aggregate_id),
+            LMS_PROVISIONING: lambda i: lms_access.retry(i.aggregate_id),
             PUBLISH_COMPLETION: credentials.publish,
             EXPIRY_REMINDER: credentials.remind,
             CREDENTIAL_EXPIRY: credentials.expire,
@@ -100,14 +112,17 @@ class Services:
             outbox=outbox,
             histories=Histories(app),
             sync=sync,
-            lms_import=LmsImport(app, lms, sync.start),
+            lms_import=LmsImport(app, lms, sync.start, result_formats),
             statuses=Statuses(app, reference),
             job_functions=job_functions,
             credentials=credentials,
             requirements=requirements,
             reports=Reports(app, compliance(app.factory)),
+            closers=tuple(closers),
         )
 
     def close(self) -> None:
-        """Release the store's connections."""
+        """Release the store's connections (and the adapters' that need it)."""
+        for close in self.closers:
+            close()
         self.app.close()

@@ -246,9 +246,19 @@ class Registration(Aggregate):
             rule="R8",
         )
 
+    @property
+    def awaits_access(self) -> bool:
+        """R6: access has not begun and has not ended."""
+        return self.status is RegistrationStatus.REGISTERED and not self.access_expired
+
+    @property
+    def holds_access(self) -> bool:
+        """R6/R7: access was granted and has not ended."""
+        return self.access_from is not None and not self.access_expired
+
     def grant_access(self, processed_at: datetime) -> bool:
         """R6: scheduled work at the access time. False if nothing was due."""
-        if self.status is not RegistrationStatus.REGISTERED or self.access_expired:
+        if not self.awaits_access:
             return False
         self.trigger_event(
             self.AccessGranted,

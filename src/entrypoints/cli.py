@@ -7,13 +7,15 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any, NoReturn
 
 import attrs
 import click
 from eventsourcing.persistence import PersistenceError
 
-from carepassport.application.lms_import import CsvRejected
+from carepassport.application.lms_import import CANONICAL, CsvRejected
+from carepassport.application.ports import LmsError, LmsRequestRefused
 from carepassport.application.services import Services
 from carepassport.bootstrap import DEFAULT_STORE, bootstrap
 from carepassport.domain.errors import DomainError, InvalidValue
@@ -46,12 +48,13 @@ class Context:
     store: str
     now: datetime | None
     json: bool
+    brightspace: Path | None = None
 
     @contextmanager
     def services(self, writes: bool) -> Iterator[Services]:
         """The wired core on the chosen store and clock, closed afterwards. A read never
         creates a store."""
-        services = bootstrap(self.store, now=self.now, create=writes)
+        services = bootstrap(self.store, now=self.now, create=writes, brightspace=self.brightspace)
         try:
             yield services
         finally:
@@ -87,6 +90,9 @@ def run(ctx: Context, action: Callable[[Services], Any], *, writes: bool = True)
         refuse(ctx, details)
     except (OSError, sqlite3.Error, PersistenceError) as error:
         refuse(ctx, {"error": "store_unavailable", "message": f"the store failed: {error}"})
+    except LmsError as error:
+        code = "lms_refused" if isinstance(error, LmsRequestRefused) else "lms_unavailable"
+        refuse(ctx, {"error": code, "message": str(error)})
     ctx.show(result)
 
 
@@ -114,12 +120,24 @@ def refuse(ctx: Context, details: dict[str, Any]) -> NoReturn:
     help="Simulated time (no offset = America/Toronto); also the recording time.",
 )
 @click.option("--json", "as_json_", is_flag=True, help="One JSON document on stdout.")
+@click.option(
+    "--brightspace",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="CAREPASSPORT_BRIGHTSPACE",
+    help="Brightspace configuration (JSON or TOML): results, enrolment and Data Sets.",
+)
 @click.version_option(package_name="carepassport")
 @click.pass_context
-def cli(click_ctx: click.Context, store: str, now_text: str | None, as_json_: bool) -> None:
+def cli(
+    click_ctx: click.Context,
+    store: str,
+    now_text: str | None,
+    as_json_: bool,
+    brightspace: Path | None,
+) -> None:
     """Care Passport core: sponsored, mandatory, expiring micro-credential training."""
     now = parse_instant(now_text, "--now") if now_text is not None else None
-    click_ctx.obj = Context(store=store, now=now, json=as_json_)
+    click_ctx.obj = Context(store=store, now=now, json=as_json_, brightspace=brightspace)
 
 
 @cli.group()
@@ -368,14 +386,33 @@ def lms() -> None:
 
 @lms.command("import")
 @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.option(
+    "--format",
+    "format_name",
+    default=CANONICAL,
+    show_default=True,
+    help="canonical, or brightspace-quiz-attempts (needs --brightspace).",
+)
+@click.option(
+    "--users",
+    "users_file",
+    type=click.File("r", encoding="utf-8-sig"),
+    help="The LMS's users export (Brightspace: the Users data set).",
+)
 @pass_context
-def lms_import(ctx: Context, csv_file: Any) -> None:
+def lms_import(ctx: Context, csv_file: Any, format_name: str, users_file: Any) -> None:
     """Stage the LMS's results CSV (all lines valid, or nothing is staged)."""
+    text = _read_text(csv_file, "CSV_FILE")
+    users = _read_text(users_file, "--users") if users_file is not None else None
+    run(ctx, lambda s: s.lms_import.import_csv(text, format_name=format_name, users_csv=users))
+
+
+def _read_text(file: Any, hint: str) -> str:
     try:
-        text = csv_file.read()
+        text: str = file.read()
     except UnicodeDecodeError as error:
-        raise click.BadParameter(f"not UTF-8 text: {error}", param_hint="CSV_FILE") from None
-    run(ctx, lambda s: s.lms_import.import_csv(text))
+        raise click.BadParameter(f"not UTF-8 text: {error}", param_hint=hint) from None
+    return text
 
 
 @lms.command("sync")
