@@ -18,6 +18,7 @@ SELF_REGISTRATION_INSTRUCTIONS = "self_registration_instructions"
 REGISTRATION_FAILED = "registration_failed"
 ATTEMPT_RESULT = "attempt_result"
 UNMATCHED_RESULT = "unmatched_result"
+APPROVAL_REMINDER = "approval_reminder"
 
 Notice = tuple[str, str]
 
@@ -35,6 +36,30 @@ def approval_request(
     body = (
         f"Employee {employee.employee_id} ({employee.email}) asks you to sponsor these "
         f"annual mandatory training micro-credentials:\n\n{lines}\n\n"
+        "Reply YES to approve, or NO to decline.\n"
+        f"Sponsorship request: {sponsorship.id}\n"
+    )
+    return subject, body
+
+
+def approval_reminder(
+    sponsorship: Sponsorship,
+    employee: Employee,
+    credentials: Iterable[MicroCredential],
+    number: int,
+    of: int,
+) -> Notice:
+    """R3: an unanswered request is recalled to the approvers (reminder ``number`` of ``of``)."""
+    lines = "\n".join(f"  - {c.code}: {c.title} (fee ${c.fee})" for c in credentials)
+    subject = (
+        f"Reminder {number} of {of}: sponsorship request {sponsorship.id} from "
+        f"{employee.employee_id} awaits your answer: reply YES or NO"
+    )
+    body = (
+        f"On {_when(sponsorship.requested_at)} employee {employee.employee_id} "
+        f"({employee.email}) asked you to sponsor these annual mandatory training "
+        f"micro-credentials, and no answer has come yet:\n\n{lines}\n\n"
+        "The employee cannot self-register until you answer. "
         "Reply YES to approve, or NO to decline.\n"
         f"Sponsorship request: {sponsorship.id}\n"
     )

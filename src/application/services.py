@@ -35,7 +35,7 @@ from carepassport.domain.completion import PUBLISH_COMPLETION
 from carepassport.domain.credential import CREDENTIAL_EXPIRY, EXPIRY_REMINDER
 from carepassport.domain.lms import NIGHTLY_SYNC
 from carepassport.domain.registration import EXPIRE_ACCESS, GRANT_ACCESS
-from carepassport.domain.sponsorship import ENABLE_SELF_REGISTRATION
+from carepassport.domain.sponsorship import APPROVAL_REMINDER, ENABLE_SELF_REGISTRATION
 
 
 @attrs.frozen
@@ -84,6 +84,7 @@ class Services:
             ENABLE_SELF_REGISTRATION: lambda i: sponsorships.enable_self_registration(
                 i.aggregate_id
             ),
+            APPROVAL_REMINDER: sponsorships.remind_approvers,
             GRANT_ACCESS: lambda i: registrations.grant_access(i.aggregate_id),
             EXPIRE_ACCESS: lambda i: registrations.expire_access(i.aggregate_id),
             NIGHTLY_SYNC: lambda i: sync.run_midnight(i.aggregate_id),

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from carepassport.application import notices
 from carepassport.application.outbox import notify
+from carepassport.application.ports import DueItem
 from carepassport.application.reference import ReferenceData
 from carepassport.application.results import SponsorshipView
 from carepassport.application.store import CarePassportApplication
@@ -72,8 +73,15 @@ class Sponsorships:
                     f"{', '.join(pending)}"
                 )
         employer = self._reference.employer(record.employer_id)
+        settings = self._app.settings()
         sponsorship = Sponsorship.request(
-            record.employee_id, employer.employer_id, wanted, len(earlier) + 1, now
+            record.employee_id,
+            employer.employer_id,
+            wanted,
+            len(earlier) + 1,
+            now,
+            calendar=self._app.business_calendar(settings),
+            settings_version=settings.version,
         )
         subject, body = notices.approval_request(sponsorship, record, entries)
         mail = [
@@ -123,6 +131,27 @@ class Sponsorships:
             notices.SELF_REGISTRATION_INSTRUCTIONS, employee.email, subject, body, sponsorship, now
         )
         self._app.record(sponsorship, mail)
+        return True
+
+    def remind_approvers(self, item: DueItem) -> bool:
+        """R3, scheduled: remind the employer's approvers of an unanswered request.
+        False if nothing was due (answered meanwhile, already reminded, or superseded)."""
+        number = int(item.action.rsplit(":", 1)[1])
+        sponsorship = self._load(item.aggregate_id)
+        now = self._app.now()
+        if not sponsorship.remind(number, now):
+            return False
+        employee = self._reference.employee(sponsorship.employee_id)
+        employer = self._reference.employer(sponsorship.employer_id)
+        entries = [self._reference.micro_credential(code) for code in sponsorship.credentials]
+        subject, body = notices.approval_reminder(
+            sponsorship, employee, entries, number, len(sponsorship.reminders)
+        )
+        mail = [
+            notify(notices.APPROVAL_REMINDER, approver, subject, body, sponsorship, now)
+            for approver in employer.approvers
+        ]
+        self._app.record(sponsorship, *mail)
         return True
 
     def _load(self, sponsorship_id: str | UUID) -> Sponsorship:
