@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 from eventsourcing.persistence import InfrastructureFactory
 
+from carepassport.application.approval_tokens import ApprovalTokens
 from carepassport.application.credentials import Credentials
 from carepassport.application.history import Histories
 from carepassport.application.intake import ResultIntake
@@ -19,11 +20,13 @@ from carepassport.application.ports import (
     Clock,
     ComplianceStore,
     Mailer,
+    ReplyParser,
     StagingLms,
     Views,
 )
 from carepassport.application.reference import ReferenceData
 from carepassport.application.registrations import Registrations
+from carepassport.application.replies import ApprovalReplies
 from carepassport.application.reports import Reports
 from carepassport.application.requirements import Requirements
 from carepassport.application.scheduler import Handler, Scheduler
@@ -56,6 +59,7 @@ class Services:
     credentials: Credentials
     requirements: Requirements
     reports: Reports
+    replies: ApprovalReplies
 
     @classmethod
     def wire(
@@ -68,13 +72,16 @@ class Services:
         lms: StagingLms,
         views: Callable[[InfrastructureFactory[Any]], Views],
         compliance: Callable[[InfrastructureFactory[Any]], ComplianceStore],
+        reply_parser: ReplyParser,
+        approval_tokens: ApprovalTokens | None = None,
     ) -> Services:
-        """Build the application on the given store and adapters."""
+        """Build the application on the given store and adapters. Without approval tokens
+        (no secret configured), requests carry none and replies are not read (R3)."""
         app = CarePassportApplication(env=env, clock=clock, calendar=calendar, views=views)
         intake = ResultIntake(app)
         job_functions = JobFunctions(app)
         reference = ReferenceData(app, intake, job_functions)
-        sponsorships = Sponsorships(app, reference)
+        sponsorships = Sponsorships(app, reference, approval_tokens)
         sync = NightlySync(app, lms, intake)
         requirements = Requirements(app, reference, sponsorships)
         registrations = Registrations(app, reference, sponsorships, intake, sync, requirements)
@@ -107,6 +114,7 @@ class Services:
             credentials=credentials,
             requirements=requirements,
             reports=Reports(app, compliance(app.factory)),
+            replies=ApprovalReplies(app, reference, sponsorships, reply_parser, approval_tokens),
         )
 
     def close(self) -> None:
