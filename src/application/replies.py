@@ -10,8 +10,7 @@ CLI). Anything else changes nothing; registered approvers are told why (ADR 0012
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -19,6 +18,7 @@ import attrs
 
 from carepassport.application import notices
 from carepassport.application.approval_tokens import ApprovalTokens
+from carepassport.application.mail_authentication import authentication_verdicts
 from carepassport.application.outbox import notify
 from carepassport.application.ports import InboundMail, ParsedReply, ReplyParser
 from carepassport.application.reference import ReferenceData
@@ -39,7 +39,6 @@ from carepassport.domain.values import EmailAddress, email_address
 
 log = logging.getLogger(__name__)
 CONFLICT_RETRIES = 3
-_VERDICT = re.compile(r"\b(dkim|spf|dmarc)\s*=\s*([a-z]+)", re.IGNORECASE)
 
 
 class RepliesNotConfigured(DomainError):
@@ -61,37 +60,6 @@ class ReplyOutcome:
     explanation: str = ""
     answered: list[str] = attrs.field(factory=list)
     origin: str = ""
-
-
-def authentication_verdicts(results: Iterable[str | None]) -> list[str]:
-    """``method=result`` for each DKIM, SPF and DMARC verdict in Authentication-Results values
-    (RFC 8601), lower case, comments ignored."""
-    verdicts: list[str] = []
-    for result in results:
-        if result:
-            text = _without_comments(result)
-            verdicts.extend(f"{m.lower()}={r.lower()}" for m, r in _VERDICT.findall(text))
-    return verdicts
-
-
-def _without_comments(value: str) -> str:
-    """A header value without its (possibly nested) parenthesised comments."""
-    kept: list[str] = []
-    depth, escaped = 0, False
-    for char in value:
-        if escaped:
-            escaped = False
-            if depth == 0:
-                kept.append(char)
-        elif char == "\\":
-            escaped = True
-        elif char == "(":
-            depth += 1
-        elif char == ")" and depth:
-            depth -= 1
-        elif depth == 0:
-            kept.append(char)
-    return "".join(kept)
 
 
 class ApprovalReplies:

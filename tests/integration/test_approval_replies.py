@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -13,7 +14,7 @@ from carepassport.application.replies import RepliesNotConfigured
 from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap
 from carepassport.domain.approval_reply import ApprovalReply
-from tests.conftest import APPROVER, EMPLOYEE_EMAIL, REPLY_DOMAIN, toronto
+from tests.conftest import APPROVAL_SECRET, APPROVER, EMPLOYEE_EMAIL, REPLY_DOMAIN, toronto
 from tests.integration.helpers import footprint
 from tests.integration.reply_helpers import (
     TOKENS,
@@ -153,6 +154,25 @@ class TestApproveByReply:
 
         assert again.outcome == "duplicate" and "already received" in again.explanation
         assert (footprint(college), len(mailer.sent)) == before
+
+    def test_a_second_process_receiving_the_same_message_changes_nothing(
+        self, tmp_path: Path, clock: SettableClock, mailer: InMemoryMailer
+    ) -> None:
+        url = f"sqlite:///{tmp_path / 'shared.db'}"
+        first = bootstrap(url, clock=clock, mailer=mailer, approval_secret=APPROVAL_SECRET)
+        first.reference.add_micro_credential("IPAC", "IPAC")
+        first.reference.add_employer("SUNNY", name="Sunny", approvers=[APPROVER])
+        first.reference.add_employee("E1", employer="SUNNY", email=EMPLOYEE_EMAIL)
+        sid = first.sponsorships.request("E1", ["IPAC"]).sponsorship_id
+        second = bootstrap(url, clock=clock, mailer=mailer, approval_secret=APPROVAL_SECRET)
+        raw = reply(sid, "YES")
+
+        outcomes = [first.replies.receive_reply(raw), second.replies.receive_reply(raw)]
+
+        assert [o.outcome for o in outcomes] == ["approved", "duplicate"]
+        assert len(second.histories.history(sid).events) == 2
+        first.close()
+        second.close()
 
     def test_messages_from_an_inbound_source_are_each_handled_once(
         self, college: Services, requested: UUID

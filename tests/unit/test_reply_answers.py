@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from carepassport.adapters.calendar import OntarioCalendar
-from carepassport.application.replies import authentication_verdicts
+from carepassport.application.mail_authentication import authentication_verdicts
 from carepassport.domain.approval_reply import (
     AnswerReading,
     RefusalReason,
