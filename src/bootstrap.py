@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import attrs
 from eventsourcing.persistence import InfrastructureFactory, PersistenceError
 
 from carepassport.adapters.calendar import OntarioCalendars
 from carepassport.adapters.clocks import SettableClock, SystemClock
+from carepassport.adapters.inbound import FileInbound
 from carepassport.adapters.lms.brightspace.client import BrightspaceClient
 from carepassport.adapters.lms.brightspace.config import BrightspaceConfig
 from carepassport.adapters.lms.brightspace.datasets import QuizAttemptsDataSet
@@ -22,15 +23,18 @@ from carepassport.adapters.lms.enrolment import InMemoryEnrolment
 from carepassport.adapters.lms.memory import InMemoryLms
 from carepassport.adapters.lms.staging import SQLiteStagingLms
 from carepassport.adapters.mail import FileOutboxMailer, InMemoryMailer
+from carepassport.adapters.reply_parser import MimeReplyParser
 from carepassport.adapters.storage.memory import MemoryViews
 from carepassport.adapters.storage.memory_compliance import MemoryCompliance
 from carepassport.adapters.storage.sqlite import SQLiteViews
 from carepassport.adapters.storage.sqlite_compliance import SQLiteCompliance
+from carepassport.application.approval_tokens import ApprovalTokens
 from carepassport.application.ports import (
     AdjustableClock,
     Calendar,
     Clock,
     ComplianceStore,
+    InboundMail,
     LmsEnrolment,
     Mailer,
     ResultFormat,
@@ -43,6 +47,8 @@ from carepassport.domain.errors import InvalidValue
 
 DEFAULT_STORE = "sqlite:///./carepassport.db"
 DEFAULT_SENDER = "care-passport@localhost"
+APPROVAL_SECRET_ENV = "CAREPASSPORT_APPROVAL_SECRET"
+REPLY_DOMAIN_ENV = "CAREPASSPORT_REPLY_DOMAIN"
 
 
 @attrs.frozen
@@ -118,6 +124,8 @@ def bootstrap(
     enrolment: LmsEnrolment | None = None,
     brightspace: BrightspaceConfig | Path | None = None,
     environ: Mapping[str, str] | None = None,
+    approval_secret: str | None = None,
+    reply_domain: str | None = None,
 ) -> Services:
     """Wire the core on a store with production adapters, unless others are passed in.
 
@@ -129,8 +137,14 @@ def bootstrap(
     ``environ``, default the process environment), results are also read from Brightspace
     into that staging feed, learners are enrolled there, and its Data Sets can be imported.
     Without it, enrolment is an in-memory fake (``InMemoryEnrolment``) unless one is passed.
+
+    ``approval_secret`` (else ``$CAREPASSPORT_APPROVAL_SECRET``) signs the approval tokens that
+    let approvers answer by replying (R3); without one, requests carry no token and replies
+    are refused unread. Replies go to ``approvals+TOKEN@<reply_domain>`` (else
+    ``$CAREPASSPORT_REPLY_DOMAIN``, else the sender's domain). The secret is never recorded.
     """
     config = store_config(store, create=create)
+    tokens = approval_tokens(approval_secret, reply_domain, sender)
     if clock is None:
         clock = SettableClock(now) if now is not None else SystemClock()
     if mailer is None:
@@ -169,12 +183,34 @@ def bootstrap(
             enrolment=enrolment or InMemoryEnrolment(),
             result_formats=formats,
             closers=closers,
+            reply_parser=MimeReplyParser(),
+            approval_tokens=tokens,
         )
     except (OSError, sqlite3.Error, PersistenceError) as error:
         raise StoreUnavailable(f"cannot open the store {store}: {error}") from None
 
 
-def simulation(store: str, start: datetime) -> tuple[Services, AdjustableClock]:
+def approval_tokens(
+    secret: str | None, domain: str | None, sender: str = DEFAULT_SENDER
+) -> ApprovalTokens | None:
+    """The approval tokens for a secret given or found in the environment (None without)."""
+    secret = secret if secret is not None else os.environ.get(APPROVAL_SECRET_ENV, "")
+    if not secret:
+        return None
+    domain = domain or os.environ.get(REPLY_DOMAIN_ENV) or sender.rpartition("@")[2]
+    return ApprovalTokens.create(secret, domain)
+
+
+def inbound_files(
+    paths: Sequence[str], *, stdin: BinaryIO | None = None, authentication: str | None = None
+) -> InboundMail:
+    """Replies read from .eml files, or standard input for ``-`` (``mail receive``)."""
+    return FileInbound(paths, stdin=stdin, authentication=authentication)
+
+
+def simulation(
+    store: str, start: datetime, *, approval_secret: str | None = None
+) -> tuple[Services, AdjustableClock]:
     """The core on ``store`` with a clock that the caller moves (demos, what-if runs)."""
     clock = SettableClock(start)
-    return bootstrap(store, clock=clock), clock
+    return bootstrap(store, clock=clock, approval_secret=approval_secret), clock

@@ -18,6 +18,8 @@ from carepassport.domain.time import TORONTO
 APPROVER = "hr.approvals@sunnybrook-ltc.example"
 EMPLOYEE_EMAIL = "pat.lee@example.org"
 COLLEGE = "registrar@college.example"
+APPROVAL_SECRET = "test-approval-secret-not-for-production"
+REPLY_DOMAIN = "college.example"
 
 
 def toronto(*parts: int) -> datetime:
@@ -53,7 +55,14 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def services(
     store_url: str, clock: SettableClock, mailer: InMemoryMailer, lms: InMemoryLms
 ) -> Iterator[Services]:
-    wired = bootstrap(store_url, clock=clock, mailer=mailer, lms=lms)
+    wired = bootstrap(
+        store_url,
+        clock=clock,
+        mailer=mailer,
+        lms=lms,
+        approval_secret=APPROVAL_SECRET,
+        reply_domain=REPLY_DOMAIN,
+    )
     yield wired
     wired.close()
 

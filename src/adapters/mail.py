@@ -18,6 +18,8 @@ def to_email(message: OutgoingMessage, sender: str) -> EmailMessage:
     email["From"] = sender
     email["To"] = message.recipient
     email["Subject"] = message.subject
+    if message.reply_to:
+        email["Reply-To"] = message.reply_to
     email["Message-ID"] = message.message_id
     email["X-Care-Passport-Kind"] = message.kind
     if message.queued_at is not None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
+from carepassport.domain.approval_reply import Refusal, RefusalReason
 from carepassport.domain.attempts import CountedAttempt
 from carepassport.domain.lms import LmsResult
 from carepassport.domain.lms_access import LmsProvisioning
@@ -19,6 +20,8 @@ SELF_REGISTRATION_INSTRUCTIONS = "self_registration_instructions"
 REGISTRATION_FAILED = "registration_failed"
 ATTEMPT_RESULT = "attempt_result"
 UNMATCHED_RESULT = "unmatched_result"
+APPROVAL_REMINDER = "approval_reminder"
+APPROVAL_REPLY_REFUSED = "approval_reply_refused"
 
 Notice = tuple[str, str]
 
@@ -27,19 +30,64 @@ def _when(moment: datetime) -> str:
     return local(moment).strftime("%A %Y-%m-%d %H:%M %Z")
 
 
+def _tagged(subject: str, tag: str) -> str:
+    return f"{subject} {tag}" if tag else subject
+
+
+def _how_to_answer(tag: str) -> str:
+    """R3: with a token (``tag``), replies are read automatically. No line of a request ever
+    starts with YES or NO, so quoted text can never be read as an answer."""
+    if not tag:
+        return "Reply YES to approve, or NO to decline.\n"
+    return (
+        "Reply YES to approve, or NO to decline.\n"
+        "Your reply is read automatically: write YES or NO at the start of its first line, "
+        "send it from your registered approver address, and keep the subject's approval tag.\n"
+    )
+
+
 def approval_request(
-    sponsorship: Sponsorship, employee: Employee, credentials: Iterable[MicroCredential]
+    sponsorship: Sponsorship,
+    employee: Employee,
+    credentials: Iterable[MicroCredential],
+    tag: str = "",
 ) -> Notice:
-    """R3: the approver is asked once, listing every micro-credential requested."""
+    """R3: the approver is asked once, listing every micro-credential requested; ``tag``
+    carries the request's approval token when replies are read."""
     lines = "\n".join(f"  - {c.code}: {c.title} (fee ${c.fee})" for c in credentials)
     subject = f"Sponsorship request {sponsorship.id} from {employee.employee_id}: reply YES or NO"
     body = (
         f"Employee {employee.employee_id} ({employee.email}) asks you to sponsor these "
         f"annual mandatory training micro-credentials:\n\n{lines}\n\n"
-        "Reply YES to approve, or NO to decline.\n"
+        f"{_how_to_answer(tag)}"
         f"Sponsorship request: {sponsorship.id}\n"
     )
-    return subject, body
+    return _tagged(subject, tag), body
+
+
+def approval_reminder(
+    sponsorship: Sponsorship,
+    employee: Employee,
+    credentials: Iterable[MicroCredential],
+    number: int,
+    of: int,
+    tag: str = "",
+) -> Notice:
+    """R3: an unanswered request is recalled to the approvers (reminder ``number`` of ``of``)."""
+    lines = "\n".join(f"  - {c.code}: {c.title} (fee ${c.fee})" for c in credentials)
+    subject = (
+        f"Reminder {number} of {of}: sponsorship request {sponsorship.id} from "
+        f"{employee.employee_id} awaits your answer: reply YES or NO"
+    )
+    body = (
+        f"On {_when(sponsorship.requested_at)} employee {employee.employee_id} "
+        f"({employee.email}) asked you to sponsor these annual mandatory training "
+        f"micro-credentials, and no answer has come yet:\n\n{lines}\n\n"
+        "The employee cannot self-register until you answer.\n"
+        f"{_how_to_answer(tag)}"
+        f"Sponsorship request: {sponsorship.id}\n"
+    )
+    return _tagged(subject, tag), body
 
 
 def self_registration_instructions(
@@ -174,3 +222,49 @@ def credential_status_changed(
         + (f"Notes: {notes}\n" if notes else "")
     )
     return subject, body
+
+
+def approval_reply_refused(
+    sponsorship: Sponsorship,
+    employee: Employee,
+    sender: str | None,
+    refusals: Sequence[Refusal],
+    *,
+    to_sender: bool,
+    tag: str = "",
+) -> Notice:
+    """R3: a reply that changed nothing is answered with the reasons, to registered approvers
+    only. Told to others than its sender, a reply's own text is not repeated."""
+    codes = ", ".join(sponsorship.credentials)
+    about = f"the sponsorship request of employee {employee.employee_id} ({codes})"
+    if to_sender:
+        subject = f"Your reply about sponsorship request {sponsorship.id} was not accepted"
+        opening = f"Your reply about {about} was received, but nothing was changed, because:"
+    else:
+        subject = (
+            f"A reply about sponsorship request {sponsorship.id} from "
+            f"{sender or 'an unknown sender'} was not accepted"
+        )
+        opening = (
+            f"A reply from {sender or 'a message without a single From address'} about {about} "
+            "was received and refused; nothing was changed, because:"
+        )
+    reasons = "\n".join(
+        f"  - {_refusal_text(refusal, repeat_text=to_sender)}" for refusal in refusals
+    )
+    if sponsorship.awaiting_answer:
+        then = (
+            "The request still awaits an answer. To answer it, reply to this message from your "
+            "registered approver address and write YES (approve) or NO (decline) at the start "
+            "of the first line.\n"
+        )
+    else:
+        then = f"The request was already {sponsorship.status.value}.\n"
+    body = f"{opening}\n{reasons}\n\n{then}Sponsorship request: {sponsorship.id}\n"
+    return _tagged(subject, tag), body
+
+
+def _refusal_text(refusal: Refusal, *, repeat_text: bool) -> str:
+    if refusal.reason is RefusalReason.UNCLEAR_ANSWER and not repeat_text:
+        return "its first line is not a clear YES or NO"
+    return refusal.explanation

@@ -19,7 +19,14 @@ DELIVERY_BATCH = 100
 
 
 def notify(
-    kind: str, recipient: str, subject: str, body: str, about: Aggregate, queued_at: datetime
+    kind: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    about: Aggregate,
+    queued_at: datetime,
+    *,
+    reply_to: str | None = None,
 ) -> Notification:
     """Queue a notification caused by ``about``'s latest (pending) event; save them together."""
     return Notification.queue(
@@ -30,6 +37,7 @@ def notify(
         about_id=about.id,
         cause_version=about.version,
         queued_at=queued_at,
+        reply_to=reply_to,
     )
 
 
@@ -91,6 +99,7 @@ class Outbox:
                 body=entry.body,
                 kind=entry.kind,
                 queued_at=entry.queued_at,
+                reply_to=entry.reply_to,
             )
             try:
                 self._mailer.send(message)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Protocol
@@ -49,6 +49,7 @@ class OutgoingMessage:
     body: str
     kind: str
     queued_at: datetime | None = None
+    reply_to: str | None = None
 
 
 class Mailer(Protocol):
@@ -56,6 +57,54 @@ class Mailer(Protocol):
 
     def send(self, message: OutgoingMessage) -> None:
         """Deliver one message."""
+        ...
+
+
+@attrs.frozen
+class ParsedReply:
+    """What an inbound e-mail says, as the approval-reply rules need it (R3).
+
+    ``message_id`` is the Message-ID, or a digest of the message when it has none;
+    ``recipients`` holds every To, Cc, Delivered-To and X-Original-To address;
+    ``answer_line`` is the first line the sender wrote above any quoted text (None if none).
+    """
+
+    message_id: str
+    sender: str | None
+    recipients: tuple[str, ...]
+    subject: str
+    answer_line: str | None
+    authentication_results: tuple[str, ...] = ()
+
+
+class ReplyParser(Protocol):
+    """Reads a raw RFC 5322 message as real mail clients write replies."""
+
+    def parse(self, raw: bytes) -> ParsedReply:
+        """The parts of ``raw`` the approval-reply rules need; never raises on odd input."""
+        ...
+
+
+@attrs.frozen
+class InboundMessage:
+    """One received e-mail: its bytes, the source's authentication verdict if it gives one
+    (an Authentication-Results value), and where it came from (for reports)."""
+
+    raw: bytes
+    authentication: str | None = None
+    origin: str = ""
+
+
+class InboundMail(Protocol):
+    """Where replies arrive: an IMAP folder, a webhook's queue, files or standard input."""
+
+    def fetch(self) -> Iterable[InboundMessage]:
+        """The messages waiting to be read."""
+        ...
+
+    def done(self, message: InboundMessage) -> None:
+        """``message`` was handled (recorded or refused): the source need not offer it again.
+        A message offered again anyway changes nothing (its Message-ID is recorded)."""
         ...
 
 
@@ -84,6 +133,7 @@ class OutboxEntry:
     queued_at: datetime
     sent_at: datetime | None
     sequence: int
+    reply_to: str | None = None
 
     @property
     def message_id(self) -> str:

@@ -61,6 +61,7 @@ def changes_for(events: Iterable[tuple[int, DomainEventProtocol[UUID]]]) -> View
                     queued_at=event.queued_at,
                     sent_at=None,
                     sequence=sequence,
+                    reply_to=event.reply_to,
                 )
             )
         elif isinstance(event, Notification.NotificationSent):

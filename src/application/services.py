@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 from eventsourcing.persistence import InfrastructureFactory
 
+from carepassport.application.approval_tokens import ApprovalTokens
 from carepassport.application.credentials import Credentials
 from carepassport.application.history import Histories
 from carepassport.application.intake import ResultIntake
@@ -21,12 +22,14 @@ from carepassport.application.ports import (
     ComplianceStore,
     LmsEnrolment,
     Mailer,
+    ReplyParser,
     ResultFormat,
     StagingLms,
     Views,
 )
 from carepassport.application.reference import ReferenceData
 from carepassport.application.registrations import Registrations
+from carepassport.application.replies import ApprovalReplies
 from carepassport.application.reports import Reports
 from carepassport.application.requirements import Requirements
 from carepassport.application.scheduler import Handler, Scheduler
@@ -39,7 +42,7 @@ from carepassport.domain.credential import CREDENTIAL_EXPIRY, EXPIRY_REMINDER
 from carepassport.domain.lms import NIGHTLY_SYNC
 from carepassport.domain.lms_access import LMS_PROVISIONING
 from carepassport.domain.registration import EXPIRE_ACCESS, GRANT_ACCESS
-from carepassport.domain.sponsorship import ENABLE_SELF_REGISTRATION
+from carepassport.domain.sponsorship import APPROVAL_REMINDER, ENABLE_SELF_REGISTRATION
 
 
 @attrs.frozen
@@ -60,6 +63,7 @@ class Services:
     credentials: Credentials
     requirements: Requirements
     reports: Reports
+    replies: ApprovalReplies
     closers: tuple[Callable[[], None], ...] = ()
 
     @classmethod
@@ -74,15 +78,18 @@ class Services:
         views: Callable[[InfrastructureFactory[Any]], Views],
         compliance: Callable[[InfrastructureFactory[Any]], ComplianceStore],
         enrolment: LmsEnrolment,
+        reply_parser: ReplyParser,
         result_formats: Sequence[ResultFormat] = (),
         closers: Sequence[Callable[[], None]] = (),
+        approval_tokens: ApprovalTokens | None = None,
     ) -> Services:
-        """Build the application on the given store and adapters."""
+        """Build the application on the given store and adapters. Without approval tokens
+        (no secret configured), requests carry none and replies are not read (R3)."""
         app = CarePassportApplication(env=env, clock=clock, calendar=calendar, views=views)
         intake = ResultIntake(app)
         job_functions = JobFunctions(app)
         reference = ReferenceData(app, intake, job_functions)
-        sponsorships = Sponsorships(app, reference)
+        sponsorships = Sponsorships(app, reference, approval_tokens)
         sync = NightlySync(app, lms, intake)
         requirements = Requirements(app, reference, sponsorships)
         lms_access = LmsAccess(app, enrolment)
@@ -95,6 +102,7 @@ class Services:
             ENABLE_SELF_REGISTRATION: lambda i: sponsorships.enable_self_registration(
                 i.aggregate_id
             ),
+            APPROVAL_REMINDER: sponsorships.remind_approvers,
             GRANT_ACCESS: lambda i: registrations.grant_access(i.aggregate_id),
             EXPIRE_ACCESS: lambda i: registrations.expire_access(i.aggregate_id),
             NIGHTLY_SYNC: lambda i: sync.run_midnight(i.aggregate_id),
@@ -118,6 +126,7 @@ class Services:
             credentials=credentials,
             requirements=requirements,
             reports=Reports(app, compliance(app.factory)),
+            replies=ApprovalReplies(app, reference, sponsorships, reply_parser, approval_tokens),
             closers=tuple(closers),
         )
 

@@ -6,7 +6,9 @@ from datetime import datetime
 from uuid import UUID
 
 from carepassport.application import notices
+from carepassport.application.approval_tokens import ApprovalTokens
 from carepassport.application.outbox import notify
+from carepassport.application.ports import DueItem
 from carepassport.application.reference import ReferenceData
 from carepassport.application.results import SponsorshipView
 from carepassport.application.store import CarePassportApplication
@@ -30,9 +32,15 @@ def parse_id(value: str | UUID, what: str) -> UUID:
 class Sponsorships:
     """Employees ask; employers' approvers answer."""
 
-    def __init__(self, app: CarePassportApplication, reference: ReferenceData) -> None:
+    def __init__(
+        self,
+        app: CarePassportApplication,
+        reference: ReferenceData,
+        tokens: ApprovalTokens | None = None,
+    ) -> None:
         self._app = app
         self._reference = reference
+        self._tokens = tokens
 
     def of_employee(self, employee: EmployeeId) -> list[Sponsorship]:
         """Every sponsorship request of an employee, oldest first."""
@@ -72,12 +80,28 @@ class Sponsorships:
                     f"{', '.join(pending)}"
                 )
         employer = self._reference.employer(record.employer_id)
+        settings = self._app.settings()
         sponsorship = Sponsorship.request(
-            record.employee_id, employer.employer_id, wanted, len(earlier) + 1, now
+            record.employee_id,
+            employer.employer_id,
+            wanted,
+            len(earlier) + 1,
+            now,
+            calendar=self._app.business_calendar(settings),
+            settings_version=settings.version,
         )
-        subject, body = notices.approval_request(sponsorship, record, entries)
+        tag, reply_to = self.reply_route(sponsorship)
+        subject, body = notices.approval_request(sponsorship, record, entries, tag)
         mail = [
-            notify(notices.APPROVAL_REQUEST, approver, subject, body, sponsorship, now)
+            notify(
+                notices.APPROVAL_REQUEST,
+                approver,
+                subject,
+                body,
+                sponsorship,
+                now,
+                reply_to=reply_to,
+            )
             for approver in employer.approvers
         ]
         self._app.record(sponsorship, *mail)
@@ -124,6 +148,46 @@ class Sponsorships:
         )
         self._app.record(sponsorship, mail)
         return True
+
+    def remind_approvers(self, item: DueItem) -> bool:
+        """R3, scheduled: remind the employer's approvers of an unanswered request.
+        False if nothing was due (answered meanwhile, already reminded, or superseded)."""
+        number = int(item.action.rsplit(":", 1)[1])
+        sponsorship = self._load(item.aggregate_id)
+        now = self._app.now()
+        if not sponsorship.remind(number, now):
+            return False
+        employee = self._reference.employee(sponsorship.employee_id)
+        employer = self._reference.employer(sponsorship.employer_id)
+        entries = [self._reference.micro_credential(code) for code in sponsorship.credentials]
+        tag, reply_to = self.reply_route(sponsorship)
+        subject, body = notices.approval_reminder(
+            sponsorship, employee, entries, number, len(sponsorship.reminders), tag
+        )
+        mail = [
+            notify(
+                notices.APPROVAL_REMINDER,
+                approver,
+                subject,
+                body,
+                sponsorship,
+                now,
+                reply_to=reply_to,
+            )
+            for approver in employer.approvers
+        ]
+        self._app.record(sponsorship, *mail)
+        return True
+
+    def reply_route(self, sponsorship: Sponsorship) -> tuple[str, str | None]:
+        """The subject tag and Reply-To address that carry a request's approval token (R3);
+        none when replies are not read (no approval secret is configured)."""
+        if self._tokens is None:
+            return "", None
+        return (
+            self._tokens.subject_tag(sponsorship.id),
+            self._tokens.reply_to(sponsorship.id),
+        )
 
     def _load(self, sponsorship_id: str | UUID) -> Sponsorship:
         identity = parse_id(sponsorship_id, "sponsorship")

@@ -21,7 +21,14 @@ class Notification(Aggregate):
         body: str
         about_id: UUID
         queued_at: datetime
+        reply_to: str | None
         business_time_field = "queued_at"
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            """Messages queued before replies were read had no Reply-To address."""
+            state["reply_to"] = None
 
     class NotificationSent(DomainEvent):
         sent_at: datetime
@@ -38,6 +45,7 @@ class Notification(Aggregate):
         body: str,
         about_id: UUID,
         queued_at: datetime,
+        reply_to: str | None = None,
     ) -> None:
         self.kind = kind
         self.recipient = recipient
@@ -45,6 +53,7 @@ class Notification(Aggregate):
         self.body = body
         self.about_id = about_id
         self.queued_at = queued_at
+        self.reply_to = reply_to
         self.sent_at: datetime | None = None
 
     @staticmethod
@@ -63,8 +72,10 @@ class Notification(Aggregate):
         about_id: UUID,
         cause_version: int,
         queued_at: datetime,
+        reply_to: str | None = None,
     ) -> Notification:
-        """Queue a message caused by version ``cause_version`` of aggregate ``about_id``."""
+        """Queue a message caused by version ``cause_version`` of aggregate ``about_id``;
+        ``reply_to`` is where answers go (an approval request's tokenised address, R3)."""
         return cls._create(
             cls.NotificationQueued,
             id=cls.identity(about_id, cause_version, kind, recipient),
@@ -75,6 +86,7 @@ class Notification(Aggregate):
             body=body,
             about_id=about_id,
             queued_at=queued_at,
+            reply_to=reply_to,
         )
 
     def mark_sent(self, sent_at: datetime) -> None:

@@ -22,6 +22,9 @@ from carepassport.domain.time import (
 )
 
 SELF_REGISTRATION_OPENS = time(9, 0)
+APPROVAL_REMINDER_TIME = time(9, 0)
+APPROVAL_REMINDER_BUSINESS_DAYS = (2, 4)
+"""R3: approvers are reminded on these business days after the request, while it is unanswered."""
 ACCESS_DELAY = timedelta(hours=2)
 LAST_SECOND = time(23, 59, 59)
 MIDNIGHT = time(0, 0)
@@ -31,6 +34,22 @@ def self_registration_time(approved_at: datetime, calendar: BusinessCalendar) ->
     """R4: 09:00 on the first business day after the approval's local date."""
     day = first_business_day_after(local(approved_at).date(), calendar)
     return at_local(day, SELF_REGISTRATION_OPENS)
+
+
+def approval_reminder_times(requested_at: datetime, calendar: BusinessCalendar) -> list[datetime]:
+    """R3: 09:00 on the 2nd and the 4th business day after the request's local date.
+
+    Business days count strictly after the request's date, as R4 does: a request on Monday is
+    reminded on Wednesday and Friday; one on a weekend or holiday counts from the next business day.
+    """
+    times: list[datetime] = []
+    day, counted = local(requested_at).date(), 0
+    for wanted in APPROVAL_REMINDER_BUSINESS_DAYS:
+        while counted < wanted:
+            day = first_business_day_after(day, calendar)
+            counted += 1
+        times.append(at_local(day, APPROVAL_REMINDER_TIME))
+    return times
 
 
 def access_time(registered_at: datetime) -> datetime:

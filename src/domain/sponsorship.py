@@ -10,7 +10,11 @@ from eventsourcing.domain import Aggregate
 
 from carepassport.domain.base import CreatedEvent, DomainEvent, aggregate_id
 from carepassport.domain.errors import InvalidTransition, InvalidValue
-from carepassport.domain.policies import self_registration_time
+from carepassport.domain.policies import (
+    APPROVAL_REMINDER_BUSINESS_DAYS,
+    approval_reminder_times,
+    self_registration_time,
+)
 from carepassport.domain.reference import Employer
 from carepassport.domain.time import BusinessCalendar
 from carepassport.domain.values import (
@@ -22,6 +26,18 @@ from carepassport.domain.values import (
 )
 
 ENABLE_SELF_REGISTRATION = "enable_self_registration"
+APPROVAL_REMINDER = "approval_reminder"
+
+
+def approval_reminder_action(number: int) -> str:
+    """The scheduled action of the ``number``-th reminder to the approvers (R3)."""
+    return f"{APPROVAL_REMINDER}:{number}"
+
+
+ANSWER_SETTLES = tuple(
+    approval_reminder_action(n) for n in range(1, len(APPROVAL_REMINDER_BUSINESS_DAYS) + 1)
+)
+"""An answer, by reply or by command, cancels every reminder still to come."""
 
 
 class SponsorshipStatus(StrEnum):
@@ -42,7 +58,15 @@ class Sponsorship(Aggregate):
         credentials: list[str]
         sequence: int
         requested_at: datetime
+        reminders: list[Deadline]
         business_time_field = "requested_at"
+        schedules = ("reminders",)
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            """Requests recorded before approval reminders existed scheduled none."""
+            state["reminders"] = []
 
     class ApprovalGranted(DomainEvent):
         approved_by: str
@@ -50,6 +74,7 @@ class Sponsorship(Aggregate):
         self_registration: Deadline
         business_time_field = "approved_at"
         schedules = ("self_registration",)
+        settles = ANSWER_SETTLES
 
         def apply(self, aggregate: Sponsorship) -> None:
             aggregate.status = SponsorshipStatus.APPROVED
@@ -60,10 +85,22 @@ class Sponsorship(Aggregate):
         declined_by: str
         declined_at: datetime
         business_time_field = "declined_at"
+        settles = ANSWER_SETTLES
 
         def apply(self, aggregate: Sponsorship) -> None:
             aggregate.status = SponsorshipStatus.DECLINED
             aggregate.declined_at = self.declined_at
+
+    class ApprovalReminderSent(DomainEvent):
+        number: int
+        reminded_at: datetime
+        business_time_field = "reminded_at"
+
+        def settled_actions(self) -> tuple[str, ...]:
+            return (approval_reminder_action(self.number),)
+
+        def apply(self, aggregate: Sponsorship) -> None:
+            aggregate.reminded.add(self.number)
 
     class SelfRegistrationEnabled(DomainEvent):
         enabled_at: datetime
@@ -91,6 +128,7 @@ class Sponsorship(Aggregate):
         credentials: list[str],
         sequence: int,
         requested_at: datetime,
+        reminders: list[Deadline],
     ) -> None:
         self.employee_id = EmployeeId(employee_id)
         self.employer_id = EmployerId(employer_id)
@@ -103,6 +141,8 @@ class Sponsorship(Aggregate):
         self.enabled_at: datetime | None = None
         self.self_registration: Deadline | None = None
         self.used: dict[CredentialCode, UUID] = {}
+        self.reminders = list(reminders)
+        self.reminded: set[int] = set()
 
     @staticmethod
     def identity(employee: EmployeeId, sequence: int) -> UUID:
@@ -117,8 +157,12 @@ class Sponsorship(Aggregate):
         credentials: list[CredentialCode],
         sequence: int,
         requested_at: datetime,
+        *,
+        calendar: BusinessCalendar,
+        settings_version: int,
     ) -> Sponsorship:
-        """R2: request sponsorship of one or more distinct micro-credentials."""
+        """R2: request sponsorship of one or more distinct micro-credentials; R3: the approvers'
+        reminders are scheduled with the business calendar in force."""
         if not credentials:
             raise InvalidValue("a sponsorship request names at least one micro-credential")
         if len(set(credentials)) != len(credentials):
@@ -132,6 +176,18 @@ class Sponsorship(Aggregate):
             credentials=list(credentials),
             sequence=sequence,
             requested_at=requested_at,
+            reminders=[
+                Deadline(
+                    action=approval_reminder_action(number),
+                    rule="R3",
+                    due_at=due_at,
+                    calendar_id=calendar.calendar_id,
+                    settings_version=settings_version,
+                )
+                for number, due_at in enumerate(
+                    approval_reminder_times(requested_at, calendar), start=1
+                )
+            ],
         )
 
     def approve(
@@ -166,6 +222,30 @@ class Sponsorship(Aggregate):
         self.trigger_event(
             self.ApprovalDeclined, timestamp=declined_at, declined_by=by, declined_at=declined_at
         )
+
+    @property
+    def awaiting_answer(self) -> bool:
+        """Whether the approvers have not answered yet (R3)."""
+        return self.status is SponsorshipStatus.REQUESTED
+
+    def remind(self, number: int, processed_at: datetime) -> bool:
+        """R3, scheduled: the ``number``-th reminder, once, while unanswered. A reminder whose
+        successor is also due by ``processed_at`` (a late scheduler) is left to the successor,
+        so approvers never get two reminders at once. False if nothing is to be sent."""
+        due = next(
+            (d for d in self.reminders if d.action == approval_reminder_action(number)), None
+        )
+        if due is None or not self.awaiting_answer or number in self.reminded:
+            return False
+        if any(d.due_at > due.due_at and d.due_at <= processed_at for d in self.reminders):
+            return False
+        self.trigger_event(
+            self.ApprovalReminderSent,
+            timestamp=processed_at,
+            number=number,
+            reminded_at=due.due_at,
+        )
+        return True
 
     def enable_self_registration(self, processed_at: datetime) -> bool:
         """R4: scheduled work; the business time is the deadline. False if nothing was due."""

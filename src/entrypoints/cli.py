@@ -17,7 +17,7 @@ from eventsourcing.persistence import PersistenceError
 from carepassport.application.lms_import import CANONICAL, CsvRejected
 from carepassport.application.ports import LmsError, LmsRequestRefused
 from carepassport.application.services import Services
-from carepassport.bootstrap import DEFAULT_STORE, bootstrap
+from carepassport.bootstrap import DEFAULT_STORE, bootstrap, inbound_files
 from carepassport.domain.errors import DomainError, InvalidValue
 from carepassport.domain.time import wall_clock
 from carepassport.entrypoints.present import as_json, as_text
@@ -545,7 +545,7 @@ def history(ctx: Context, aggregate_id: str, as_of_text: str | None) -> None:
 
 @cli.group()
 def mail() -> None:
-    """The mail outbox."""
+    """The mail outbox, and approvers' replies."""
 
 
 @mail.command("outbox")
@@ -554,6 +554,26 @@ def mail() -> None:
 def mail_outbox(ctx: Context, recipient: str | None) -> None:
     """Messages queued (and sent) by the core."""
     run(ctx, lambda s: [_message(m) for m in s.outbox.messages(recipient)], writes=False)
+
+
+@mail.command("receive")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True)
+)
+@click.option(
+    "--authentication",
+    metavar="RESULTS",
+    help="The receiving server's Authentication-Results verdict, e.g. 'dkim=pass; dmarc=pass'.",
+)
+@pass_context
+def mail_receive(ctx: Context, files: tuple[str, ...], authentication: str | None) -> None:
+    """Read approvers' replies (.eml files; - for standard input): YES approves, NO declines.
+
+    Needs CAREPASSPORT_APPROVAL_SECRET. Each file's outcome is listed; a refused reply is
+    answered to registered approvers only, and a file read twice changes nothing.
+    """
+    source = inbound_files(files, stdin=sys.stdin.buffer, authentication=authentication)
+    run(ctx, lambda s: s.replies.receive_from(source))
 
 
 @cli.command()
@@ -579,6 +599,7 @@ def _message(entry: Any) -> dict[str, Any]:
         "queued_at": entry.queued_at,
         "sent_at": entry.sent_at,
         "message_id": entry.message_id,
+        "reply_to": entry.reply_to,
     }
 
 

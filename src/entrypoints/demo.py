@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Any
 
 from carepassport.application.ports import AdjustableClock
@@ -13,6 +14,7 @@ from carepassport.domain.time import TORONTO, local
 
 Line = dict[str, Any]
 APPROVER = "hr.approvals@sunnybrook-ltc.example"
+DEMO_SECRET = "demo-approval-secret-not-for-production"
 CSV_HEADER = "record_id,student_number,credential_code,attempt,score,passed,attempted_at\n"
 
 
@@ -80,11 +82,24 @@ def _set_up(story: _Story) -> None:
     story.say("The college sets up IPAC and WHMIS, the employer (one retake covered) and E-1001")
 
 
+def _approvers_reply(services: Services, answer: str) -> bytes:
+    """The approver's e-mail client answering the request: answer on top, request quoted."""
+    request = services.outbox.messages(APPROVER)[0]
+    reply = EmailMessage()
+    reply["From"] = f"Dana Whitfield <{APPROVER}>"
+    reply["To"] = request.reply_to or "care-passport@localhost"
+    reply["Subject"] = f"Re: {request.subject}"
+    reply["Message-ID"] = "<demo-reply-1@sunnybrook-ltc.example>"
+    quoted = "\n".join(f"> {line}" for line in request.body.splitlines())
+    reply.set_content(f"{answer}\n\nOn {_stamp(request.queued_at)} Care Passport wrote:\n{quoted}")
+    return reply.as_bytes()
+
+
 def run_demo() -> list[Line]:
     """Request → approval → enablement (R4) → registration (R5-R7) → attempts (R8) →
     failure and a covered retake (R12, R13) → midnight syncs (R9) → publication across the
     Victoria Day weekend (R10) → the portal view."""
-    services, clock = simulation("memory://", _at(5, 1, 9))
+    services, clock = simulation("memory://", _at(5, 1, 9), approval_secret=DEMO_SECRET)
     story = _Story(services, clock)
     _set_up(story)
 
@@ -92,12 +107,15 @@ def run_demo() -> list[Line]:
     sponsorship = services.sponsorships.request("E-1001", ["IPAC", "WHMIS"])
     story.say(f"E-1001 asks the employer to sponsor IPAC and WHMIS ({sponsorship.sponsorship_id})")
 
+    story.tick(_at(5, 6, 9))  # no answer after two business days: a reminder (R3)
+
     story.at(_at(5, 7, 15))
-    approved = services.sponsorships.approve(sponsorship.sponsorship_id, by=APPROVER)
-    assert approved.self_registration_at is not None
+    outcome = services.replies.receive_reply(_approvers_reply(services, "Yes, approved."))
+    approved = services.sponsorships.show(sponsorship.sponsorship_id)
+    assert outcome.outcome == "approved" and approved.self_registration_at is not None
     story.say(
-        "The approver replies YES; self-registration opens "
-        f"{_stamp(approved.self_registration_at)} (R4: the next business day)"
+        'The approver replies "Yes, approved." by e-mail (token checked); self-registration '
+        f"opens {_stamp(approved.self_registration_at)} (R4: the next business day)"
     )
 
     story.at(_at(5, 7, 16))

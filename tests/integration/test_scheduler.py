@@ -112,13 +112,15 @@ class TestTick:
         self, college: Services, clock: SettableClock
     ) -> None:
         view = college.sponsorships.request("E1", ["IPAC"])
+        pending = college.scheduler.pending()  # the request's approval reminders (R3)
 
         with pytest.raises(NotAnApprover):
             college.sponsorships.approve(view.sponsorship_id, by="intruder@example.org")
 
-        assert college.scheduler.pending() == 0
+        assert college.scheduler.pending() == pending
         clock.set(toronto(2027, 1, 1, 0, 0))
-        assert college.scheduler.tick().processed == []
+        actions = {p.action.split(":")[0] for p in college.scheduler.tick().processed}
+        assert actions == {"approval_reminder"}
 
 
 class TestRecordingTime:

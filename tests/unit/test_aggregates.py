@@ -51,7 +51,13 @@ def replayed(aggregate: Aggregate) -> Aggregate:
 
 def sponsorship() -> Sponsorship:
     return Sponsorship.request(
-        EmployeeId("E1"), EmployerId("SUNNY"), [CredentialCode("IPAC")], 1, MONDAY
+        EmployeeId("E1"),
+        EmployerId("SUNNY"),
+        [CredentialCode("IPAC")],
+        1,
+        MONDAY,
+        calendar=OntarioCalendar(),
+        settings_version=0,
     )
 
 

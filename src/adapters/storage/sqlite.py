@@ -16,7 +16,7 @@ from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 from carepassport.application.ports import DueItem, HeldResult, OutboxEntry, ViewChanges
 
 TRACKING_NAME = "CarePassport.views"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Raise when the views' tables change: older tables are dropped and rebuilt from the log."""
 VIEW_TABLES = ("cp_deadlines", "cp_outbox", "cp_held_results")
 
@@ -69,7 +69,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
             "CREATE TABLE IF NOT EXISTS cp_outbox ("
             "notification_id TEXT PRIMARY KEY, sequence INTEGER NOT NULL, kind TEXT NOT NULL, "
             "recipient TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL, "
-            "about_id TEXT NOT NULL, queued_at TEXT NOT NULL, sent_at TEXT)",
+            "about_id TEXT NOT NULL, queued_at TEXT NOT NULL, sent_at TEXT, reply_to TEXT)",
             "CREATE INDEX IF NOT EXISTS cp_outbox_unsent ON cp_outbox (sequence) "
             "WHERE sent_at IS NULL",
             "CREATE INDEX IF NOT EXISTS cp_outbox_recipient ON cp_outbox (recipient, sequence)",
@@ -120,8 +120,8 @@ class SQLiteViews(SQLiteTrackingRecorder):
         )
         c.executemany(
             "INSERT OR IGNORE INTO cp_outbox (notification_id, sequence, kind, recipient, "
-            "subject, body, about_id, queued_at, sent_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            "subject, body, about_id, queued_at, sent_at, reply_to) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
             [
                 (
                     str(e.notification_id),
@@ -132,6 +132,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
                     e.body,
                     str(e.about_id),
                     _instant(e.queued_at),
+                    e.reply_to,
                 )
                 for e in changes.queued
             ],
@@ -216,6 +217,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
                 queued_at=_parse(row["queued_at"]),
                 sent_at=_parse(row["sent_at"]) if row["sent_at"] else None,
                 sequence=row["sequence"],
+                reply_to=row["reply_to"],
             )
             for row in rows
         ]
