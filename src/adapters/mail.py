@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-from carepassport.application.ports import OutgoingMessage
+from carepassport.application.ports import MailServiceUnavailable, OutgoingMessage
 from carepassport.domain.time import TORONTO
 
 
@@ -66,5 +66,5 @@ class InMemoryMailer:
         """Keep the message, unless an outage is being simulated."""
         if self.failures_left:
             self.failures_left -= 1
-            raise ConnectionError("simulated mail outage")
+            raise MailServiceUnavailable("simulated mail outage")
         self.sent.append(message)
