@@ -37,7 +37,16 @@ class FileOutboxMailer:
         self.sender = sender
 
     def send(self, message: OutgoingMessage) -> None:
-        """Write the message to the folder."""
+        """Write the message to the folder; MailServiceUnavailable if the folder cannot be
+        written (no message could be)."""
+        try:
+            self._write(message)
+        except OSError as error:
+            raise MailServiceUnavailable(
+                f"cannot write to the mail folder {self.folder}: {error.strerror or error}"
+            ) from None
+
+    def _write(self, message: OutgoingMessage) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = message.message_id.strip("<>").split("@")[0] + ".eml"
         data = to_email(message, self.sender).as_bytes()

@@ -46,12 +46,13 @@ class Context:
     store: str
     now: datetime | None
     json: bool
+    mail: str | None = attrs.field(default=None, repr=False)  # may hold a password
 
     @contextmanager
     def services(self, writes: bool) -> Iterator[Services]:
         """The wired core on the chosen store and clock, closed afterwards. A read never
         creates a store."""
-        services = bootstrap(self.store, now=self.now, create=writes)
+        services = bootstrap(self.store, now=self.now, create=writes, mail=self.mail)
         try:
             yield services
         finally:
@@ -114,12 +115,21 @@ def refuse(ctx: Context, details: dict[str, Any]) -> NoReturn:
     help="Simulated time (no offset = America/Toronto); also the recording time.",
 )
 @click.option("--json", "as_json_", is_flag=True, help="One JSON document on stdout.")
+@click.option(
+    "--mail",
+    metavar="URL",
+    envvar="CAREPASSPORT_MAIL",
+    help="smtp://[user@]host:port[?starttls=true&from=ADDRESS&password_env=VAR], smtps://…, "
+    "file:///folder or memory://. Default: .eml files beside the SQLite store.",
+)
 @click.version_option(package_name="carepassport")
 @click.pass_context
-def cli(click_ctx: click.Context, store: str, now_text: str | None, as_json_: bool) -> None:
+def cli(
+    click_ctx: click.Context, store: str, now_text: str | None, as_json_: bool, mail: str | None
+) -> None:
     """Care Passport core: sponsored, mandatory, expiring micro-credential training."""
     now = parse_instant(now_text, "--now") if now_text is not None else None
-    click_ctx.obj = Context(store=store, now=now, json=as_json_)
+    click_ctx.obj = Context(store=store, now=now, json=as_json_, mail=mail)
 
 
 @cli.group()
@@ -515,7 +525,7 @@ def mail() -> None:
 @click.option("--to", "recipient", help="Only messages to this address.")
 @pass_context
 def mail_outbox(ctx: Context, recipient: str | None) -> None:
-    """Messages queued (and sent) by the core."""
+    """Messages queued by the core: when sent, or attempts, last error and next attempt."""
     run(ctx, lambda s: [_message(m) for m in s.outbox.messages(recipient)], writes=False)
 
 
@@ -542,6 +552,11 @@ def _message(entry: Any) -> dict[str, Any]:
         "queued_at": entry.queued_at,
         "sent_at": entry.sent_at,
         "message_id": entry.message_id,
+        "attempts": entry.attempts,
+        "next_attempt_at": entry.next_attempt_at,
+        "last_error": entry.last_error,
+        "abandoned": entry.abandoned,
+        "abandoned_at": entry.abandoned_at,
     }
 
 

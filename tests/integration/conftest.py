@@ -1,5 +1,6 @@
 """Fixtures for integration tests."""
 
 from tests.integration.cli_helpers import cp
+from tests.integration.smtp_server import smtp_server, tls_files, tls_smtp_server
 
-__all__ = ["cp"]
+__all__ = ["cp", "smtp_server", "tls_files", "tls_smtp_server"]
