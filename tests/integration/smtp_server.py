@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import threading
 from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -133,5 +134,58 @@ def tls_smtp_server(tls_files: tuple[ssl.SSLContext, Path]) -> Iterator[SmtpServ
         auth_require_tls=True,
     )
     server.start()
+    yield server
+    server.stop()
+
+
+class HangUpServer:
+    """A TCP server that counts connections and answers none: it hangs up at once, or, with
+    ``silent``, says nothing until the client gives up."""
+
+    def __init__(self, silent: bool = False) -> None:
+        self.silent = silent
+        self.connections = 0
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.1)
+        self.port: int = self._listener.getsockname()[1]
+        self._open: list[socket.socket] = []
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def _serve(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            if self.silent:
+                self._open.append(connection)
+            else:
+                connection.close()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join()
+        for connection in self._open:
+            connection.close()
+        self._listener.close()
+
+
+@pytest.fixture
+def hang_up_server() -> Iterator[HangUpServer]:
+    server = HangUpServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def silent_server() -> Iterator[HangUpServer]:
+    server = HangUpServer(silent=True)
     yield server
     server.stop()

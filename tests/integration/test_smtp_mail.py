@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import ssl
+import time
+from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
+from multiprocessing import get_context
 from pathlib import Path
 
 import pytest
@@ -15,7 +19,14 @@ from carepassport.adapters.lms.memory import InMemoryLms
 from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap
 from tests.conftest import APPROVER, toronto
-from tests.integration.smtp_server import PASSWORD, USER, SmtpServer
+from tests.integration.concurrent_workers import deliver
+from tests.integration.smtp_server import (
+    PASSWORD,
+    USER,
+    HangUpServer,
+    SmtpServer,
+    free_port,
+)
 
 SENDER = "registrar@college.example"
 REQUESTED_AT = toronto(2026, 3, 30, 9, 0)
@@ -38,6 +49,23 @@ def request_approval(services: Services) -> None:
 
 def received_ids(server: SmtpServer) -> list[str]:
     return sorted(str(m["Message-ID"]) for m in server.messages)
+
+
+def college_on(
+    store: Path, clock: SettableClock, mail: str, employees: int = 1, **environ: str
+) -> Services:
+    """A SQLite store mailing through ``mail``: one employer (two approvers), its employees."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in environ.items():
+            patch.setenv(name, value)
+        services = bootstrap(f"sqlite:///{store}", clock=clock, mail=mail)
+    services.reference.add_micro_credential("IPAC", "IPAC")
+    services.reference.add_employer(
+        "SUNNY", name="Sunny", approvers=[APPROVER, "backup@sunny.example"]
+    )
+    for n in range(1, employees + 1):
+        services.reference.add_employee(f"E{n}", employer="SUNNY", email=f"e{n}@example.org")
+    return services
 
 
 class TestDelivery:
@@ -157,11 +185,14 @@ class TestStartTlsAndLogin:
             f"smtp://{USER}@127.0.0.1:{tls_smtp_server.port}"
             f"?starttls=true&password_env=CP_TEST_SMTP_PASSWORD&ca_file={ca_file}"
         )
-        services = self._college(tmp_path, clock, mail, {"CP_TEST_SMTP_PASSWORD": PASSWORD})
+        services = college_on(tmp_path / "tls.db", clock, mail, CP_TEST_SMTP_PASSWORD=PASSWORD)
 
         services.sponsorships.request("E1", ["IPAC"])
 
-        assert [str(m["To"]) for m in tls_smtp_server.messages] == [APPROVER]
+        assert sorted(str(m["To"]) for m in tls_smtp_server.messages) == [
+            "backup@sunny.example",
+            APPROVER,
+        ]
         assert services.outbox.messages()[-1].sent_at is not None
         services.close()
 
@@ -172,7 +203,7 @@ class TestStartTlsAndLogin:
             f"smtp://{USER}:not-the-password@127.0.0.1:{tls_smtp_server.port}"
             f"?starttls=true&ca_file={ca_file}"
         )
-        services = self._college(tmp_path, clock, mail, {})
+        services = college_on(tmp_path / "tls.db", clock, mail)
 
         services.sponsorships.request("E1", ["IPAC"])
 
@@ -187,7 +218,7 @@ class TestStartTlsAndLogin:
         self, tls_smtp_server: SmtpServer, tmp_path: Path, clock: SettableClock
     ) -> None:
         mail = f"smtp://{USER}:{PASSWORD}@127.0.0.1:{tls_smtp_server.port}?starttls=true"
-        services = self._college(tmp_path, clock, mail, {})
+        services = college_on(tmp_path / "tls.db", clock, mail)
 
         services.sponsorships.request("E1", ["IPAC"])
 
@@ -199,7 +230,7 @@ class TestStartTlsAndLogin:
     def test_without_starttls_the_server_takes_no_mail(
         self, tls_smtp_server: SmtpServer, tmp_path: Path, clock: SettableClock
     ) -> None:
-        services = self._college(tmp_path, clock, tls_smtp_server.url, {})
+        services = college_on(tmp_path / "tls.db", clock, tls_smtp_server.url)
 
         services.sponsorships.request("E1", ["IPAC"])
 
@@ -208,15 +239,75 @@ class TestStartTlsAndLogin:
         assert tls_smtp_server.messages == []
         services.close()
 
-    @staticmethod
-    def _college(
-        tmp_path: Path, clock: SettableClock, mail: str, environ: dict[str, str]
-    ) -> Services:
-        with pytest.MonkeyPatch.context() as patch:
-            for name, value in environ.items():
-                patch.setenv(name, value)
-            services = bootstrap(f"sqlite:///{tmp_path / 'tls.db'}", clock=clock, mail=mail)
-        services.reference.add_micro_credential("IPAC", "IPAC")
-        services.reference.add_employer("SUNNY", name="Sunny", approvers=[APPROVER])
-        services.reference.add_employee("E1", employer="SUNNY", email="pat@example.org")
-        return services
+
+class TestImplicitTls:
+    def test_an_smtps_url_speaks_tls_from_the_first_byte(
+        self, tls_files: tuple[ssl.SSLContext, Path], tmp_path: Path, clock: SettableClock
+    ) -> None:
+        context, ca_file = tls_files
+        server = SmtpServer(free_port(), ssl_context=context)
+        server.start()
+        try:
+            mail = f"smtps://127.0.0.1:{server.port}?ca_file={ca_file}"
+            services = college_on(tmp_path / "smtps.db", clock, mail)
+
+            services.sponsorships.request("E1", ["IPAC"])
+
+            assert len(server.messages) == 2
+            services.close()
+        finally:
+            server.stop()
+
+
+class TestOutages:
+    def test_a_server_that_hangs_up_is_contacted_once_per_delivery_run(
+        self, hang_up_server: HangUpServer, tmp_path: Path, clock: SettableClock
+    ) -> None:
+        services = college_on(tmp_path / "down.db", clock, hang_up_server.url)
+
+        services.sponsorships.request("E1", ["IPAC"])
+
+        entries = services.outbox.messages()
+        assert hang_up_server.connections == 1
+        assert [e.attempts for e in entries] == [1, 1]
+        assert all("Connection unexpectedly closed" in (e.last_error or "") for e in entries)
+        services.close()
+
+    def test_a_silent_server_holds_a_command_no_longer_than_the_timeout(
+        self, silent_server: HangUpServer, tmp_path: Path, clock: SettableClock
+    ) -> None:
+        services = college_on(tmp_path / "silent.db", clock, f"{silent_server.url}?timeout=0.5")
+
+        started = time.monotonic()
+        services.sponsorships.request("E1", ["IPAC"])
+        took = time.monotonic() - started
+
+        assert took < 3
+        assert silent_server.connections == 1
+        assert all("timed out" in (e.last_error or "") for e in services.outbox.messages())
+        services.close()
+
+
+class TestNeverTwiceAcrossProcesses:
+    def test_processes_delivering_at_once_hand_each_message_to_the_server_once(
+        self, smtp_server: SmtpServer, tmp_path: Path, clock: SettableClock
+    ) -> None:
+        store = tmp_path / "shared.db"
+        smtp_server.stop()
+        services = college_on(store, clock, smtp_server.url, employees=20)
+        for n in range(1, 21):
+            services.sponsorships.request(f"E{n}", ["IPAC"])
+        queued = [e.message_id for e in services.outbox.messages() if e.sent_at is None]
+        services.close()
+        smtp_server.start()
+        retry_at = REQUESTED_AT + timedelta(minutes=5)
+
+        with ProcessPoolExecutor(max_workers=3, mp_context=get_context("spawn")) as pool:
+            sent = list(
+                pool.map(deliver, [f"sqlite:///{store}"] * 3, [retry_at] * 3, [smtp_server.url] * 3)
+            )
+
+        received = Counter(str(m["Message-ID"]) for m in smtp_server.messages)
+        assert len(queued) == 40
+        assert sum(sent) == 40
+        assert received == Counter(queued)
