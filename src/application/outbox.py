@@ -18,6 +18,7 @@ from carepassport.application.ports import (
 )
 from carepassport.application.store import CarePassportApplication, ConcurrentUpdate
 from carepassport.domain.delivery import DEFAULT_RETRY_SCHEDULE, RetrySchedule
+from carepassport.domain.errors import InvalidValue
 from carepassport.domain.notification import Notification
 from carepassport.domain.values import email_address
 
@@ -70,6 +71,16 @@ class Outbox:
         """Queued notifications, oldest first, optionally for one recipient."""
         self._app.catch_up()
         return self._app.views.outbox(email_address(recipient) if recipient else None)
+
+    def requeue(self, notification: str | UUID) -> OutboxEntry:
+        """Queue an abandoned message again (by notification id or Message-ID); it is tried at
+        once, then with backoff as before."""
+        identity = notification_id(notification)
+        now = self._app.now_for_write()
+        message = self._app.load(Notification, identity, f"message {identity}")
+        message.requeue(now)
+        self._app.record(message)
+        return next(e for e in self.messages(message.recipient) if e.notification_id == identity)
 
     @contextmanager
     def deferred(self) -> Iterator[None]:
@@ -236,6 +247,17 @@ def outgoing(entry: OutboxEntry) -> OutgoingMessage:
         kind=entry.kind,
         queued_at=entry.queued_at,
     )
+
+
+def notification_id(value: str | UUID) -> UUID:
+    """A notification's id, given as such or as its Message-ID (``<id@carepassport>``)."""
+    if isinstance(value, UUID):
+        return value
+    text = value.strip().removeprefix("<").removesuffix(">").removesuffix("@carepassport")
+    try:
+        return UUID(text)
+    except ValueError:
+        raise InvalidValue(f"{value!r} is not a message id") from None
 
 
 def describe(error: BaseException) -> str:

@@ -107,4 +107,6 @@ def delivery_change(event: DomainEventProtocol[UUID]) -> DeliveryChange | None:
             last_error=event.reason,
             abandoned_at=event.abandoned_at,
         )
+    if isinstance(event, Notification.DeliveryRequeued):
+        return DeliveryChange(event.originator_id, 0, None)
     return None

@@ -73,6 +73,17 @@ class Notification(Aggregate):
             aggregate.next_attempt_at = None
             aggregate.abandoned_at = self.abandoned_at
 
+    class DeliveryRequeued(DomainEvent):
+        """An operator put an abandoned message back in the queue for a new round of attempts."""
+
+        requeued_at: datetime
+        business_time_field = "requeued_at"
+
+        def apply(self, aggregate: Notification) -> None:
+            aggregate.attempts = 0
+            aggregate.next_attempt_at = None
+            aggregate.abandoned_at = None
+
     def __init__(
         self,
         kind: str,
@@ -173,3 +184,13 @@ class Notification(Aggregate):
             failed_at=failed_at,
             next_attempt_at=schedule.next_attempt_at(self.attempts, failed_at),
         )
+
+    def requeue(self, at: datetime) -> None:
+        """Queue an abandoned message again (after the mail service was fixed): it gets a new
+        round of attempts, counted from one; its history keeps the old ones."""
+        if self.abandoned_at is None:
+            state = "was already sent" if self.sent_at is not None else "is still queued"
+            raise InvalidTransition(
+                f"notification {self.id} {state}: only an abandoned message can be queued again"
+            )
+        self.trigger_event(self.DeliveryRequeued, timestamp=at, requeued_at=at)

@@ -529,6 +529,14 @@ def mail_outbox(ctx: Context, recipient: str | None) -> None:
     run(ctx, lambda s: [_message(m) for m in s.outbox.messages(recipient)], writes=False)
 
 
+@mail.command("retry")
+@click.argument("message_id")
+@pass_context
+def mail_retry(ctx: Context, message_id: str) -> None:
+    """Queue an abandoned message again (by its message_id); it is tried at once."""
+    run(ctx, lambda s: _message(s.outbox.requeue(message_id)))
+
+
 @cli.command()
 @pass_context
 def demo(ctx: Context) -> None:

@@ -98,3 +98,33 @@ class TestMailOption:
         assert "unencrypted" in result.stderr
         assert "hunter2" not in result.stdout + result.stderr
         assert cp.events() == before
+
+
+class TestMailRetry:
+    def test_an_abandoned_message_is_queued_again_and_delivered(
+        self, cp: Cli, smtp_server: SmtpServer
+    ) -> None:
+        smtp_server.reject("451 4.7.1 Greylisted")
+        mail = ["--mail", smtp_server.url]
+        cp.run(*mail, "sponsorships", "request", "E1", "IPAC", now="2026-04-01T10:00")
+        for hour in range(24):  # hourly ticks: the 8th attempt, at 14:00, abandons it
+            cp.run(*mail, "tick", now=f"2026-04-02T{hour:02d}:00")
+        (abandoned,) = cp.run("mail", "outbox", "--to", APPROVER)
+        smtp_server.reject(None)
+
+        retried = cp.run(*mail, "mail", "retry", abandoned["message_id"], now="2026-04-05T09:00")
+
+        assert abandoned["abandoned"] is True and abandoned["attempts"] == 8
+        assert "451 4.7.1 Greylisted" in abandoned["last_error"]
+        assert (retried["abandoned"], retried["attempts"]) == (False, 1)
+        assert retried["sent_at"] == "2026-04-05T09:00:00-04:00"
+        assert [m["Message-ID"] for m in smtp_server.messages] == [abandoned["message_id"]]
+
+    def test_retrying_a_message_that_was_sent_is_refused(self, cp: Cli) -> None:
+        cp.run("sponsorships", "request", "E1", "IPAC", now="2026-04-01T10:00")
+        (sent,) = cp.run("mail", "outbox", "--to", APPROVER)
+
+        result = cp.run("mail", "retry", sent["message_id"], now="2026-04-01T11:00", ok=False)
+
+        assert result.exit_code == 1
+        assert "only an abandoned message" in result.stderr

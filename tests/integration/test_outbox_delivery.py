@@ -14,6 +14,7 @@ from carepassport.adapters.mail import InMemoryMailer
 from carepassport.application.ports import OutgoingMessage
 from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap
+from carepassport.domain.errors import InvalidTransition, InvalidValue
 from tests.conftest import APPROVER, toronto
 from tests.integration.helpers import approved_on_file
 
@@ -58,6 +59,18 @@ def approval_requests(services: Services) -> list[str]:
     """Request a sponsorship: two approval requests are queued (two approvers)."""
     services.sponsorships.request("E1", ["IPAC"])
     return [m.message_id for m in services.outbox.messages() if m.kind == "approval_request"]
+
+
+def abandoned_requests(services: Services, mailer: InMemoryMailer, clock: SettableClock) -> None:
+    """Request a sponsorship while mail is down, and fail all eight attempts at their times."""
+    mailer.fail_next(1)
+    approval_requests(services)
+    for _ in range(7):
+        (entry, *_) = services.outbox.messages(APPROVER)
+        assert entry.next_attempt_at is not None
+        clock.set(entry.next_attempt_at)
+        mailer.fail_next(1)
+        services.outbox.deliver()
 
 
 def event_types(services: Services) -> Counter[str]:
@@ -153,14 +166,7 @@ class TestDeliveryFailure:
     def test_after_the_eighth_failure_the_message_is_abandoned_and_never_tried_again(
         self, college: Services, mailer: InMemoryMailer, clock: SettableClock
     ) -> None:
-        mailer.fail_next(1)
-        approval_requests(college)
-        for _ in range(7):
-            (entry, *_) = college.outbox.messages(APPROVER)
-            assert entry.next_attempt_at is not None
-            clock.set(entry.next_attempt_at)
-            mailer.fail_next(1)
-            college.outbox.deliver()
+        abandoned_requests(college, mailer, clock)
 
         clock.set(REQUESTED_AT + timedelta(days=30))
         college.outbox.deliver()
@@ -173,6 +179,48 @@ class TestDeliveryFailure:
         assert abandoned.next_attempt_at is None and abandoned.sent_at is None
         assert mailer.sent == []
         assert event_types(college)["DeliveryAbandoned"] == 2
+
+
+class TestRequeue:
+    @pytest.fixture
+    def abandoned(self, college: Services, mailer: InMemoryMailer, clock: SettableClock) -> str:
+        """The approver's approval request, abandoned after eight failed attempts."""
+        abandoned_requests(college, mailer, clock)
+        clock.set(clock.now() + timedelta(days=1))
+        (entry,) = college.outbox.messages(APPROVER)
+        assert entry.abandoned
+        return entry.message_id
+
+    def test_a_requeued_message_is_delivered_at_once(
+        self, college: Services, mailer: InMemoryMailer, abandoned: str
+    ) -> None:
+        entry = college.outbox.requeue(abandoned)
+
+        assert entry.sent_at is not None and not entry.abandoned
+        assert entry.attempts == 1
+        assert [m.message_id for m in mailer.sent if m.recipient == APPROVER] == [abandoned]
+
+    def test_a_requeued_message_that_fails_again_waits_for_its_first_retry(
+        self, college: Services, mailer: InMemoryMailer, clock: SettableClock, abandoned: str
+    ) -> None:
+        mailer.fail_next(1)
+
+        entry = college.outbox.requeue(abandoned)
+
+        assert (entry.attempts, entry.abandoned) == (1, False)
+        assert entry.next_attempt_at == clock.now() + timedelta(minutes=5)
+
+    def test_a_message_that_was_sent_cannot_be_requeued(self, college: Services) -> None:
+        approval_requests(college)
+        (entry,) = college.outbox.messages(APPROVER)
+
+        with pytest.raises(InvalidTransition, match="already sent"):
+            college.outbox.requeue(str(entry.notification_id))
+
+    @pytest.mark.parametrize("bad", ["nope", "<nope@carepassport>"])
+    def test_a_malformed_message_id_is_refused(self, college: Services, bad: str) -> None:
+        with pytest.raises(InvalidValue):
+            college.outbox.requeue(bad)
 
 
 class TestNeverSentTwice:

@@ -158,6 +158,26 @@ class TestDeliveryAttempts:
         with pytest.raises(InvalidTransition):
             notification().mark_failed("boom", QUEUED, SCHEDULE)
 
+    def test_a_requeued_message_gets_a_new_round_of_attempts(self) -> None:
+        n = notification()
+        last = failed_attempts(n, 8)
+
+        n.requeue(last + timedelta(days=1))
+
+        assert (n.attempts, n.abandoned_at, n.next_attempt_at) == (0, None, None)
+        assert n.deliverable(last + timedelta(days=1))
+        failed_attempts(n, 7, start=last + timedelta(days=1))
+        assert n.abandoned_at is None
+
+    @pytest.mark.parametrize("sent", [True, False], ids=["sent", "still-queued"])
+    def test_only_an_abandoned_message_can_be_requeued(self, sent: bool) -> None:
+        n = notification()
+        if sent:
+            n.mark_sent(QUEUED)
+
+        with pytest.raises(InvalidTransition, match="only an abandoned message"):
+            n.requeue(QUEUED)
+
     def test_replaying_the_events_gives_the_same_bookkeeping(self) -> None:
         n = notification()
         failed_attempts(n, 2)
