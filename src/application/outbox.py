@@ -65,7 +65,7 @@ class Outbox:
         self._lease = lease
         self._delivering = False
         self.delivered = 0
-        app.after_record.append(self.deliver)
+        app.after_record.append(self._deliver_after_command)
 
     def messages(self, recipient: str | None = None) -> list[OutboxEntry]:
         """Queued notifications, oldest first, optionally for one recipient."""
@@ -92,25 +92,30 @@ class Outbox:
         finally:
             self._delivering = was
 
-    def deliver(self) -> int:
-        """One attempt at every message due for one; returns how many were sent. A failure
-        leaves the message queued until its next attempt, and an outage ends the run.
-
-        Runs after every recorded command, unless deferred; it is never re-entered.
+    def deliver(self, batches: int | None = None) -> int:
+        """One attempt at every message due for one (or at the first ``batches`` batches of
+        them); returns how many were sent. A failure leaves the message queued until its next
+        attempt, and an outage ends the run. It is never re-entered.
         """
         if self._delivering:
             return 0
         self._delivering = True
         try:
-            return self._deliver_all()
+            return self._deliver_all(batches)
         finally:
             self._delivering = False
 
-    def _deliver_all(self) -> int:
+    def _deliver_after_command(self) -> int:
+        """After a command, one batch of what is due, oldest first: a command never waits on
+        more than one batch, and a larger backlog goes with the next tick."""
+        return self.deliver(batches=1)
+
+    def _deliver_all(self, batches: int | None) -> int:
         self._app.catch_up()
         delivered = 0
         tried: set[UUID] = set()
-        while True:
+        while batches is None or batches > 0:
+            batches = None if batches is None else batches - 1
             now = self._app.now()
             entries = [
                 e
@@ -126,6 +131,7 @@ class Outbox:
             delivered += len(sent)
             if outage:
                 return delivered
+        return delivered
 
     def _take(self, entries: list[OutboxEntry], now: datetime) -> list[Notification]:
         """Record an attempt on each message that is still due, in one transaction; a message

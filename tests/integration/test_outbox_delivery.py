@@ -11,6 +11,7 @@ import pytest
 
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.mail import InMemoryMailer
+from carepassport.application.outbox import DELIVERY_BATCH
 from carepassport.application.ports import OutgoingMessage
 from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap
@@ -179,6 +180,25 @@ class TestDeliveryFailure:
         assert abandoned.next_attempt_at is None and abandoned.sent_at is None
         assert mailer.sent == []
         assert event_types(college)["DeliveryAbandoned"] == 2
+
+
+class TestDeliveryRuns:
+    def test_a_command_delivers_one_batch_and_the_tick_delivers_the_backlog(
+        self, college: Services, mailer: InMemoryMailer, clock: SettableClock
+    ) -> None:
+        for n in range(2, 14):
+            college.reference.add_employee(f"E{n}", employer="SUNNY", email=f"e{n}@example.org")
+        mailer.fail_next(12)
+        for n in range(2, 14):
+            college.sponsorships.request(f"E{n}", ["IPAC"])  # 24 messages, each failed once
+        clock.set(REQUESTED_AT + timedelta(minutes=5))
+
+        college.reference.change_setting("closure_days", "2026-12-24")
+        after_command = len(mailer.sent)
+        college.scheduler.tick()
+
+        assert after_command == DELIVERY_BATCH
+        assert len(mailer.sent) == 24
 
 
 class TestRequeue:
