@@ -298,3 +298,24 @@ class TestDeliveryViews:
         assert rebuilt.outbox.messages() == kept
         assert [m.attempts for m in kept] == [1]
         rebuilt.close()
+
+    def test_an_outbox_of_the_schema_before_delivery_bookkeeping_is_rebuilt(
+        self, tmp_path: Path, clock: SettableClock
+    ) -> None:
+        mailer = InMemoryMailer()
+        mailer.fail_next(1)
+        approved_on_file(tmp_path / "v2.db", clock, mailer).close()
+        with sqlite3.connect(tmp_path / "v2.db") as db:
+            db.execute("UPDATE cp_views_schema SET version = 2")
+            db.execute("DROP TABLE cp_outbox")
+            db.execute(
+                "CREATE TABLE cp_outbox (notification_id TEXT PRIMARY KEY, sequence INTEGER, "
+                "kind TEXT, recipient TEXT, subject TEXT, body TEXT, about_id TEXT, "
+                "queued_at TEXT, sent_at TEXT)"
+            )
+
+        reopened = bootstrap(f"sqlite:///{tmp_path / 'v2.db'}", clock=clock, mailer=mailer)
+
+        (entry,) = reopened.outbox.messages()
+        assert (entry.attempts, entry.last_error) == (1, "simulated mail outage")
+        reopened.close()
