@@ -24,6 +24,7 @@ from carepassport.adapters.lms.memory import InMemoryLms
 from carepassport.adapters.lms.staging import SQLiteStagingLms
 from carepassport.adapters.mail import FileOutboxMailer, InMemoryMailer
 from carepassport.adapters.reply_parser import MimeReplyParser
+from carepassport.adapters.smtp import SmtpMailer, SmtpSettings, redact
 from carepassport.adapters.storage.memory import MemoryViews
 from carepassport.adapters.storage.memory_compliance import MemoryCompliance
 from carepassport.adapters.storage.sqlite import SQLiteViews
@@ -111,6 +112,34 @@ def store_config(url: str, *, create: bool = True) -> StoreConfig:
     raise InvalidValue(f"unsupported store URL {url!r}: use memory:// or sqlite:///path/to/file.db")
 
 
+def mailer_for(
+    url: str | None,
+    outbox_folder: Path | None,
+    *,
+    sender: str = DEFAULT_SENDER,
+    environ: Mapping[str, str] | None = None,
+) -> Mailer:
+    """The mailer a mail URL names: ``smtp://`` or ``smtps://`` (``SmtpSettings``),
+    ``file:///folder`` (.eml files) or ``memory://``. Without one, .eml files in
+    ``outbox_folder`` (beside a SQLite store), else in memory."""
+    if url is None:
+        return FileOutboxMailer(outbox_folder, sender) if outbox_folder else InMemoryMailer()
+    scheme = url.partition("://")[0].lower()
+    if scheme in {"smtp", "smtps"}:
+        settings = SmtpSettings.from_url(
+            url, environ=os.environ if environ is None else environ, default_sender=sender
+        )
+        return SmtpMailer(settings)
+    if scheme == "file" and url.startswith("file:///") and len(url) > len("file:///"):
+        return FileOutboxMailer(Path(url.removeprefix("file://")), sender)
+    if url == "memory://":
+        return InMemoryMailer()
+    raise InvalidValue(
+        f"unsupported mail URL {redact(url)!r}: use smtp://host:port, smtps://host:port, "
+        "file:///folder or memory://"
+    )
+
+
 def bootstrap(
     store: str = DEFAULT_STORE,
     *,
@@ -119,6 +148,7 @@ def bootstrap(
     clock: Clock | None = None,
     calendar: Calendar | None = None,
     mailer: Mailer | None = None,
+    mail: str | None = None,
     lms: StagingLms | None = None,
     sender: str = DEFAULT_SENDER,
     enrolment: LmsEnrolment | None = None,
@@ -129,10 +159,12 @@ def bootstrap(
 ) -> Services:
     """Wire the core on a store with production adapters, unless others are passed in.
 
-    Without a mailer, a SQLite store writes mail as .eml files in ``<db name>.outbox/`` beside
-    it, and the memory store keeps mail in memory. ``now`` fixes the clock at a simulated time
-    (a ``SettableClock``); otherwise the system clock is used. Without an LMS, a SQLite store stages
-    imported results in ``<db name>.lms.db`` beside it, and the memory store in memory.
+    ``mail`` is a mail URL (``mailer_for``), e.g. ``smtp://relay.example:587?starttls=true``;
+    without it (or a ``mailer``), a SQLite store writes mail as .eml files in
+    ``<db name>.outbox/`` beside it, and the memory store keeps mail in memory. ``now`` fixes
+    the clock at a simulated time (a ``SettableClock``); otherwise the system clock is used.
+    Without an LMS, a SQLite store stages imported results in ``<db name>.lms.db`` beside it,
+    and the memory store in memory.
     With ``brightspace`` (a configuration or its JSON/TOML file; the token is read from
     ``environ``, default the process environment), results are also read from Brightspace
     into that staging feed, learners are enrolled there, and its Data Sets can be imported.
@@ -143,16 +175,14 @@ def bootstrap(
     are refused unread. Replies go to ``approvals+TOKEN@<reply_domain>`` (else
     ``$CAREPASSPORT_REPLY_DOMAIN``, else the sender's domain). The secret is never recorded.
     """
+    if mailer is not None and mail is not None:
+        raise InvalidValue("pass either a mailer or a mail URL, not both")
     config = store_config(store, create=create)
     tokens = approval_tokens(approval_secret, reply_domain, sender)
     if clock is None:
         clock = SettableClock(now) if now is not None else SystemClock()
     if mailer is None:
-        mailer = (
-            FileOutboxMailer(config.outbox_folder, sender)
-            if config.outbox_folder
-            else InMemoryMailer()
-        )
+        mailer = mailer_for(mail, config.outbox_folder, sender=sender)
     formats: list[ResultFormat] = []
     closers: list[Callable[[], None]] = []
     try:

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-from carepassport.application.ports import OutgoingMessage
+from carepassport.application.ports import MailServiceUnavailable, OutgoingMessage
 from carepassport.domain.time import TORONTO
 
 
@@ -39,7 +39,16 @@ class FileOutboxMailer:
         self.sender = sender
 
     def send(self, message: OutgoingMessage) -> None:
-        """Write the message to the folder."""
+        """Write the message to the folder; MailServiceUnavailable if the folder cannot be
+        written (no message could be)."""
+        try:
+            self._write(message)
+        except OSError as error:
+            raise MailServiceUnavailable(
+                f"cannot write to the mail folder {self.folder}: {error.strerror or error}"
+            ) from None
+
+    def _write(self, message: OutgoingMessage) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = message.message_id.strip("<>").split("@")[0] + ".eml"
         data = to_email(message, self.sender).as_bytes()
@@ -68,5 +77,5 @@ class InMemoryMailer:
         """Keep the message, unless an outage is being simulated."""
         if self.failures_left:
             self.failures_left -= 1
-            raise ConnectionError("simulated mail outage")
+            raise MailServiceUnavailable("simulated mail outage")
         self.sent.append(message)

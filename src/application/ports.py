@@ -53,11 +53,20 @@ class OutgoingMessage:
 
 
 class Mailer(Protocol):
-    """Delivers e-mail. Raising means not delivered; the outbox tries again later."""
+    """Delivers e-mail. Raising means not delivered; the outbox tries again later.
+
+    Raise :class:`MailServiceUnavailable` when no message could get through (server down,
+    timeout, refused login): the outbox then stops the delivery run instead of waiting on the
+    same outage for every message. Any other exception fails this message only.
+    """
 
     def send(self, message: OutgoingMessage) -> None:
-        """Deliver one message."""
+        """Deliver one message, or raise."""
         ...
+
+
+class MailServiceUnavailable(Exception):
+    """The mail service cannot take any message now; the message was not delivered."""
 
 
 @attrs.frozen
@@ -134,11 +143,36 @@ class OutboxEntry:
     sent_at: datetime | None
     sequence: int
     reply_to: str | None = None
+    # Delivery bookkeeping (ADR 0011), kept current by DeliveryChange.
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    abandoned_at: datetime | None = None
 
     @property
     def message_id(self) -> str:
         """The stable RFC 5322 Message-ID of this notification."""
         return f"<{self.notification_id}@carepassport>"
+
+    @property
+    def abandoned(self) -> bool:
+        """True once the outbox gave up on this message."""
+        return self.abandoned_at is not None
+
+
+@attrs.frozen
+class DeliveryChange:
+    """A notification's delivery bookkeeping after one delivery event (ADR 0011).
+
+    Views overwrite ``attempts``, ``next_attempt_at`` and ``abandoned_at`` with these values and
+    ``last_error`` only when it is not None (an attempt under way keeps the previous error).
+    """
+
+    notification_id: UUID
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None = None
+    abandoned_at: datetime | None = None
 
 
 @attrs.frozen
@@ -170,6 +204,8 @@ class ViewChanges:
     sent: Sequence[tuple[UUID, datetime]] = ()
     held: Sequence[HeldResult] = ()
     released: Sequence[UUID] = ()
+    deliveries: Sequence[DeliveryChange] = ()
+    """Applied in order, after ``queued`` and before ``sent`` (sending clears next_attempt_at)."""
 
 
 class Views(Protocol):
@@ -208,8 +244,9 @@ class Views(Protocol):
         """Queued notifications in order, optionally for one recipient."""
         ...
 
-    def unsent(self, limit: int) -> list[OutboxEntry]:
-        """Notifications not yet delivered, oldest first."""
+    def deliverable(self, now: datetime, limit: int) -> list[OutboxEntry]:
+        """Notifications neither sent nor abandoned whose next attempt is due by ``now`` (or
+        that were never attempted), oldest first."""
         ...
 
     def held_results(self, student_number: str | None = None) -> list[HeldResult]:

@@ -9,6 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 
 from carepassport.application.ports import (
+    DeliveryChange,
     DueItem,
     HeldResult,
     OutboxEntry,
@@ -33,6 +34,7 @@ def changes_for(events: Iterable[tuple[int, DomainEventProtocol[UUID]]]) -> View
     sent: list[tuple[UUID, datetime]] = []
     held: list[HeldResult] = []
     released: list[UUID] = []
+    deliveries: list[DeliveryChange] = []
     for sequence, event in events:
         if isinstance(event, DomainEvent):
             for deadline in event.deadlines():
@@ -66,6 +68,8 @@ def changes_for(events: Iterable[tuple[int, DomainEventProtocol[UUID]]]) -> View
             )
         elif isinstance(event, Notification.NotificationSent):
             sent.append((event.originator_id, event.sent_at))
+        elif (change := delivery_change(event)) is not None:
+            deliveries.append(change)
         elif isinstance(event, LmsResult.ResultUnmatched):
             held.append(
                 HeldResult(
@@ -84,4 +88,26 @@ def changes_for(events: Iterable[tuple[int, DomainEventProtocol[UUID]]]) -> View
         sent=sent,
         held=held,
         released=released,
+        deliveries=deliveries,
     )
+
+
+def delivery_change(event: DomainEventProtocol[UUID]) -> DeliveryChange | None:
+    """The outbox bookkeeping that a delivery attempt, failure or abandonment implies."""
+    if isinstance(event, Notification.DeliveryAttempted):
+        return DeliveryChange(event.originator_id, event.attempt, event.lease_until)
+    if isinstance(event, Notification.DeliveryFailed):
+        return DeliveryChange(
+            event.originator_id, event.attempt, event.next_attempt_at, last_error=event.error
+        )
+    if isinstance(event, Notification.DeliveryAbandoned):
+        return DeliveryChange(
+            event.originator_id,
+            event.attempts,
+            None,
+            last_error=event.reason,
+            abandoned_at=event.abandoned_at,
+        )
+    if isinstance(event, Notification.DeliveryRequeued):
+        return DeliveryChange(event.originator_id, 0, None)
+    return None

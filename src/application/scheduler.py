@@ -42,9 +42,9 @@ class Scheduler:
     def tick(self) -> TickReport:
         """Perform all work due at or before now, in due order, then deliver queued mail."""
         now = self._app.now_for_write()
+        sent_before = self._outbox.delivered
         self._start(now)
         self._app.catch_up()
-        sent_before = self._outbox.delivered
         processed: list[ProcessedItem] = []
         # One item at a time: work done here can schedule new work due before the rest.
         with self._outbox.deferred():

@@ -11,7 +11,7 @@ import attrs
 
 from carepassport.application.intake import ResultIntake, Taken
 from carepassport.application.ports import Lms, StagedResult
-from carepassport.application.store import CarePassportApplication
+from carepassport.application.store import CarePassportApplication, ConcurrentUpdate
 from carepassport.application.unit_of_work import UnitOfWork
 from carepassport.domain.lms import LmsSync
 
@@ -49,7 +49,12 @@ class NightlySync:
         """Start the nightly schedule at the first midnight after ``at`` unless it runs."""
         uow = UnitOfWork(self._app)
         self.ensure_scheduled(at, uow)
-        uow.commit()
+        try:
+            uow.commit()
+        except ConcurrentUpdate:
+            # Another process started the schedule first: it runs, which is all that was asked.
+            if self._app.find(LmsSync, LmsSync.identity()) is None:
+                raise
 
     def ensure_scheduled(self, at: datetime, uow: UnitOfWork) -> None:
         """Start the nightly schedule (first midnight after ``at``) if it is not running."""

@@ -49,12 +49,19 @@ class Context:
     now: datetime | None
     json: bool
     brightspace: Path | None = None
+    mail: str | None = attrs.field(default=None, repr=False)  # may hold a password
 
     @contextmanager
     def services(self, writes: bool) -> Iterator[Services]:
         """The wired core on the chosen store and clock, closed afterwards. A read never
         creates a store."""
-        services = bootstrap(self.store, now=self.now, create=writes, brightspace=self.brightspace)
+        services = bootstrap(
+            self.store,
+            now=self.now,
+            create=writes,
+            brightspace=self.brightspace,
+            mail=self.mail,
+        )
         try:
             yield services
         finally:
@@ -126,6 +133,13 @@ def refuse(ctx: Context, details: dict[str, Any]) -> NoReturn:
     envvar="CAREPASSPORT_BRIGHTSPACE",
     help="Brightspace configuration (JSON or TOML): results, enrolment and Data Sets.",
 )
+@click.option(
+    "--mail",
+    metavar="URL",
+    envvar="CAREPASSPORT_MAIL",
+    help="smtp://[user@]host:port[?starttls=true&from=ADDRESS&password_env=VAR], smtps://…, "
+    "file:///folder or memory://. Default: .eml files beside the SQLite store.",
+)
 @click.version_option(package_name="carepassport")
 @click.pass_context
 def cli(
@@ -134,10 +148,11 @@ def cli(
     now_text: str | None,
     as_json_: bool,
     brightspace: Path | None,
+    mail: str | None,
 ) -> None:
     """Care Passport core: sponsored, mandatory, expiring micro-credential training."""
     now = parse_instant(now_text, "--now") if now_text is not None else None
-    click_ctx.obj = Context(store=store, now=now, json=as_json_, brightspace=brightspace)
+    click_ctx.obj = Context(store=store, now=now, json=as_json_, brightspace=brightspace, mail=mail)
 
 
 @cli.group()
@@ -552,7 +567,7 @@ def mail() -> None:
 @click.option("--to", "recipient", help="Only messages to this address.")
 @pass_context
 def mail_outbox(ctx: Context, recipient: str | None) -> None:
-    """Messages queued (and sent) by the core."""
+    """Messages queued by the core: when sent, or attempts, last error and next attempt."""
     run(ctx, lambda s: [_message(m) for m in s.outbox.messages(recipient)], writes=False)
 
 
@@ -574,6 +589,14 @@ def mail_receive(ctx: Context, files: tuple[str, ...], authentication: str | Non
     """
     source = inbound_files(files, stdin=sys.stdin.buffer, authentication=authentication)
     run(ctx, lambda s: s.replies.receive_from(source))
+
+
+@mail.command("retry")
+@click.argument("message_id")
+@pass_context
+def mail_retry(ctx: Context, message_id: str) -> None:
+    """Queue an abandoned message again (by its message_id); it is tried at once."""
+    run(ctx, lambda s: _message(s.outbox.requeue(message_id)))
 
 
 @cli.command()
@@ -600,6 +623,11 @@ def _message(entry: Any) -> dict[str, Any]:
         "sent_at": entry.sent_at,
         "message_id": entry.message_id,
         "reply_to": entry.reply_to,
+        "attempts": entry.attempts,
+        "next_attempt_at": entry.next_attempt_at,
+        "last_error": entry.last_error,
+        "abandoned": entry.abandoned,
+        "abandoned_at": entry.abandoned_at,
     }
 
 

@@ -21,12 +21,14 @@ class Cli:
     def __init__(self, store: Path) -> None:
         self.store = store
         self.runner = CliRunner()
+        self.env: dict[str, str] = {}
+        """Environment variables for every invocation (e.g. CAREPASSPORT_MAIL)."""
 
     def run(self, *args: str, now: str | None = None, ok: bool = True) -> Any:
         options = ["--store", f"sqlite:///{self.store}", "--json"]
         if now:
             options += ["--now", now]
-        result = self.runner.invoke(cli, [*options, *args])
+        result = self.runner.invoke(cli, [*options, *args], env=self.env)
         if ok:
             assert result.exit_code == 0, result.output + result.stderr
             return json.loads(result.stdout)

@@ -30,3 +30,12 @@ def tick(url: str, now: datetime) -> list[str]:
         ]
     finally:
         services.close()
+
+
+def deliver(url: str, now: datetime, mail: str) -> int:
+    """One delivery run of the outbox through ``mail``; returns how many messages it sent."""
+    services = bootstrap(url, now=now, mail=mail)
+    try:
+        return services.outbox.deliver()
+    finally:
+        services.close()

@@ -58,6 +58,7 @@ class Refused:
             "ReplyRefused",
             "NotificationQueued",
             "NotificationSent",
+            "DeliveryAttempted",
         }
 
 

@@ -10,7 +10,13 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError
 
-from carepassport.application.ports import DueItem, HeldResult, OutboxEntry, ViewChanges
+from carepassport.application.ports import (
+    DeliveryChange,
+    DueItem,
+    HeldResult,
+    OutboxEntry,
+    ViewChanges,
+)
 
 
 class MemoryViews:
@@ -41,14 +47,28 @@ class MemoryViews:
                     del self._pending[key]
             for entry in changes.queued:
                 self._outbox.setdefault(entry.notification_id, entry)
+            for change in changes.deliveries:
+                self._apply_delivery(change)
             for notification_id, sent_at in changes.sent:
                 entry = self._outbox[notification_id]
-                self._outbox[notification_id] = attrs.evolve(entry, sent_at=sent_at)
+                self._outbox[notification_id] = attrs.evolve(
+                    entry, sent_at=sent_at, next_attempt_at=None
+                )
             for held in changes.held:
                 self._held[held.result_id] = held
             for result_id in changes.released:
                 self._held.pop(result_id, None)
             self._position = position
+
+    def _apply_delivery(self, change: DeliveryChange) -> None:
+        entry = self._outbox[change.notification_id]
+        self._outbox[change.notification_id] = attrs.evolve(
+            entry,
+            attempts=change.attempts,
+            next_attempt_at=change.next_attempt_at,
+            last_error=change.last_error if change.last_error is not None else entry.last_error,
+            abandoned_at=change.abandoned_at,
+        )
 
     def due(self, now: datetime, limit: int) -> list[DueItem]:
         """Unsettled items due by ``now``, earliest first."""
@@ -71,10 +91,16 @@ class MemoryViews:
             entries = list(self._outbox.values())
         return [e for e in entries if recipient is None or e.recipient == recipient]
 
-    def unsent(self, limit: int) -> list[OutboxEntry]:
-        """Notifications not yet delivered, oldest first."""
+    def deliverable(self, now: datetime, limit: int) -> list[OutboxEntry]:
+        """Unsent, unabandoned notifications due for an attempt by ``now``, oldest first."""
         with self._lock:
-            return [e for e in self._outbox.values() if e.sent_at is None][:limit]
+            return [
+                e
+                for e in self._outbox.values()
+                if e.sent_at is None
+                and e.abandoned_at is None
+                and (e.next_attempt_at is None or e.next_attempt_at <= now)
+            ][:limit]
 
     def held_results(self, student_number: str | None = None) -> list[HeldResult]:
         """Held results in the order they were held."""

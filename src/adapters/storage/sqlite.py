@@ -13,10 +13,16 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
-from carepassport.application.ports import DueItem, HeldResult, OutboxEntry, ViewChanges
+from carepassport.application.ports import (
+    DeliveryChange,
+    DueItem,
+    HeldResult,
+    OutboxEntry,
+    ViewChanges,
+)
 
 TRACKING_NAME = "CarePassport.views"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Raise when the views' tables change: older tables are dropped and rebuilt from the log."""
 VIEW_TABLES = ("cp_deadlines", "cp_outbox", "cp_held_results")
 
@@ -28,6 +34,47 @@ def _instant(moment: datetime) -> str:
 
 def _parse(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def _maybe_instant(moment: datetime | None) -> str | None:
+    return _instant(moment) if moment is not None else None
+
+
+def _maybe_parse(text: str | None) -> datetime | None:
+    return _parse(text) if text else None
+
+
+# --- outbox delivery bookkeeping (ADR 0011): columns, statements and row mapping -------------
+OUTBOX_DELIVERY_COLUMNS = (
+    "attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT, last_error TEXT, abandoned_at TEXT"
+)
+APPLY_DELIVERY = (
+    "UPDATE cp_outbox SET attempts = ?, next_attempt_at = ?, "
+    "last_error = COALESCE(?, last_error), abandoned_at = ? WHERE notification_id = ?"
+)
+SELECT_DELIVERABLE = (
+    "SELECT * FROM cp_outbox WHERE sent_at IS NULL AND abandoned_at IS NULL "
+    "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY sequence LIMIT ?"
+)
+
+
+def _delivery_row(change: DeliveryChange) -> tuple[Any, ...]:
+    return (
+        change.attempts,
+        _maybe_instant(change.next_attempt_at),
+        change.last_error,
+        _maybe_instant(change.abandoned_at),
+        str(change.notification_id),
+    )
+
+
+def _delivery_fields(row: Any) -> dict[str, Any]:
+    return {
+        "attempts": row["attempts"],
+        "next_attempt_at": _maybe_parse(row["next_attempt_at"]),
+        "last_error": row["last_error"],
+        "abandoned_at": _maybe_parse(row["abandoned_at"]),
+    }
 
 
 class SQLiteViews(SQLiteTrackingRecorder):
@@ -69,9 +116,10 @@ class SQLiteViews(SQLiteTrackingRecorder):
             "CREATE TABLE IF NOT EXISTS cp_outbox ("
             "notification_id TEXT PRIMARY KEY, sequence INTEGER NOT NULL, kind TEXT NOT NULL, "
             "recipient TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL, "
-            "about_id TEXT NOT NULL, queued_at TEXT NOT NULL, sent_at TEXT, reply_to TEXT)",
+            "about_id TEXT NOT NULL, queued_at TEXT NOT NULL, sent_at TEXT, reply_to TEXT, "
+            f"{OUTBOX_DELIVERY_COLUMNS})",
             "CREATE INDEX IF NOT EXISTS cp_outbox_unsent ON cp_outbox (sequence) "
-            "WHERE sent_at IS NULL",
+            "WHERE sent_at IS NULL AND abandoned_at IS NULL",
             "CREATE INDEX IF NOT EXISTS cp_outbox_recipient ON cp_outbox (recipient, sequence)",
             "CREATE TABLE IF NOT EXISTS cp_held_results ("
             "result_id TEXT PRIMARY KEY, record_id TEXT NOT NULL, student_number TEXT NOT NULL, "
@@ -137,8 +185,9 @@ class SQLiteViews(SQLiteTrackingRecorder):
                 for e in changes.queued
             ],
         )
+        c.executemany(APPLY_DELIVERY, [_delivery_row(d) for d in changes.deliveries])
         c.executemany(
-            "UPDATE cp_outbox SET sent_at = ? WHERE notification_id = ?",
+            "UPDATE cp_outbox SET sent_at = ?, next_attempt_at = NULL WHERE notification_id = ?",
             [(_instant(sent_at), str(nid)) for nid, sent_at in changes.sent],
         )
         c.executemany(
@@ -196,11 +245,9 @@ class SQLiteViews(SQLiteTrackingRecorder):
         where, params = ("WHERE recipient = ?", (recipient,)) if recipient else ("", ())
         return self._entries(f"SELECT * FROM cp_outbox {where} ORDER BY sequence", params)
 
-    def unsent(self, limit: int) -> list[OutboxEntry]:
-        """Notifications not yet delivered, oldest first."""
-        return self._entries(
-            "SELECT * FROM cp_outbox WHERE sent_at IS NULL ORDER BY sequence LIMIT ?", (limit,)
-        )
+    def deliverable(self, now: datetime, limit: int) -> list[OutboxEntry]:
+        """Unsent, unabandoned notifications due for an attempt by ``now``, oldest first."""
+        return self._entries(SELECT_DELIVERABLE, (_instant(now), limit))
 
     def _entries(self, query: str, params: tuple[Any, ...]) -> list[OutboxEntry]:
         with self.datastore.transaction(commit=False) as c:
@@ -218,6 +265,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
                 sent_at=_parse(row["sent_at"]) if row["sent_at"] else None,
                 sequence=row["sequence"],
                 reply_to=row["reply_to"],
+                **_delivery_fields(row),
             )
             for row in rows
         ]
