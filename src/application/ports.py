@@ -154,6 +154,12 @@ class Views(Protocol):
         """Settle an item whose action found nothing left to do (re-derivable: idempotent)."""
         ...
 
+    def scheduling(self) -> AbstractContextManager[None]:
+        """Held while a scheduler performs due work. A store shared by processes may let one
+        scheduler at a time in (due order holds across items); others meet the store's
+        optimistic concurrency instead, and a second scheduler finds the work done."""
+        ...
+
     def outbox(self, recipient: str | None = None) -> list[OutboxEntry]:
         """Queued notifications in order, optionally for one recipient."""
         ...

@@ -47,7 +47,7 @@ class Scheduler:
         sent_before = self._outbox.delivered
         processed: list[ProcessedItem] = []
         # One item at a time: work done here can schedule new work due before the rest.
-        with self._outbox.deferred():
+        with self._outbox.deferred(), self._app.views.scheduling():
             self._perform_due(now, processed)
         self._outbox.deliver()
         return TickReport(

@@ -65,17 +65,24 @@ class Services:
         clock: Clock,
         calendar: Calendar,
         mailer: Mailer,
-        lms: StagingLms,
+        lms: Callable[[InfrastructureFactory[Any]], StagingLms],
         views: Callable[[InfrastructureFactory[Any]], Views],
         compliance: Callable[[InfrastructureFactory[Any]], ComplianceStore],
     ) -> Services:
-        """Build the application on the given store and adapters."""
+        """Build the application on the given store and adapters. The views, the compliance
+        model and the LMS are built on the store's infrastructure (they may share its pool)."""
         app = CarePassportApplication(env=env, clock=clock, calendar=calendar, views=views)
+        try:
+            staging = lms(app.factory)
+            compliance_store = compliance(app.factory)
+        except BaseException:
+            app.close()
+            raise
         intake = ResultIntake(app)
         job_functions = JobFunctions(app)
         reference = ReferenceData(app, intake, job_functions)
         sponsorships = Sponsorships(app, reference)
-        sync = NightlySync(app, lms, intake)
+        sync = NightlySync(app, staging, intake)
         requirements = Requirements(app, reference, sponsorships)
         registrations = Registrations(app, reference, sponsorships, intake, sync, requirements)
         outbox = Outbox(app, mailer)
@@ -100,12 +107,12 @@ class Services:
             outbox=outbox,
             histories=Histories(app),
             sync=sync,
-            lms_import=LmsImport(app, lms, sync.start),
+            lms_import=LmsImport(app, staging, sync.start),
             statuses=Statuses(app, reference),
             job_functions=job_functions,
             credentials=credentials,
             requirements=requirements,
-            reports=Reports(app, compliance(app.factory)),
+            reports=Reports(app, compliance_store),
         )
 
     def close(self) -> None:

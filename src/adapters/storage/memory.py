@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -18,6 +20,7 @@ class MemoryViews:
 
     def __init__(self, factory: InfrastructureFactory[Any] | None = None) -> None:
         self._lock = threading.Lock()
+        self._scheduler = threading.Lock()
         self._position = 0
         self._pending: dict[tuple[UUID, str], DueItem] = {}
         self._outbox: dict[UUID, OutboxEntry] = {}
@@ -64,6 +67,12 @@ class MemoryViews:
         """Settle an item that needed no work."""
         with self._lock:
             self._pending.pop((aggregate_id, action), None)
+
+    @contextmanager
+    def scheduling(self) -> Iterator[None]:
+        """One scheduler at a time among the threads that share this store."""
+        with self._scheduler:
+            yield
 
     def outbox(self, recipient: str | None = None) -> list[OutboxEntry]:
         """Queued notifications in order."""

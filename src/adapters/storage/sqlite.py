@@ -6,6 +6,7 @@ views hold each event exactly once and can be rebuilt from the log at any time.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -189,6 +190,11 @@ class SQLiteViews(SQLiteTrackingRecorder):
                 "UPDATE cp_deadlines SET settled = 1 WHERE aggregate_id = ? AND action = ?",
                 (str(aggregate_id), action),
             )
+
+    def scheduling(self) -> AbstractContextManager[None]:
+        """Nothing to hold: schedulers in several processes meet SQLite's write lock and the
+        store's optimistic concurrency, and the second finds the work done (ADR 0003)."""
+        return nullcontext()
 
     def outbox(self, recipient: str | None = None) -> list[OutboxEntry]:
         """Queued notifications in order, optionally for one recipient."""
