@@ -95,6 +95,16 @@ class RawStore:
                 rows = cursor.fetchall() if cursor.description else []
         return rows
 
+    def staged_record_ids(self) -> list[str]:
+        """The record ids the store's staging LMS holds (SQLite: the ``.lms.db`` beside it)."""
+        if self.kind == "sqlite":
+            path = Path(self.url.removeprefix("sqlite:///")).with_suffix(".lms.db")
+            with closing(sqlite3.connect(path)) as db:
+                rows = db.execute("SELECT record_id FROM staged_results").fetchall()
+        else:
+            rows = self.execute("SELECT record_id FROM cp_staged_results")
+        return [str(record_id) for (record_id,) in rows]
+
     def topics(self) -> list[str]:
         """Each recorded event's class name."""
         rows = self.execute(f"SELECT topic FROM {self.events_table}")

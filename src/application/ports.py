@@ -150,8 +150,9 @@ class Views(Protocol):
         """How many scheduled items are not settled."""
         ...
 
-    def resolve(self, aggregate_id: UUID, action: str) -> None:
-        """Settle an item whose action found nothing left to do (re-derivable: idempotent)."""
+    def resolve(self, aggregate_id: UUID, action: str, sequence: int) -> None:
+        """Settle an item whose action found nothing left to do (re-derivable: idempotent),
+        unless it was scheduled again since it was read (its ``sequence`` changed)."""
         ...
 
     def scheduling(self) -> AbstractContextManager[None]:

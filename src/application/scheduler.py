@@ -65,7 +65,7 @@ class Scheduler:
                     item.action,
                     item.aggregate_id,
                 )
-                self._app.views.resolve(item.aggregate_id, item.action)
+                self._app.views.resolve(item.aggregate_id, item.action, item.sequence)
                 continue
             attempted.add(key)
             processed.append(self._perform(item))
@@ -76,7 +76,7 @@ class Scheduler:
             raise LookupError(f"no handler for scheduled action {item.action!r}")
         did_work = self._run(handler, item)
         if not did_work:
-            self._app.views.resolve(item.aggregate_id, item.action)
+            self._app.views.resolve(item.aggregate_id, item.action, item.sequence)
         return ProcessedItem(
             action=item.action,
             rule=item.rule,

@@ -93,7 +93,7 @@ class Services:
             ),
             GRANT_ACCESS: lambda i: registrations.grant_access(i.aggregate_id),
             EXPIRE_ACCESS: lambda i: registrations.expire_access(i.aggregate_id),
-            NIGHTLY_SYNC: lambda i: sync.run_midnight(i.aggregate_id),
+            NIGHTLY_SYNC: lambda i: sync.run_midnight(i.aggregate_id, i.due_at),
             PUBLISH_COMPLETION: credentials.publish,
             EXPIRY_REMINDER: credentials.remind,
             CREDENTIAL_EXPIRY: credentials.expire,

@@ -63,10 +63,12 @@ class MemoryViews:
         """How many items are unsettled."""
         return len(self._pending)
 
-    def resolve(self, aggregate_id: UUID, action: str) -> None:
-        """Settle an item that needed no work."""
+    def resolve(self, aggregate_id: UUID, action: str, sequence: int) -> None:
+        """Settle an item that needed no work, unless it was scheduled again since."""
         with self._lock:
-            self._pending.pop((aggregate_id, action), None)
+            pending = self._pending.get((aggregate_id, action))
+            if pending is not None and pending.sequence == sequence:
+                del self._pending[(aggregate_id, action)]
 
     @contextmanager
     def scheduling(self) -> Iterator[None]:

@@ -169,15 +169,15 @@ class PostgresViews(PostgresTrackedTables):
         count: int = rows[0]["n"]
         return count
 
-    def resolve(self, aggregate_id: UUID, action: str) -> None:
-        """Settle an item that needed no work."""
+    def resolve(self, aggregate_id: UUID, action: str, sequence: int) -> None:
+        """Settle an item that needed no work, unless it was scheduled again since."""
         with self.datastore.transaction(commit=True) as c:
             c.execute(
                 self.sql(
                     "UPDATE {schema}.cp_deadlines SET settled = true "
-                    "WHERE aggregate_id = %s AND action = %s"
+                    "WHERE aggregate_id = %s AND action = %s AND sequence = %s"
                 ),
-                (aggregate_id, action),
+                (aggregate_id, action, sequence),
             )
 
     @contextmanager

@@ -183,12 +183,13 @@ class SQLiteViews(SQLiteTrackingRecorder):
             count: int = c.fetchone()[0]
         return count
 
-    def resolve(self, aggregate_id: UUID, action: str) -> None:
-        """Settle an item that needed no work."""
+    def resolve(self, aggregate_id: UUID, action: str, sequence: int) -> None:
+        """Settle an item that needed no work, unless it was scheduled again since."""
         with self.datastore.transaction(commit=True) as c:
             c.execute(
-                "UPDATE cp_deadlines SET settled = 1 WHERE aggregate_id = ? AND action = ?",
-                (str(aggregate_id), action),
+                "UPDATE cp_deadlines SET settled = 1 "
+                "WHERE aggregate_id = ? AND action = ? AND sequence = ?",
+                (str(aggregate_id), action, sequence),
             )
 
     def scheduling(self) -> AbstractContextManager[None]:
