@@ -90,7 +90,8 @@ class PostgresLocation:
     def describe(self) -> str:
         """Where the store is, without the password (for messages)."""
         who = f"{self.user}@" if self.user else ""
-        return f"postgresql://{who}{self.host}:{self.port}/{self.dbname} (schema {self.schema})"
+        where = f"{self.host}:{self.port}" if self.host else ""
+        return f"postgresql://{who}{where}/{self.dbname} (schema {self.schema})"
 
     def env(self) -> dict[str, str]:
         """eventsourcing's settings for this location (``eventsourcing.postgres``)."""
