@@ -77,6 +77,10 @@ class Scheduler:
         did_work = self._run(handler, item)
         if not did_work:
             self._app.views.resolve(item.aggregate_id, item.action, item.sequence)
+            # Another process may have done the work and scheduled the next (the midnight
+            # chain): apply its events before the index is read again, or the next read could
+            # pass over the work it scheduled and run later work first.
+            self._app.catch_up()
         return ProcessedItem(
             action=item.action,
             rule=item.rule,

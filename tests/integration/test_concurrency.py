@@ -187,8 +187,16 @@ class TestScheduler:
 
         done = [line for report in reports for line in report if line.endswith(":done")]
         counts = topics(durable_url)
+        outcome = (
+            "AccessGranted",
+            "MidnightSyncRan",
+            "RegistrationSucceeded",
+            "RegistrationFailed",
+        )
         assert len(done) == len(set(done))
-        assert counts["AccessGranted"] == learners
-        assert counts["MidnightSyncRan"] == 15  # 07-28 .. 08-11, each once
-        assert counts["RegistrationSucceeded"] == learners
-        assert counts["RegistrationFailed"] == 0
+        assert {kind: counts[kind] for kind in outcome} == {
+            "AccessGranted": learners,
+            "MidnightSyncRan": 15,  # 07-28 .. 08-11, each once
+            "RegistrationSucceeded": learners,
+            "RegistrationFailed": 0,
+        }
