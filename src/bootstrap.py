@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -21,12 +22,16 @@ from carepassport.adapters.lms.brightspace.datasets import QuizAttemptsDataSet
 from carepassport.adapters.lms.brightspace.lms import BrightspaceEnrolment, BrightspaceLms
 from carepassport.adapters.lms.enrolment import InMemoryEnrolment
 from carepassport.adapters.lms.memory import InMemoryLms
+from carepassport.adapters.lms.postgres_staging import PostgresStagingLms
 from carepassport.adapters.lms.staging import SQLiteStagingLms
 from carepassport.adapters.mail import FileOutboxMailer, InMemoryMailer
 from carepassport.adapters.reply_parser import MimeReplyParser
 from carepassport.adapters.smtp import SmtpMailer, SmtpSettings, redact
 from carepassport.adapters.storage.memory import MemoryViews
 from carepassport.adapters.storage.memory_compliance import MemoryCompliance
+from carepassport.adapters.storage.postgres import PostgresViews
+from carepassport.adapters.storage.postgres_compliance import PostgresCompliance
+from carepassport.adapters.storage.postgres_setup import SCHEMES, PostgresLocation
 from carepassport.adapters.storage.sqlite import SQLiteViews
 from carepassport.adapters.storage.sqlite_compliance import SQLiteCompliance
 from carepassport.application.approval_tokens import ApprovalTokens
@@ -52,64 +57,105 @@ APPROVAL_SECRET_ENV = "CAREPASSPORT_APPROVAL_SECRET"
 REPLY_DOMAIN_ENV = "CAREPASSPORT_REPLY_DOMAIN"
 
 
+Factory = InfrastructureFactory[Any]
+
+
 @attrs.frozen
 class StoreConfig:
-    """Where events live: the library's persistence settings and the views that go with them."""
+    """Where events live: the library's persistence settings and what goes with them."""
 
     env: dict[str, str]
-    views: Callable[[InfrastructureFactory[Any]], Views]
-    compliance: Callable[[InfrastructureFactory[Any]], ComplianceStore]
+    views: Callable[[Factory], Views]
+    compliance: Callable[[Factory], ComplianceStore]
+    staging: Callable[[Factory], StagingLms]
     outbox_folder: Path | None
-    staging_file: Path | None
+    prepared: Callable[[], AbstractContextManager[object]] = nullcontext
+    """Held while the store is opened (a server store creates its schema and tables under it)."""
 
 
-def _sqlite_views(factory: InfrastructureFactory[Any]) -> Views:
+def _sqlite_views(factory: Factory) -> Views:
     views: SQLiteViews = factory.tracking_recorder(SQLiteViews)
     return views
 
 
-def _sqlite_compliance(factory: InfrastructureFactory[Any]) -> ComplianceStore:
+def _sqlite_compliance(factory: Factory) -> ComplianceStore:
     store: SQLiteCompliance = factory.tracking_recorder(SQLiteCompliance)
     return store
 
 
-def store_config(url: str, *, create: bool = True) -> StoreConfig:
-    """Parse a store URL: ``memory://`` or ``sqlite:///relative/or//absolute/path.db``.
+def _postgres_views(factory: Factory) -> Views:
+    views: PostgresViews = factory.tracking_recorder(PostgresViews)
+    return views
 
-    With ``create`` false, a SQLite file that does not exist is refused, not created.
+
+def _postgres_compliance(factory: Factory) -> ComplianceStore:
+    store: PostgresCompliance = factory.tracking_recorder(PostgresCompliance)
+    return store
+
+
+def _memory_config() -> StoreConfig:
+    lms = InMemoryLms()
+    return StoreConfig(
+        env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+        views=MemoryViews,
+        compliance=MemoryCompliance,
+        staging=lambda _: lms,
+        outbox_folder=None,
+    )
+
+
+def _sqlite_config(url: str, create: bool) -> StoreConfig:
+    path = Path(url.removeprefix("sqlite:///"))
+    if not path.name or path.name in {".", ".."} or path.is_dir():
+        raise InvalidValue(f"store URL {url!r} names no database file")
+    if not create and not path.exists():
+        raise StoreUnavailable(f"there is no store at {path}: nothing has been recorded there")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreUnavailable(f"cannot create the store's folder {path.parent}: {error}") from None
+    staging_file = path.with_suffix(".lms.db")
+    return StoreConfig(
+        env={
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(path),
+            "SQLITE_LOCK_TIMEOUT": "10",
+        },
+        views=_sqlite_views,
+        compliance=_sqlite_compliance,
+        staging=lambda _: SQLiteStagingLms(staging_file),
+        outbox_folder=path.with_suffix(".outbox"),
+    )
+
+
+def _postgres_config(url: str, create: bool) -> StoreConfig:
+    location = PostgresLocation.from_url(url)
+    return StoreConfig(
+        env=location.env(),
+        views=_postgres_views,
+        compliance=_postgres_compliance,
+        staging=PostgresStagingLms.on,
+        outbox_folder=Path(f"{location.dbname}.{location.schema}.outbox"),
+        prepared=lambda: location.prepared(create=create),
+    )
+
+
+def store_config(url: str, *, create: bool = True) -> StoreConfig:
+    """Parse a store URL: ``memory://``, ``sqlite:///relative/or//absolute/path.db`` or
+    ``postgresql://user@host:port/database[?schema=NAME]``.
+
+    With ``create`` false, a store that does not exist is refused, not created.
     """
     if url == "memory://":
-        return StoreConfig(
-            env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
-            views=MemoryViews,
-            compliance=MemoryCompliance,
-            outbox_folder=None,
-            staging_file=None,
-        )
+        return _memory_config()
     if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        if not path.name or path.name in {".", ".."} or path.is_dir():
-            raise InvalidValue(f"store URL {url!r} names no database file")
-        if not create and not path.exists():
-            raise StoreUnavailable(f"there is no store at {path}: nothing has been recorded there")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise StoreUnavailable(
-                f"cannot create the store's folder {path.parent}: {error}"
-            ) from None
-        return StoreConfig(
-            env={
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": str(path),
-                "SQLITE_LOCK_TIMEOUT": "10",
-            },
-            views=_sqlite_views,
-            compliance=_sqlite_compliance,
-            outbox_folder=path.with_suffix(".outbox"),
-            staging_file=path.with_suffix(".lms.db"),
-        )
-    raise InvalidValue(f"unsupported store URL {url!r}: use memory:// or sqlite:///path/to/file.db")
+        return _sqlite_config(url, create)
+    if url.split("://", 1)[0] in SCHEMES:
+        return _postgres_config(url, create)
+    raise InvalidValue(
+        f"unsupported store URL {url!r}: use memory://, sqlite:///path/to/file.db or "
+        "postgresql://user@host:port/database"
+    )
 
 
 def mailer_for(
@@ -161,10 +207,11 @@ def bootstrap(
 
     ``mail`` is a mail URL (``mailer_for``), e.g. ``smtp://relay.example:587?starttls=true``;
     without it (or a ``mailer``), a SQLite store writes mail as .eml files in
-    ``<db name>.outbox/`` beside it, and the memory store keeps mail in memory. ``now`` fixes
-    the clock at a simulated time (a ``SettableClock``); otherwise the system clock is used.
-    Without an LMS, a SQLite store stages imported results in ``<db name>.lms.db`` beside it,
-    and the memory store in memory.
+    ``<db name>.outbox/`` beside it, a PostgreSQL store in ``<database>.<schema>.outbox/`` in the
+    working directory, and the memory store keeps mail in memory. ``now`` fixes the clock at a
+    simulated time (a ``SettableClock``); otherwise the system clock is used. Without an LMS, a
+    SQLite store stages imported results in ``<db name>.lms.db`` beside it, a PostgreSQL store in
+    its ``cp_staged_results`` table, and the memory store in memory.
     With ``brightspace`` (a configuration or its JSON/TOML file; the token is read from
     ``environ``, default the process environment), results are also read from Brightspace
     into that staging feed, learners are enrolled there, and its Data Sets can be imported.
@@ -185,9 +232,8 @@ def bootstrap(
         mailer = mailer_for(mail, config.outbox_folder, sender=sender)
     formats: list[ResultFormat] = []
     closers: list[Callable[[], None]] = []
+    staging = config.staging if lms is None else _given(lms)
     try:
-        if lms is None:
-            lms = SQLiteStagingLms(config.staging_file) if config.staging_file else InMemoryLms()
         if brightspace is not None:
             settings = (
                 brightspace
@@ -199,23 +245,24 @@ def bootstrap(
             )
             closers.append(client.close)
             if settings.read_results:
-                lms = BrightspaceLms(client, lms, clock)
+                staging = _reading_brightspace(client, staging, clock)
             enrolment = enrolment or BrightspaceEnrolment(client)
             formats.append(QuizAttemptsDataSet(settings, client))
-        return Services.wire(
-            env=config.env,
-            clock=clock,
-            calendar=calendar or OntarioCalendars(),
-            mailer=mailer,
-            lms=lms,
-            views=config.views,
-            compliance=config.compliance,
-            enrolment=enrolment or InMemoryEnrolment(),
-            result_formats=formats,
-            closers=closers,
-            reply_parser=MimeReplyParser(),
-            approval_tokens=tokens,
-        )
+        with config.prepared():
+            return Services.wire(
+                env=config.env,
+                clock=clock,
+                calendar=calendar or OntarioCalendars(),
+                mailer=mailer,
+                lms=staging,
+                views=config.views,
+                compliance=config.compliance,
+                enrolment=enrolment or InMemoryEnrolment(),
+                result_formats=formats,
+                closers=closers,
+                reply_parser=MimeReplyParser(),
+                approval_tokens=tokens,
+            )
     except (OSError, sqlite3.Error, PersistenceError) as error:
         raise StoreUnavailable(f"cannot open the store {store}: {error}") from None
 
@@ -236,6 +283,16 @@ def inbound_files(
 ) -> InboundMail:
     """Replies read from .eml files, or standard input for ``-`` (``mail receive``)."""
     return FileInbound(paths, stdin=stdin, authentication=authentication)
+
+
+def _given(lms: StagingLms) -> Callable[[Factory], StagingLms]:
+    return lambda _: lms
+
+
+def _reading_brightspace(
+    client: BrightspaceClient, staging: Callable[[Factory], StagingLms], clock: Clock
+) -> Callable[[Factory], StagingLms]:
+    return lambda factory: BrightspaceLms(client, staging(factory), clock)
 
 
 def simulation(

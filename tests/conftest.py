@@ -1,11 +1,14 @@
-"""Shared fixtures: a settable clock, an in-memory mailer, and the core on each embedded store."""
+"""Shared fixtures: a settable clock, an in-memory mailer, and the core on each store (memory,
+SQLite, and PostgreSQL in a fresh schema per test)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from carepassport.adapters.clocks import SettableClock
@@ -14,6 +17,12 @@ from carepassport.adapters.mail import InMemoryMailer
 from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap
 from carepassport.domain.time import TORONTO
+from tests.stores import (
+    POSTGRES_URL_ENV,
+    ensure_database,
+    fresh_postgres_store,
+    postgres_server_url,
+)
 
 APPROVER = "hr.approvals@sunnybrook-ltc.example"
 EMPLOYEE_EMAIL = "pat.lee@example.org"
@@ -42,13 +51,47 @@ def lms() -> InMemoryLms:
     return InMemoryLms()
 
 
-def store_urls(tmp_path: Path) -> dict[str, str]:
-    return {"memory": "memory://", "sqlite": f"sqlite:///{tmp_path / 'store.db'}"}
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The PostgreSQL test database (created if missing). Unreachable in CI (``CI`` set), the
+    run fails; elsewhere the PostgreSQL tests are skipped with the reason."""
+    url = postgres_server_url()
+    try:
+        ensure_database(url)
+    except psycopg.Error as error:
+        reason = (
+            f"PostgreSQL is not reachable at {url} ({error}). Start it with "
+            "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` "
+            f"or point {POSTGRES_URL_ENV} at a server"
+        )
+        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+            raise RuntimeError(f"CI needs PostgreSQL: {reason}") from error
+        pytest.skip(f"SKIPPING POSTGRESQL TESTS: {reason}")
+    return url
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A PostgreSQL store in a schema of its own, dropped after the test."""
+    with fresh_postgres_store(postgres_server) as url:
+        yield url
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return store_urls(tmp_path)[request.param]
+    if request.param == "postgresql":
+        url: str = request.getfixturevalue("postgres_url")
+        return url
+    return {"memory": "memory://", "sqlite": f"sqlite:///{tmp_path / 'store.db'}"}[request.param]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def durable_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store that outlives its processes: a SQLite file, or a PostgreSQL schema."""
+    if request.param == "postgresql":
+        url: str = request.getfixturevalue("postgres_url")
+        return url
+    return f"sqlite:///{tmp_path / 'shared.db'}"
 
 
 @pytest.fixture

@@ -236,8 +236,15 @@ class Views(Protocol):
         """How many scheduled items are not settled."""
         ...
 
-    def resolve(self, aggregate_id: UUID, action: str) -> None:
-        """Settle an item whose action found nothing left to do (re-derivable: idempotent)."""
+    def resolve(self, aggregate_id: UUID, action: str, sequence: int) -> None:
+        """Settle an item whose action found nothing left to do (re-derivable: idempotent),
+        unless it was scheduled again since it was read (its ``sequence`` changed)."""
+        ...
+
+    def scheduling(self) -> AbstractContextManager[None]:
+        """Held while a scheduler performs due work. A store shared by processes may let one
+        scheduler at a time in (due order holds across items); others meet the store's
+        optimistic concurrency instead, and a second scheduler finds the work done."""
         ...
 
     def outbox(self, recipient: str | None = None) -> list[OutboxEntry]:

@@ -47,7 +47,7 @@ class Scheduler:
         self._app.catch_up()
         processed: list[ProcessedItem] = []
         # One item at a time: work done here can schedule new work due before the rest.
-        with self._outbox.deferred():
+        with self._outbox.deferred(), self._app.views.scheduling():
             self._perform_due(now, processed)
         self._outbox.deliver()
         return TickReport(
@@ -65,7 +65,7 @@ class Scheduler:
                     item.action,
                     item.aggregate_id,
                 )
-                self._app.views.resolve(item.aggregate_id, item.action)
+                self._app.views.resolve(item.aggregate_id, item.action, item.sequence)
                 continue
             attempted.add(key)
             processed.append(self._perform(item))
@@ -76,7 +76,11 @@ class Scheduler:
             raise LookupError(f"no handler for scheduled action {item.action!r}")
         did_work = self._run(handler, item)
         if not did_work:
-            self._app.views.resolve(item.aggregate_id, item.action)
+            self._app.views.resolve(item.aggregate_id, item.action, item.sequence)
+            # Another process may have done the work and scheduled the next (the midnight
+            # chain): apply its events before the index is read again, or the next read could
+            # pass over the work it scheduled and run later work first.
+            self._app.catch_up()
         return ProcessedItem(
             action=item.action,
             rule=item.rule,

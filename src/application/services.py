@@ -74,7 +74,7 @@ class Services:
         clock: Clock,
         calendar: Calendar,
         mailer: Mailer,
-        lms: StagingLms,
+        lms: Callable[[InfrastructureFactory[Any]], StagingLms],
         views: Callable[[InfrastructureFactory[Any]], Views],
         compliance: Callable[[InfrastructureFactory[Any]], ComplianceStore],
         enrolment: LmsEnrolment,
@@ -83,14 +83,22 @@ class Services:
         closers: Sequence[Callable[[], None]] = (),
         approval_tokens: ApprovalTokens | None = None,
     ) -> Services:
-        """Build the application on the given store and adapters. Without approval tokens
-        (no secret configured), requests carry none and replies are not read (R3)."""
+        """Build the application on the given store and adapters. The views, the compliance
+        model and the LMS are built on the store's infrastructure (they may share its pool).
+        Without approval tokens (no secret configured), requests carry none and replies are
+        not read (R3)."""
         app = CarePassportApplication(env=env, clock=clock, calendar=calendar, views=views)
+        try:
+            staging = lms(app.factory)
+            compliance_store = compliance(app.factory)
+        except BaseException:
+            app.close()
+            raise
         intake = ResultIntake(app)
         job_functions = JobFunctions(app)
         reference = ReferenceData(app, intake, job_functions)
         sponsorships = Sponsorships(app, reference, approval_tokens)
-        sync = NightlySync(app, lms, intake)
+        sync = NightlySync(app, staging, intake)
         requirements = Requirements(app, reference, sponsorships)
         lms_access = LmsAccess(app, enrolment)
         registrations = Registrations(
@@ -105,7 +113,7 @@ class Services:
             APPROVAL_REMINDER: sponsorships.remind_approvers,
             GRANT_ACCESS: lambda i: registrations.grant_access(i.aggregate_id),
             EXPIRE_ACCESS: lambda i: registrations.expire_access(i.aggregate_id),
-            NIGHTLY_SYNC: lambda i: sync.run_midnight(i.aggregate_id),
+            NIGHTLY_SYNC: lambda i: sync.run_midnight(i.aggregate_id, i.due_at),
             LMS_PROVISIONING: lambda i: lms_access.retry(i.aggregate_id),
             PUBLISH_COMPLETION: credentials.publish,
             EXPIRY_REMINDER: credentials.remind,
@@ -120,12 +128,12 @@ class Services:
             outbox=outbox,
             histories=Histories(app),
             sync=sync,
-            lms_import=LmsImport(app, lms, sync.start, result_formats),
+            lms_import=LmsImport(app, staging, sync.start, result_formats),
             statuses=Statuses(app, reference),
             job_functions=job_functions,
             credentials=credentials,
             requirements=requirements,
-            reports=Reports(app, compliance(app.factory)),
+            reports=Reports(app, compliance_store),
             replies=ApprovalReplies(app, reference, sponsorships, reply_parser, approval_tokens),
             closers=tuple(closers),
         )

@@ -62,7 +62,11 @@ class CarePassportApplication(Application[UUID]):
         super().__init__(env=env)
         self.clock = clock
         self.calendar = calendar
-        self.views = views(self.factory)
+        try:
+            self.views = views(self.factory)
+        except BaseException:
+            self.close()
+            raise
         self.after_record: list[Callable[[], object]] = []
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:

@@ -46,25 +46,30 @@ class NightlySync:
         self._intake = intake
 
     def start(self, at: datetime) -> None:
-        """Start the nightly schedule at the first midnight after ``at`` unless it runs."""
+        """Start the nightly schedule at the first midnight after ``at`` unless it runs (another
+        process starting it at the same moment is as good)."""
         uow = UnitOfWork(self._app)
         self.ensure_scheduled(at, uow)
         try:
             uow.commit()
         except ConcurrentUpdate:
-            # Another process started the schedule first: it runs, which is all that was asked.
             if self._app.find(LmsSync, LmsSync.identity()) is None:
                 raise
+            log.info("another process started the nightly sync first")
 
     def ensure_scheduled(self, at: datetime, uow: UnitOfWork) -> None:
         """Start the nightly schedule (first midnight after ``at``) if it is not running."""
         if uow.find(LmsSync, LmsSync.identity()) is None:
             uow.add(LmsSync.open(at))
 
-    def run_midnight(self, sync_id: UUID) -> bool:
-        """Scheduled: the sync of the next due midnight; its business time is that midnight."""
+    def run_midnight(self, sync_id: UUID, midnight: datetime | None = None) -> bool:
+        """Scheduled: the sync of the next due midnight; its business time is that midnight.
+        Given ``midnight`` (the scheduled item's), nothing is done unless it is still the next
+        one (another process ran it)."""
         feed = self._app.find(LmsSync, sync_id)
         if feed is None or feed.next.due_at > self._app.now():
+            return False
+        if midnight is not None and feed.next.due_at != midnight:
             return False
         midnight = feed.next.due_at
         counts, cursor = self._take(feed.cursor, midnight)

@@ -118,7 +118,7 @@ def refuse(ctx: Context, details: dict[str, Any]) -> NoReturn:
     default=DEFAULT_STORE,
     show_default=True,
     envvar="CAREPASSPORT_STORE",
-    help="memory:// or sqlite:///path.db",
+    help="memory://, sqlite:///path.db or postgresql://user@host:port/database[?schema=NAME]",
 )
 @click.option(
     "--now",

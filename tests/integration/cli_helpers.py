@@ -1,31 +1,34 @@
-"""Running the CLI as separate invocations against one SQLite file."""
+"""Running the CLI as separate invocations against one durable store (SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from click.testing import CliRunner
 
+from carepassport.bootstrap import store_config
 from carepassport.entrypoints.cli import cli
+from tests.stores import RawStore
 
 APPROVER = "boss@sunny.example"
 
 
 class Cli:
-    """Runs the CLI against one SQLite file, as separate invocations would."""
+    """Runs the CLI against one store, as separate invocations would."""
 
-    def __init__(self, store: Path) -> None:
-        self.store = store
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.outbox = Path.cwd() / (store_config(url).outbox_folder or "")
         self.runner = CliRunner()
         self.env: dict[str, str] = {}
         """Environment variables for every invocation (e.g. CAREPASSPORT_MAIL)."""
 
     def run(self, *args: str, now: str | None = None, ok: bool = True) -> Any:
-        options = ["--store", f"sqlite:///{self.store}", "--json"]
+        options = ["--store", self.url, "--json"]
         if now:
             options += ["--now", now]
         result = self.runner.invoke(cli, [*options, *args], env=self.env)
@@ -35,15 +38,25 @@ class Cli:
         return result
 
     def events(self) -> int:
-        if not self.store.exists():
+        """How many events the store holds (0 where nothing was ever recorded)."""
+        raw = RawStore(self.url)
+        if raw.kind == "sqlite" and not Path(self.url.removeprefix("sqlite:///")).exists():
             return 0
-        with sqlite3.connect(self.store) as db:
-            return int(db.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0])
+        try:
+            return int(raw.execute(f"SELECT COUNT(*) FROM {raw.events_table}")[0][0])
+        except psycopg.errors.UndefinedTable:
+            return 0
 
 
-@pytest.fixture
-def cp(tmp_path: Path) -> Cli:
-    c = Cli(tmp_path / "cp.db")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def cp(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """The CLI on a store holding a catalogue, an employer and an employee; run from a
+    scratch folder (where a PostgreSQL store's mail folder goes)."""
+    monkeypatch.chdir(tmp_path)
+    if request.param == "postgresql":
+        c = Cli(request.getfixturevalue("postgres_url"))
+    else:
+        c = Cli(f"sqlite:///{tmp_path / 'cp.db'}")
     c.run(
         "catalog",
         "add",

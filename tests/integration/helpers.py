@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.mail import InMemoryMailer
@@ -35,9 +34,10 @@ def enabled_sponsorship(
     return services.sponsorships.show(sponsorship.sponsorship_id)
 
 
-def approved_on_file(path: Path, clock: SettableClock, mailer: InMemoryMailer) -> Services:
-    """A SQLite store at ``path`` holding one approved sponsorship (E1, IPAC)."""
-    services = bootstrap(f"sqlite:///{path}", clock=clock, mailer=mailer)
+def approved_in(url: str, clock: SettableClock, mailer: InMemoryMailer) -> Services:
+    """A durable store (SQLite file or PostgreSQL schema) holding one approved sponsorship
+    (E1, IPAC)."""
+    services = bootstrap(url, clock=clock, mailer=mailer)
     services.reference.add_micro_credential("IPAC", "IPAC")
     services.reference.add_employer("SUNNY", name="Sunny", approvers=[APPROVER])
     services.reference.add_employee("E1", employer="SUNNY", email=EMPLOYEE_EMAIL)

@@ -49,7 +49,7 @@ class TestWorkflowThroughTheCli:
         assert [m["kind"] for m in outbox] == ["approval_request"]
         assert {"to", "subject", "body", "sent_at", "kind"} <= set(outbox[0])
         assert outbox[0]["sent_at"] == "2026-04-01T10:00:00-04:00"
-        files = list((cp.store.parent / "cp.outbox").glob("*.eml"))
+        files = list(cp.outbox.glob("*.eml"))
         assert len(files) == 1 and APPROVER in files[0].read_text()
 
     def test_history_shows_business_and_recording_times_and_state_as_of(self, cp: Cli) -> None:
@@ -158,9 +158,7 @@ class TestRefusals:
         assert cp.events() == before
 
     def test_text_mode_prints_the_reason_on_stderr(self, cp: Cli) -> None:
-        result = cp.runner.invoke(
-            cli, ["--store", f"sqlite:///{cp.store}", "register", "E1", "IPAC"]
-        )
+        result = cp.runner.invoke(cli, ["--store", cp.url, "register", "E1", "IPAC"])
 
         assert result.exit_code == 1
         assert result.stderr.startswith("error: no approved sponsorship covers IPAC")
@@ -250,7 +248,7 @@ class TestOddInput:
     ) -> None:
         before = cp.events()
 
-        result = cp.runner.invoke(cli, ["--store", f"sqlite:///{cp.store}", "--now", now, "tick"])
+        result = cp.runner.invoke(cli, ["--store", cp.url, "--now", now, "tick"])
 
         assert result.exit_code == 2
         assert says in result.stderr

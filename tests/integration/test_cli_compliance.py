@@ -50,7 +50,7 @@ class TestComplianceThroughTheCli:
             cli,
             [
                 "--store",
-                f"sqlite:///{staffed.store}",
+                staffed.url,
                 "--now",
                 "2027-06-15T12:00",
                 "requirements",

@@ -22,7 +22,7 @@ class TestMailOption:
         assert message["Message-ID"] == entry["message_id"]
         assert message["From"] == "registrar@college.example"
         assert (entry["sent_at"], entry["attempts"]) == ("2026-04-01T10:00:00-04:00", 1)
-        assert not (cp.store.parent / "cp.outbox").exists()
+        assert not cp.outbox.exists()
 
     def test_outbox_shows_attempts_error_and_next_attempt_while_the_server_is_down(
         self, cp: Cli, smtp_server: SmtpServer
@@ -73,7 +73,7 @@ class TestMailOption:
             now="2026-04-01T10:00",
         )
 
-        shown = CliRunner().invoke(cli, ["--store", f"sqlite:///{cp.store}", "mail", "outbox"])
+        shown = CliRunner().invoke(cli, ["--store", cp.url, "mail", "outbox"])
 
         assert shown.exit_code == 0
         for line in ("attempts: 1", "next_attempt_at: 2026-04-01T10:05:00-04:00", "abandoned: no"):

@@ -41,7 +41,7 @@ class TestMailReceive:
         outbox = cp.run("mail", "outbox", "--to", APPROVER)
 
         assert [m["reply_to"] for m in outbox] == [TOKENS.reply_to(sid)]
-        written = next((cp.store.parent / "cp.outbox").glob("*.eml")).read_bytes()
+        written = next(cp.outbox.glob("*.eml")).read_bytes()
         assert message_from_bytes(written, policy=default)["Reply-To"] == TOKENS.reply_to(sid)
 
     def test_a_yes_reply_file_approves_and_reading_it_again_changes_nothing(
@@ -65,7 +65,7 @@ class TestMailReceive:
 
     def test_a_reply_on_standard_input_is_read(self, cp: Cli) -> None:
         sid = requested(cp)
-        options = ["--store", f"sqlite:///{cp.store}", "--json", "--now", "2026-04-02T15:00"]
+        options = ["--store", cp.url, "--json", "--now", "2026-04-02T15:00"]
 
         result = cp.runner.invoke(
             cli, [*options, "mail", "receive", "-"], input=reply(sid, "NO", sender=APPROVER)

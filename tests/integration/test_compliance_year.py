@@ -132,7 +132,7 @@ def events_of_the_year(services: Services, clock: SettableClock, lms: InMemoryLm
     return sorted(steps, key=lambda s: s[0])
 
 
-@pytest.mark.parametrize("store_url", ["memory", "sqlite"], indirect=True)
+@pytest.mark.parametrize("store_url", ["memory", "sqlite", "postgresql"], indirect=True)
 def test_a_year_sends_exactly_the_reminders_and_expiry_notices_and_reports_match_rebuilds(
     services: Services, clock: SettableClock, lms: InMemoryLms, mailer: InMemoryMailer
 ) -> None:

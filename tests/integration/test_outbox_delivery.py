@@ -17,7 +17,7 @@ from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap
 from carepassport.domain.errors import InvalidTransition, InvalidValue
 from tests.conftest import APPROVER, toronto
-from tests.integration.helpers import approved_on_file
+from tests.integration.helpers import approved_in
 
 REQUESTED_AT = toronto(2026, 3, 30, 9, 0)
 
@@ -250,7 +250,9 @@ class TestNeverSentTwice:
         url = f"sqlite:///{tmp_path / 'shared.db'}"
         down = InMemoryMailer()
         down.fail_next(1)
-        approved_on_file(tmp_path / "shared.db", clock, down).close()  # its mail is queued
+        approved_in(
+            f"sqlite:///{tmp_path / 'shared.db'}", clock, down
+        ).close()  # its mail is queued
         clock.set(clock.now() + timedelta(hours=1))
         quick = InMemoryMailer()
         second = bootstrap(url, clock=clock, mailer=quick)
@@ -269,7 +271,7 @@ class TestNeverSentTwice:
     ) -> None:
         crashes = CrashesOnce()
         with pytest.raises(KeyboardInterrupt):
-            approved_on_file(tmp_path / "crash.db", clock, crashes)
+            approved_in(f"sqlite:///{tmp_path / 'crash.db'}", clock, crashes)
         services = bootstrap(f"sqlite:///{tmp_path / 'crash.db'}", clock=clock, mailer=crashes)
 
         clock.set(REQUESTED_AT + timedelta(minutes=9, seconds=59))
@@ -286,7 +288,7 @@ class TestDeliveryViews:
     ) -> None:
         mailer = InMemoryMailer()
         mailer.fail_next(1)
-        services = approved_on_file(tmp_path / "rebuild.db", clock, mailer)
+        services = approved_in(f"sqlite:///{tmp_path / 'rebuild.db'}", clock, mailer)
         kept = services.outbox.messages()
         services.close()
         with sqlite3.connect(tmp_path / "rebuild.db") as db:
@@ -304,7 +306,7 @@ class TestDeliveryViews:
     ) -> None:
         mailer = InMemoryMailer()
         mailer.fail_next(1)
-        approved_on_file(tmp_path / "v2.db", clock, mailer).close()
+        approved_in(f"sqlite:///{tmp_path / 'v2.db'}", clock, mailer).close()
         with sqlite3.connect(tmp_path / "v2.db") as db:
             db.execute("UPDATE cp_views_schema SET version = 2")
             db.execute("DROP TABLE cp_outbox")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 import pytest
 
 from carepassport.adapters.clocks import SettableClock
@@ -13,7 +10,8 @@ from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap
 from carepassport.domain.errors import ClockWentBackwards, NotAnApprover, NotFound
 from tests.conftest import APPROVER, EMPLOYEE_EMAIL, toronto
-from tests.integration.helpers import approved_on_file, footprint
+from tests.integration.helpers import approved_in, footprint
+from tests.stores import RawStore
 
 
 @pytest.fixture
@@ -72,11 +70,10 @@ class TestTick:
         assert (footprint(college), len(mailer.sent)) == before
 
     def test_a_second_process_on_the_same_store_finds_the_work_done(
-        self, tmp_path: Path, clock: SettableClock, mailer: InMemoryMailer
+        self, durable_url: str, clock: SettableClock, mailer: InMemoryMailer
     ) -> None:
-        url = f"sqlite:///{tmp_path / 'shared.db'}"
-        first = approved_on_file(tmp_path / "shared.db", clock, mailer)
-        second = bootstrap(url, clock=clock, mailer=mailer)
+        first = approved_in(durable_url, clock, mailer)
+        second = bootstrap(durable_url, clock=clock, mailer=mailer)
         clock.set(toronto(2026, 4, 6, 9, 0))
 
         done_first = first.scheduler.tick().processed
@@ -154,19 +151,20 @@ class TestRecordingTime:
 
 class TestViewsAreDerived:
     def test_views_rebuilt_from_the_log_match_the_views_kept_in_step(
-        self, tmp_path: Path, clock: SettableClock, mailer: InMemoryMailer
+        self, durable_url: str, clock: SettableClock, mailer: InMemoryMailer
     ) -> None:
-        url = f"sqlite:///{tmp_path / 'rebuild.db'}"
-        services = approved_on_file(tmp_path / "rebuild.db", clock, mailer)
+        services = approved_in(durable_url, clock, mailer)
         kept = (services.outbox.messages(), services.app.views.due(toronto(2030, 1, 1), 100))
         services.close()
+        raw = RawStore(durable_url)
 
-        with sqlite3.connect(tmp_path / "rebuild.db") as db:
-            db.execute("DELETE FROM cp_deadlines")
-            db.execute("DELETE FROM cp_outbox")
-            db.execute("DELETE FROM tracking WHERE application_name = 'CarePassport.views'")
+        raw.execute(
+            "DELETE FROM cp_deadlines",
+            "DELETE FROM cp_outbox",
+            f"DELETE FROM {raw.tracking_table} WHERE application_name = 'CarePassport.views'",
+        )
 
-        rebuilt = bootstrap(url, clock=clock, mailer=mailer)
+        rebuilt = bootstrap(durable_url, clock=clock, mailer=mailer)
         rebuilt.app.catch_up()
 
         assert rebuilt.outbox.messages() == kept[0]
@@ -176,16 +174,16 @@ class TestViewsAreDerived:
 
 class TestViewsSchema:
     def test_views_of_an_older_schema_are_rebuilt_from_the_log(
-        self, tmp_path: Path, clock: SettableClock, mailer: InMemoryMailer
+        self, durable_url: str, clock: SettableClock, mailer: InMemoryMailer
     ) -> None:
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-        approved_on_file(tmp_path / "old.db", clock, mailer).close()
-        with sqlite3.connect(tmp_path / "old.db") as db:
-            db.execute("UPDATE cp_views_schema SET version = 1")
-            db.execute("DROP TABLE cp_deadlines")
-            db.execute("CREATE TABLE cp_deadlines (aggregate_id TEXT, due_at TEXT)")
+        approved_in(durable_url, clock, mailer).close()
+        RawStore(durable_url).execute(
+            "UPDATE cp_views_schema SET version = 1",
+            "DROP TABLE cp_deadlines",
+            "CREATE TABLE cp_deadlines (aggregate_id TEXT, due_at TEXT)",
+        )
 
-        reopened = bootstrap(url, clock=clock, mailer=mailer)
+        reopened = bootstrap(durable_url, clock=clock, mailer=mailer)
         clock.set(toronto(2026, 4, 6, 9, 0))
         report = reopened.scheduler.tick()
 

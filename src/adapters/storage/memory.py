@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -24,6 +26,7 @@ class MemoryViews:
 
     def __init__(self, factory: InfrastructureFactory[Any] | None = None) -> None:
         self._lock = threading.Lock()
+        self._scheduler = threading.Lock()
         self._position = 0
         self._pending: dict[tuple[UUID, str], DueItem] = {}
         self._outbox: dict[UUID, OutboxEntry] = {}
@@ -80,10 +83,18 @@ class MemoryViews:
         """How many items are unsettled."""
         return len(self._pending)
 
-    def resolve(self, aggregate_id: UUID, action: str) -> None:
-        """Settle an item that needed no work."""
+    def resolve(self, aggregate_id: UUID, action: str, sequence: int) -> None:
+        """Settle an item that needed no work, unless it was scheduled again since."""
         with self._lock:
-            self._pending.pop((aggregate_id, action), None)
+            pending = self._pending.get((aggregate_id, action))
+            if pending is not None and pending.sequence == sequence:
+                del self._pending[(aggregate_id, action)]
+
+    @contextmanager
+    def scheduling(self) -> Iterator[None]:
+        """One scheduler at a time among the threads that share this store."""
+        with self._scheduler:
+            yield
 
     def outbox(self, recipient: str | None = None) -> list[OutboxEntry]:
         """Queued notifications in order."""

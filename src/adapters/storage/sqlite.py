@@ -6,6 +6,7 @@ views hold each event exactly once and can be rebuilt from the log at any time.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -232,13 +233,19 @@ class SQLiteViews(SQLiteTrackingRecorder):
             count: int = c.fetchone()[0]
         return count
 
-    def resolve(self, aggregate_id: UUID, action: str) -> None:
-        """Settle an item that needed no work."""
+    def resolve(self, aggregate_id: UUID, action: str, sequence: int) -> None:
+        """Settle an item that needed no work, unless it was scheduled again since."""
         with self.datastore.transaction(commit=True) as c:
             c.execute(
-                "UPDATE cp_deadlines SET settled = 1 WHERE aggregate_id = ? AND action = ?",
-                (str(aggregate_id), action),
+                "UPDATE cp_deadlines SET settled = 1 "
+                "WHERE aggregate_id = ? AND action = ? AND sequence = ?",
+                (str(aggregate_id), action, sequence),
             )
+
+    def scheduling(self) -> AbstractContextManager[None]:
+        """Nothing to hold: schedulers in several processes meet SQLite's write lock and the
+        store's optimistic concurrency, and the second finds the work done (ADR 0003)."""
+        return nullcontext()
 
     def outbox(self, recipient: str | None = None) -> list[OutboxEntry]:
         """Queued notifications in order, optionally for one recipient."""

@@ -1,0 +1,264 @@
+"""The views as tables in the store's PostgreSQL schema, sharing the application's pool.
+
+Each batch of view changes and the tracking position are written in one transaction, so the
+views hold each event exactly once and can be rebuilt from the log at any time. Schedulers in
+several processes take turns through an advisory lock, so due work keeps its order (ADR 0010).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from uuid import UUID
+
+from psycopg import Cursor
+from psycopg.rows import DictRow
+
+from carepassport.adapters.storage.postgres_setup import lock_key
+from carepassport.adapters.storage.postgres_tracking import PostgresTrackedTables
+from carepassport.application.ports import DueItem, HeldResult, OutboxEntry, ViewChanges
+
+TRACKING_NAME = "CarePassport.views"
+SCHEMA_VERSION = 3
+"""Raise when the views' tables change: older tables are dropped and rebuilt from the log."""
+VIEW_TABLES = ("cp_deadlines", "cp_outbox", "cp_held_results")
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+class PostgresViews(PostgresTrackedTables):
+    """Deadline index (``cp_deadlines``), outbox (``cp_outbox``) and held results, with tracking."""
+
+    tracking_name = TRACKING_NAME
+    create_statements = (
+        "CREATE TABLE IF NOT EXISTS {schema}.cp_deadlines ("
+        "aggregate_id uuid NOT NULL, action text NOT NULL, rule text NOT NULL, "
+        "due_at timestamptz NOT NULL, priority integer NOT NULL, sequence bigint NOT NULL, "
+        "settled boolean NOT NULL DEFAULT false, PRIMARY KEY (aggregate_id, action))",
+        "CREATE INDEX IF NOT EXISTS cp_deadlines_due "
+        "ON {schema}.cp_deadlines (due_at, priority, sequence) WHERE NOT settled",
+        "CREATE TABLE IF NOT EXISTS {schema}.cp_outbox ("
+        "notification_id uuid PRIMARY KEY, sequence bigint NOT NULL, kind text NOT NULL, "
+        "recipient text NOT NULL, subject text NOT NULL, body text NOT NULL, "
+        "about_id uuid NOT NULL, queued_at timestamptz NOT NULL, sent_at timestamptz, "
+        "reply_to text, attempts integer NOT NULL DEFAULT 0, next_attempt_at timestamptz, "
+        "last_error text, abandoned_at timestamptz)",
+        "CREATE INDEX IF NOT EXISTS cp_outbox_unsent ON {schema}.cp_outbox (sequence) "
+        "WHERE sent_at IS NULL AND abandoned_at IS NULL",
+        "CREATE INDEX IF NOT EXISTS cp_outbox_recipient "
+        "ON {schema}.cp_outbox (recipient, sequence)",
+        "CREATE TABLE IF NOT EXISTS {schema}.cp_held_results ("
+        "result_id uuid PRIMARY KEY, record_id text NOT NULL, student_number text NOT NULL, "
+        "held_since timestamptz NOT NULL, "
+        "position bigint GENERATED ALWAYS AS IDENTITY)",
+        "CREATE INDEX IF NOT EXISTS cp_held_results_student "
+        "ON {schema}.cp_held_results (student_number, position)",
+    )
+
+    def _drop_outdated(self, curs: Cursor[DictRow]) -> bool:
+        """Views of an older schema version are dropped; their position is reset after the
+        tables are created, so the next catch-up rebuilds them from the log."""
+        curs.execute(
+            self.sql("CREATE TABLE IF NOT EXISTS {schema}.cp_views_schema (version integer)")
+        )
+        curs.execute(self.sql("SELECT version FROM {schema}.cp_views_schema"))
+        row = curs.fetchone()
+        if row is not None and row["version"] == SCHEMA_VERSION:
+            return False
+        for table in VIEW_TABLES:
+            curs.execute(self.sql(f"DROP TABLE IF EXISTS {{schema}}.{table}"))
+        curs.execute(self.sql("DELETE FROM {schema}.cp_views_schema"))
+        curs.execute(
+            self.sql("INSERT INTO {schema}.cp_views_schema (version) VALUES (%s)"),
+            (SCHEMA_VERSION,),
+        )
+        return True
+
+    def apply(self, changes: ViewChanges, after: int, position: int) -> None:
+        """Write the changes and the position in one transaction; a writer that is not at
+        ``after`` (another process got there first) fails whole."""
+        with self.advancing(after, position) as c:
+            self._apply(c, changes)
+
+    def _apply(self, c: Cursor[DictRow], changes: ViewChanges) -> None:
+        self._many(
+            c,
+            "INSERT INTO {schema}.cp_deadlines "
+            "(aggregate_id, action, rule, due_at, priority, sequence, settled) "
+            "VALUES (%s, %s, %s, %s, %s, %s, false) "
+            "ON CONFLICT (aggregate_id, action) DO UPDATE SET "
+            "rule = excluded.rule, due_at = excluded.due_at, priority = excluded.priority, "
+            "sequence = excluded.sequence, settled = false",
+            [
+                (i.aggregate_id, i.action, i.rule, i.due_at, i.priority, i.sequence)
+                for i in changes.scheduled
+            ],
+        )
+        self._many(
+            c,
+            "UPDATE {schema}.cp_deadlines SET settled = true "
+            "WHERE aggregate_id = %s AND action = %s AND sequence < %s",
+            [(s.aggregate_id, s.action, s.sequence) for s in changes.settled],
+        )
+        self._many(
+            c,
+            "INSERT INTO {schema}.cp_outbox (notification_id, sequence, kind, recipient, "
+            "subject, body, about_id, queued_at, sent_at, reply_to) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULL, %s) "
+            "ON CONFLICT (notification_id) DO NOTHING",
+            [
+                (
+                    e.notification_id,
+                    e.sequence,
+                    e.kind,
+                    e.recipient,
+                    e.subject,
+                    e.body,
+                    e.about_id,
+                    e.queued_at,
+                    e.reply_to,
+                )
+                for e in changes.queued
+            ],
+        )
+        self._many(
+            c,
+            "UPDATE {schema}.cp_outbox SET attempts = %s, next_attempt_at = %s, "
+            "last_error = COALESCE(%s, last_error), abandoned_at = %s "
+            "WHERE notification_id = %s",
+            [
+                (d.attempts, d.next_attempt_at, d.last_error, d.abandoned_at, d.notification_id)
+                for d in changes.deliveries
+            ],
+        )
+        self._many(
+            c,
+            "UPDATE {schema}.cp_outbox SET sent_at = %s, next_attempt_at = NULL "
+            "WHERE notification_id = %s",
+            [(sent_at, nid) for nid, sent_at in changes.sent],
+        )
+        self._many(
+            c,
+            "INSERT INTO {schema}.cp_held_results "
+            "(result_id, record_id, student_number, held_since) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (result_id) DO NOTHING",
+            [(h.result_id, h.record_id, h.student_number, h.held_since) for h in changes.held],
+        )
+        self._many(
+            c,
+            "DELETE FROM {schema}.cp_held_results WHERE result_id = %s",
+            [(result_id,) for result_id in changes.released],
+        )
+
+    def _many(self, c: Cursor[DictRow], query: str, rows: list[tuple[object, ...]]) -> None:
+        if rows:
+            c.executemany(self.sql(query), rows)
+
+    def due(self, now: datetime, limit: int) -> list[DueItem]:
+        """Unsettled items due by ``now``, earliest first, through the partial due-time index."""
+        rows = self.select(
+            "SELECT aggregate_id, action, rule, due_at, priority, sequence "
+            "FROM {schema}.cp_deadlines WHERE NOT settled AND due_at <= %s "
+            "ORDER BY due_at, priority, sequence LIMIT %s",
+            (now, limit),
+        )
+        return [
+            DueItem(
+                aggregate_id=row["aggregate_id"],
+                action=row["action"],
+                rule=row["rule"],
+                due_at=_utc(row["due_at"]),
+                sequence=row["sequence"],
+                priority=row["priority"],
+            )
+            for row in rows
+        ]
+
+    def pending_count(self) -> int:
+        """How many items are unsettled."""
+        rows = self.select("SELECT COUNT(*) AS n FROM {schema}.cp_deadlines WHERE NOT settled")
+        count: int = rows[0]["n"]
+        return count
+
+    def resolve(self, aggregate_id: UUID, action: str, sequence: int) -> None:
+        """Settle an item that needed no work, unless it was scheduled again since."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                self.sql(
+                    "UPDATE {schema}.cp_deadlines SET settled = true "
+                    "WHERE aggregate_id = %s AND action = %s AND sequence = %s"
+                ),
+                (aggregate_id, action, sequence),
+            )
+
+    @contextmanager
+    def scheduling(self) -> Iterator[None]:
+        """One scheduler at a time on this store: a session advisory lock, held while due
+        work is performed and released however the work ends (or when the process dies)."""
+        key = lock_key(self.datastore.schema, "scheduler")
+        with self.datastore.get_connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+    def outbox(self, recipient: str | None = None) -> list[OutboxEntry]:
+        """Queued notifications in order, optionally for one recipient."""
+        if recipient:
+            return self._entries(
+                "SELECT * FROM {schema}.cp_outbox WHERE recipient = %s ORDER BY sequence",
+                (recipient,),
+            )
+        return self._entries("SELECT * FROM {schema}.cp_outbox ORDER BY sequence", ())
+
+    def deliverable(self, now: datetime, limit: int) -> list[OutboxEntry]:
+        """Unsent, unabandoned notifications due for an attempt by ``now``, oldest first."""
+        return self._entries(
+            "SELECT * FROM {schema}.cp_outbox WHERE sent_at IS NULL AND abandoned_at IS NULL "
+            "AND (next_attempt_at IS NULL OR next_attempt_at <= %s) ORDER BY sequence LIMIT %s",
+            (now, limit),
+        )
+
+    def _entries(self, query: str, params: tuple[object, ...]) -> list[OutboxEntry]:
+        return [
+            OutboxEntry(
+                notification_id=row["notification_id"],
+                kind=row["kind"],
+                recipient=row["recipient"],
+                subject=row["subject"],
+                body=row["body"],
+                about_id=row["about_id"],
+                queued_at=_utc(row["queued_at"]),
+                sent_at=_utc(row["sent_at"]) if row["sent_at"] else None,
+                sequence=row["sequence"],
+                reply_to=row["reply_to"],
+                attempts=row["attempts"],
+                next_attempt_at=_utc(row["next_attempt_at"]) if row["next_attempt_at"] else None,
+                last_error=row["last_error"],
+                abandoned_at=_utc(row["abandoned_at"]) if row["abandoned_at"] else None,
+            )
+            for row in self.select(query, params)
+        ]
+
+    def held_results(self, student_number: str | None = None) -> list[HeldResult]:
+        """Held results in the order they were held, optionally for one student number."""
+        if student_number:
+            query = (
+                "SELECT * FROM {schema}.cp_held_results WHERE student_number = %s ORDER BY position"
+            )
+            rows = self.select(query, (student_number,))
+        else:
+            rows = self.select("SELECT * FROM {schema}.cp_held_results ORDER BY position")
+        return [
+            HeldResult(
+                result_id=row["result_id"],
+                record_id=row["record_id"],
+                student_number=row["student_number"],
+                held_since=_utc(row["held_since"]),
+            )
+            for row in rows
+        ]
