@@ -613,6 +613,22 @@ def demo(ctx: Context) -> None:
             click.echo(f"{line['at']:<26} {line['what']}")
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@pass_context
+def serve(ctx: Context, host: str, port: int) -> None:
+    """Serve the HTTP API on the chosen store (no scheduler loop yet: POST /tick)."""
+    import uvicorn
+
+    from carepassport.entrypoints.http import create_app
+
+    app = create_app(
+        lambda: bootstrap(ctx.store, now=ctx.now, brightspace=ctx.brightspace, mail=ctx.mail)
+    )
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
 def _message(entry: Any) -> dict[str, Any]:
     return {
         "to": entry.recipient,

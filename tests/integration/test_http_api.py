@@ -1,0 +1,189 @@
+"""The HTTP API (first slice): the sponsorship-to-registration flow, problem details, OpenAPI,
+and the real server on a loopback port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from carepassport.adapters.clocks import SettableClock
+from carepassport.adapters.mail import InMemoryMailer
+from carepassport.application.services import Services
+from carepassport.bootstrap import bootstrap
+from carepassport.entrypoints.http import PROBLEM_BASE, PROBLEM_JSON, create_app
+from tests.conftest import APPROVER, EMPLOYEE_EMAIL, toronto
+from tests.integration.helpers import footprint
+
+
+@pytest.fixture
+def services(clock: SettableClock, mailer: InMemoryMailer) -> Iterator[Services]:
+    services = bootstrap("memory://", clock=clock, mailer=mailer)
+    services.reference.add_micro_credential("IPAC", "Infection Prevention and Control")
+    services.reference.add_employer("SUNNY", name="Sunny", approvers=[APPROVER])
+    services.reference.add_employee(
+        "E1", employer="SUNNY", email=EMPLOYEE_EMAIL, student_number_="C0912345"
+    )
+    yield services
+    services.close()
+
+
+@pytest.fixture
+def client(services: Services) -> Iterator[TestClient]:
+    with TestClient(create_app(lambda: services), raise_server_exceptions=False) as client:
+        yield client
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    body: dict[str, object] = response.json()
+    assert body["type"] == PROBLEM_BASE + code
+    assert body["status"] == status
+    assert body["title"]
+    return body
+
+
+def test_request_approve_tick_register_over_http(
+    client: TestClient, clock: SettableClock, mailer: InMemoryMailer
+) -> None:
+    requested = client.post("/sponsorships", json={"employee_id": "E1", "credentials": ["IPAC"]})
+    assert requested.status_code == 201, requested.text
+    sponsorship_id = requested.json()["sponsorship_id"]
+
+    clock.set(toronto(2026, 4, 2, 15, 0))
+    approved = client.post(f"/sponsorships/{sponsorship_id}/approve", json={"by": APPROVER})
+    assert approved.status_code == 200, approved.text
+    enable_at = datetime.fromisoformat(approved.json()["self_registration_at"])
+
+    clock.set(enable_at)
+    ticked = client.post("/tick")
+    assert ticked.status_code == 200, ticked.text
+
+    registered = client.post("/registrations", json={"employee_id": "E1", "code": "IPAC"})
+    assert registered.status_code == 201, registered.text
+    registration = registered.json()
+    assert registration["fee_payer"] == "employer"
+
+    shown = client.get(f"/registrations/{registration['registration_id']}")
+    assert shown.status_code == 200
+    assert shown.json()["registration_id"] == registration["registration_id"]
+    assert client.get(f"/sponsorships/{sponsorship_id}").json()["sponsorship_id"] == sponsorship_id
+    assert client.get("/employees/E1/status").status_code == 200
+    assert client.get("/employees/E1/requirements").status_code == 200
+
+
+def test_a_refusal_is_a_problem_and_records_nothing(client: TestClient, services: Services) -> None:
+    sponsorship_id = client.post(
+        "/sponsorships", json={"employee_id": "E1", "credentials": ["IPAC"]}
+    ).json()["sponsorship_id"]
+    before = footprint(services)
+
+    response = client.post(
+        f"/sponsorships/{sponsorship_id}/approve", json={"by": "someone@elsewhere.example"}
+    )
+
+    body = assert_problem(response, 400, "not_an_approver")
+    assert "someone@elsewhere.example" in str(body["detail"])
+    assert footprint(services) == before
+
+
+def test_unknown_things_are_404_problems(client: TestClient) -> None:
+    assert_problem(client.get("/employees/NOBODY/status"), 404, "not_found")
+    assert_problem(client.get("/no/such/route"), 404, "not_found")
+
+
+def test_a_validation_error_names_the_field(client: TestClient, services: Services) -> None:
+    before = footprint(services)
+
+    response = client.post("/registrations", json={"employee_id": "E1", "self_pay": "maybe"})
+
+    body = assert_problem(response, 422, "validation_error")
+    fields = {error["field"] for error in body["errors"]}  # type: ignore[attr-defined]
+    assert fields == {"code", "self_pay"}
+    assert "code" in str(body["detail"])
+    assert footprint(services) == before
+
+
+def test_an_unexpected_error_is_a_500_problem_without_details(services: Services) -> None:
+    def broken() -> Services:
+        raise RuntimeError("secret internals /etc/passwd")
+
+    with TestClient(create_app(broken), raise_server_exceptions=False) as client:
+        response = client.get("/healthz")
+
+    body = assert_problem(response, 500, "internal_error")
+    assert "detail" not in body
+    assert "secret" not in response.text and "Traceback" not in response.text
+
+
+def test_openapi_lists_the_routes(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+
+    assert {
+        "/healthz",
+        "/sponsorships",
+        "/sponsorships/{sponsorship_id}",
+        "/sponsorships/{sponsorship_id}/approve",
+        "/sponsorships/{sponsorship_id}/decline",
+        "/registrations",
+        "/registrations/{registration_id}",
+        "/employees/{employee_id}/status",
+        "/employees/{employee_id}/requirements",
+        "/tick",
+    } <= set(paths)
+    assert "post" in paths["/sponsorships"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_serve_runs_uvicorn_on_a_loopback_port(tmp_path: Path) -> None:
+    port = free_port()
+    command = [str(Path(sys.executable).parent / "carepassport")]
+    command += ["--store", "memory://", "serve", "--port", str(port)]
+    server = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        env={**os.environ},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.communicate()[1]
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        assert response.status_code == 200
+        assert response.json()["status"] == "ok"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_a_conflict_is_a_409_problem(client: TestClient, services: Services) -> None:
+    body = {"employee_id": "E1", "credentials": ["IPAC"]}
+    assert client.post("/sponsorships", json=body).status_code == 201
+    before = footprint(services)
+
+    assert_problem(client.post("/sponsorships", json=body), 409, "already_requested")
+    assert footprint(services) == before
