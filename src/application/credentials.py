@@ -18,7 +18,7 @@ from carepassport.domain.completion import Completion
 from carepassport.domain.compliance import RenewalBasis, renewed_valid_until
 from carepassport.domain.credential import Credential
 from carepassport.domain.errors import NotFound
-from carepassport.domain.reference import Catalogue, Employee, Employer
+from carepassport.domain.reference import Employee, Employer
 from carepassport.domain.values import credential_code, employee_id
 
 
@@ -47,7 +47,7 @@ class Credentials:
             return False
         now = self._app.now()
         settings = self._app.settings()
-        entry = self._catalogue(uow).entry(completion.credential_code)
+        entry = uow.catalogue().entry(completion.credential_code)
         credential = uow.find(
             Credential, Credential.identity(completion.employee_id, completion.credential_code)
         )
@@ -155,7 +155,7 @@ class Credentials:
         credential = uow.find(Credential, credential_id)
         if credential is None:
             return False
-        employee = self._employee(credential, uow)
+        employee = uow.employee(credential.employee_id)
         now = self._app.now()
         if not act(credential, now):
             return False
@@ -180,7 +180,7 @@ class Credentials:
         if credential is None:
             raise NotFound(f"employee {eid} holds no {wanted} credential")
         act(credential, now)
-        record = self._employee(credential, uow)
+        record = uow.employee(credential.employee_id)
         subject, body = notices.credential_status_changed(record, wanted, change, reason, notes)
         self._tell(record, credential, subject, body, notices.CREDENTIAL_STATUS_CHANGED, uow)
         uow.commit()
@@ -209,17 +209,3 @@ class Credentials:
             valid_until=credential.valid_until.isoformat(),
             published_at=credential.published_at.isoformat(),
         )
-
-    @staticmethod
-    def _employee(credential: Credential, uow: UnitOfWork) -> Employee:
-        record = uow.find(Employee, Employee.identity(credential.employee_id))
-        if record is None:
-            raise NotFound(f"employee {credential.employee_id} not found")
-        return record
-
-    @staticmethod
-    def _catalogue(uow: UnitOfWork) -> Catalogue:
-        catalogue = uow.find(Catalogue, Catalogue.identity())
-        if catalogue is None:
-            raise NotFound("the catalogue is empty")
-        return catalogue

@@ -15,14 +15,13 @@ from carepassport.application.store import CarePassportApplication
 from carepassport.application.unit_of_work import UnitOfWork
 from carepassport.domain.attempts import AttemptLedger, Verdict
 from carepassport.domain.completion import Completion
-from carepassport.domain.errors import InvalidValue, NotFound
+from carepassport.domain.errors import InvalidValue
 from carepassport.domain.lms import LmsResult, QuizResult, ResultOutcome
 from carepassport.domain.policies import retake_payer
-from carepassport.domain.reference import Catalogue, Employee, Employer, MicroCredential
+from carepassport.domain.reference import Employee, Employer
 from carepassport.domain.registration import Registration
 from carepassport.domain.student_numbers import StudentNumberClaim
 from carepassport.domain.values import (
-    CredentialCode,
     EmployeeId,
     StudentNumber,
     credential_code,
@@ -109,8 +108,8 @@ class ResultIntake:
             )
             return Taken.REFUSED
         received.applied(registration.id, ResultOutcome.COUNTED, "", recorded_at, now)
-        employee = self._employee(employee_id, uow)
-        employer = self._employer(employee, uow)
+        employee = uow.employee(employee_id)
+        employer = uow.employer(employee.employer_id)
         subject, body = notices.attempt_result(
             registration, employee, ledger.counted[-1], ledger.max_attempts
         )
@@ -125,14 +124,14 @@ class ResultIntake:
     def flag_failure(self, registration: Registration, uow: UnitOfWork) -> None:
         """R12: tell the employee and the employer at once, with what a retake costs and who
         pays for it under the employer's policy (R13)."""
-        employee = self._employee(registration.employee_id, uow)
-        employer = self._employer(employee, uow)
+        employee = uow.employee(registration.employee_id)
+        employer = uow.employer(employee.employer_id)
         history = uow.sequence(
             Registration,
             lambda n: Registration.identity(employee.employee_id, registration.credential_code, n),
         )
         payer = retake_payer([r.as_prior() for r in history], employer.retakes_covered)
-        fee = str(self._micro_credential(registration.credential_code, uow).fee)
+        fee = str(uow.catalogue().entry(registration.credential_code).fee)
         subject, body = notices.registration_failed(registration, employee, fee, payer)
         self._mail(
             notices.REGISTRATION_FAILED, employee, employer, subject, body, registration, uow
@@ -163,7 +162,7 @@ class ResultIntake:
     ) -> None:
         now = self._app.now()
         registration.succeed(result.attempted_at, recorded_at, now)
-        entry = self._micro_credential(registration.credential_code, uow)
+        entry = uow.catalogue().entry(registration.credential_code)
         settings = self._app.settings()
         uow.add(
             Completion.record(
@@ -214,24 +213,3 @@ class ResultIntake:
         now = self._app.now()
         for recipient in (employee.email, *employer.approvers):
             uow.add(notify(kind, recipient, subject, body, about, now))
-
-    @staticmethod
-    def _employee(employee_id: EmployeeId, uow: UnitOfWork) -> Employee:
-        employee = uow.find(Employee, Employee.identity(employee_id))
-        if employee is None:
-            raise NotFound(f"employee {employee_id} not found")
-        return employee
-
-    @staticmethod
-    def _employer(employee: Employee, uow: UnitOfWork) -> Employer:
-        employer = uow.find(Employer, Employer.identity(employee.employer_id))
-        if employer is None:
-            raise NotFound(f"employer {employee.employer_id} not found")
-        return employer
-
-    @staticmethod
-    def _micro_credential(code: CredentialCode, uow: UnitOfWork) -> MicroCredential:
-        catalogue = uow.find(Catalogue, Catalogue.identity())
-        if catalogue is None:
-            raise NotFound("the catalogue is empty")
-        return catalogue.entry(code)

@@ -11,7 +11,7 @@ from carepassport.application.unit_of_work import UnitOfWork
 from carepassport.domain.errors import NotFound
 from carepassport.domain.job_function import JobFunction
 from carepassport.domain.reference import Catalogue, Employee
-from carepassport.domain.values import CredentialCode, EmployeeId, credential_code, employee_id
+from carepassport.domain.values import CredentialCode, credential_code, employee_id
 
 
 @attrs.frozen
@@ -81,7 +81,7 @@ class JobFunctions:
         """An employee takes on a job function and exactly its requirements."""
         now = self._app.now_for_write()
         uow = UnitOfWork(self._app)
-        record = self._employee(employee_id(employee), uow)
+        record = uow.employee(employee_id(employee))
         self.join(record, name, now, uow)
         uow.commit()
         return EmployeeRequirements.of(record)
@@ -101,7 +101,7 @@ class JobFunctions:
         """The employee left: no more reminders, out of the reports and the job function."""
         now = self._app.now_for_write()
         uow = UnitOfWork(self._app)
-        record = self._employee(employee_id(employee), uow)
+        record = uow.employee(employee_id(employee))
         record.leave(now)
         if record.job_function:
             job_function = uow.find(JobFunction, JobFunction.identity(record.job_function))
@@ -115,14 +115,14 @@ class JobFunctions:
         now = self._app.now_for_write()
         wanted = self._known([code])[0]
         uow = UnitOfWork(self._app)
-        record = self._employee(employee_id(employee), uow)
+        record = uow.employee(employee_id(employee))
         record.require_individually(wanted, now)
         uow.commit()
         return EmployeeRequirements.of(record)
 
     def _update_members(self, job_function: JobFunction, uow: UnitOfWork, now: datetime) -> None:
         for member in sorted(job_function.members):
-            record = self._employee(member, uow)
+            record = uow.employee(member)
             if record.left_at is None:
                 record.assign_job_function(job_function.name, list(job_function.requires), now)
 
@@ -134,10 +134,3 @@ class JobFunctions:
                 raise NotFound(f"micro-credential {code} is not in the catalogue (it is empty)")
             catalogue.entry(code)
         return wanted
-
-    @staticmethod
-    def _employee(employee: EmployeeId, uow: UnitOfWork) -> Employee:
-        record = uow.find(Employee, Employee.identity(employee))
-        if record is None:
-            raise NotFound(f"employee {employee} not found")
-        return record

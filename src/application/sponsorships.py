@@ -13,6 +13,8 @@ from carepassport.application.reference import ReferenceData
 from carepassport.application.results import SponsorshipView
 from carepassport.application.store import CarePassportApplication
 from carepassport.domain.errors import AlreadyRequested, InvalidValue
+from carepassport.domain.notification import Notification
+from carepassport.domain.reference import Employer
 from carepassport.domain.sponsorship import Sponsorship, SponsorshipStatus
 from carepassport.domain.values import EmployeeId, credential_code, email_address
 
@@ -27,6 +29,22 @@ def parse_id(value: str | UUID, what: str) -> UUID:
         return UUID(value.strip())
     except ValueError:
         raise InvalidValue(f"{value!r} is not a {what} id") from None
+
+
+def to_approvers(
+    kind: str,
+    employer: Employer,
+    subject: str,
+    body: str,
+    sponsorship: Sponsorship,
+    now: datetime,
+    reply_to: str | None,
+) -> list[Notification]:
+    """One notice to each of the employer's approvers about ``sponsorship`` (R3)."""
+    return [
+        notify(kind, approver, subject, body, sponsorship, now, reply_to=reply_to)
+        for approver in employer.approvers
+    ]
 
 
 class Sponsorships:
@@ -92,18 +110,9 @@ class Sponsorships:
         )
         tag, reply_to = self.reply_route(sponsorship)
         subject, body = notices.approval_request(sponsorship, record, entries, tag)
-        mail = [
-            notify(
-                notices.APPROVAL_REQUEST,
-                approver,
-                subject,
-                body,
-                sponsorship,
-                now,
-                reply_to=reply_to,
-            )
-            for approver in employer.approvers
-        ]
+        mail = to_approvers(
+            notices.APPROVAL_REQUEST, employer, subject, body, sponsorship, now, reply_to
+        )
         self._app.record(sponsorship, *mail)
         return SponsorshipView.of(sponsorship)
 
@@ -164,18 +173,9 @@ class Sponsorships:
         subject, body = notices.approval_reminder(
             sponsorship, employee, entries, number, len(sponsorship.reminders), tag
         )
-        mail = [
-            notify(
-                notices.APPROVAL_REMINDER,
-                approver,
-                subject,
-                body,
-                sponsorship,
-                now,
-                reply_to=reply_to,
-            )
-            for approver in employer.approvers
-        ]
+        mail = to_approvers(
+            notices.APPROVAL_REMINDER, employer, subject, body, sponsorship, now, reply_to
+        )
         self._app.record(sponsorship, *mail)
         return True
 

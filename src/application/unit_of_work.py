@@ -9,6 +9,9 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from carepassport.application.store import CarePassportApplication
+from carepassport.domain.errors import NotFound
+from carepassport.domain.reference import Catalogue, Employee, Employer
+from carepassport.domain.values import EmployeeId, EmployerId
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -26,6 +29,28 @@ class UnitOfWork:
             self._seen[aggregate_id] = self.app.find(Aggregate, aggregate_id)
         aggregate = self._seen[aggregate_id]
         return aggregate if isinstance(aggregate, kind) else None
+
+    def load(self, kind: type[A], aggregate_id: UUID, what: str) -> A:
+        """The aggregate, or a clear NotFound naming ``what`` was asked for."""
+        aggregate = self.find(kind, aggregate_id)
+        if aggregate is None:
+            raise NotFound(f"{what} not found")
+        return aggregate
+
+    def employee(self, employee: EmployeeId) -> Employee:
+        """An employee, or NotFound."""
+        return self.load(Employee, Employee.identity(employee), f"employee {employee}")
+
+    def employer(self, employer: EmployerId) -> Employer:
+        """An employer, or NotFound."""
+        return self.load(Employer, Employer.identity(employer), f"employer {employer}")
+
+    def catalogue(self) -> Catalogue:
+        """The catalogue, or NotFound when nothing was ever added to it."""
+        catalogue = self.find(Catalogue, Catalogue.identity())
+        if catalogue is None:
+            raise NotFound("the catalogue is empty")
+        return catalogue
 
     def add(self, aggregate: A) -> A:
         """Track a new aggregate."""
