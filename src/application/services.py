@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 from eventsourcing.persistence import InfrastructureFactory
 
+from carepassport.application.api_access import Access, ApiTokens, IdempotencyKeys
 from carepassport.application.approval_tokens import ApprovalTokens
 from carepassport.application.credentials import Credentials
 from carepassport.application.history import Histories
@@ -64,6 +65,9 @@ class Services:
     requirements: Requirements
     reports: Reports
     replies: ApprovalReplies
+    api_tokens: ApiTokens
+    access: Access
+    idempotency: IdempotencyKeys
     closers: tuple[Callable[[], None], ...] = ()
 
     @classmethod
@@ -135,6 +139,9 @@ class Services:
             requirements=requirements,
             reports=Reports(app, compliance_store),
             replies=ApprovalReplies(app, reference, sponsorships, reply_parser, approval_tokens),
+            api_tokens=ApiTokens(app),
+            access=Access(app),
+            idempotency=IdempotencyKeys(app),
             closers=tuple(closers),
         )
 

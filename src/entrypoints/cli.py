@@ -599,6 +599,29 @@ def mail_retry(ctx: Context, message_id: str) -> None:
     run(ctx, lambda s: _message(s.outbox.requeue(message_id)))
 
 
+@cli.group()
+def tokens() -> None:
+    """Bearer tokens for the HTTP API (only a hash is stored)."""
+
+
+@tokens.command("issue")
+@click.argument("role")
+@click.argument("subject")
+@pass_context
+def tokens_issue(ctx: Context, role: str, subject: str) -> None:
+    """Issue a token for ROLE (employee, approver, college, auditor, lms) and SUBJECT (an
+    employee id, an employer id, or who holds it). The token is shown once."""
+    run(ctx, lambda s: s.api_tokens.issue(role, subject))
+
+
+@tokens.command("revoke")
+@click.argument("token_id")
+@pass_context
+def tokens_revoke(ctx: Context, token_id: str) -> None:
+    """Stop the token with TOKEN_ID (printed when it was issued) working."""
+    run(ctx, lambda s: s.api_tokens.revoke(token_id))
+
+
 @cli.command()
 @pass_context
 def demo(ctx: Context) -> None:

@@ -20,21 +20,24 @@ from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.mail import InMemoryMailer
 from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap
-from carepassport.entrypoints.http import PROBLEM_BASE, PROBLEM_JSON, create_app
-from tests.conftest import APPROVER, EMPLOYEE_EMAIL, toronto
+from carepassport.entrypoints.http import create_app
+from tests.conftest import APPROVER, toronto
 from tests.integration.helpers import footprint
+from tests.integration.http_helpers import Headers, assert_problem, role_headers, seed
 
 
 @pytest.fixture
 def services(clock: SettableClock, mailer: InMemoryMailer) -> Iterator[Services]:
     services = bootstrap("memory://", clock=clock, mailer=mailer)
-    services.reference.add_micro_credential("IPAC", "Infection Prevention and Control")
-    services.reference.add_employer("SUNNY", name="Sunny", approvers=[APPROVER])
-    services.reference.add_employee(
-        "E1", employer="SUNNY", email=EMPLOYEE_EMAIL, student_number_="C0912345"
-    )
+    seed(services)
     yield services
     services.close()
+
+
+@pytest.fixture
+def tokens(services: Services) -> dict[str, Headers]:
+    """Authorization headers per role: employee E1, approver of SUNNY, college, auditor, lms."""
+    return role_headers(services)
 
 
 @pytest.fixture
@@ -43,53 +46,57 @@ def client(services: Services) -> Iterator[TestClient]:
         yield client
 
 
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, object]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body: dict[str, object] = response.json()
-    assert body["type"] == PROBLEM_BASE + code
-    assert body["status"] == status
-    assert body["title"]
-    return body
-
-
 def test_request_approve_tick_register_over_http(
-    client: TestClient, clock: SettableClock, mailer: InMemoryMailer
+    client: TestClient, tokens: dict[str, Headers], clock: SettableClock
 ) -> None:
-    requested = client.post("/sponsorships", json={"employee_id": "E1", "credentials": ["IPAC"]})
+    employee, approver, college = tokens["employee"], tokens["approver"], tokens["college"]
+    requested = client.post(
+        "/sponsorships", json={"employee_id": "E1", "credentials": ["IPAC"]}, headers=employee
+    )
     assert requested.status_code == 201, requested.text
     sponsorship_id = requested.json()["sponsorship_id"]
 
     clock.set(toronto(2026, 4, 2, 15, 0))
-    approved = client.post(f"/sponsorships/{sponsorship_id}/approve", json={"by": APPROVER})
+    approved = client.post(
+        f"/sponsorships/{sponsorship_id}/approve", json={"by": APPROVER}, headers=approver
+    )
     assert approved.status_code == 200, approved.text
     enable_at = datetime.fromisoformat(approved.json()["self_registration_at"])
 
     clock.set(enable_at)
-    ticked = client.post("/tick")
+    ticked = client.post("/tick", headers=college)
     assert ticked.status_code == 200, ticked.text
 
-    registered = client.post("/registrations", json={"employee_id": "E1", "code": "IPAC"})
+    registered = client.post(
+        "/registrations", json={"employee_id": "E1", "code": "IPAC"}, headers=employee
+    )
     assert registered.status_code == 201, registered.text
     registration = registered.json()
     assert registration["fee_payer"] == "employer"
 
-    shown = client.get(f"/registrations/{registration['registration_id']}")
+    shown = client.get(f"/registrations/{registration['registration_id']}", headers=employee)
     assert shown.status_code == 200
     assert shown.json()["registration_id"] == registration["registration_id"]
-    assert client.get(f"/sponsorships/{sponsorship_id}").json()["sponsorship_id"] == sponsorship_id
-    assert client.get("/employees/E1/status").status_code == 200
-    assert client.get("/employees/E1/requirements").status_code == 200
+    shown_sponsorship = client.get(f"/sponsorships/{sponsorship_id}", headers=employee).json()
+    assert shown_sponsorship["sponsorship_id"] == sponsorship_id
+    assert client.get("/employees/E1/status", headers=employee).status_code == 200
+    assert client.get("/employees/E1/requirements", headers=employee).status_code == 200
 
 
-def test_a_refusal_is_a_problem_and_records_nothing(client: TestClient, services: Services) -> None:
+def test_a_refusal_is_a_problem_and_records_nothing(
+    client: TestClient, services: Services, tokens: dict[str, Headers]
+) -> None:
     sponsorship_id = client.post(
-        "/sponsorships", json={"employee_id": "E1", "credentials": ["IPAC"]}
+        "/sponsorships",
+        json={"employee_id": "E1", "credentials": ["IPAC"]},
+        headers=tokens["employee"],
     ).json()["sponsorship_id"]
     before = footprint(services)
 
     response = client.post(
-        f"/sponsorships/{sponsorship_id}/approve", json={"by": "someone@elsewhere.example"}
+        f"/sponsorships/{sponsorship_id}/approve",
+        json={"by": "someone@elsewhere.example"},
+        headers=tokens["approver"],
     )
 
     body = assert_problem(response, 400, "not_an_approver")
@@ -97,15 +104,20 @@ def test_a_refusal_is_a_problem_and_records_nothing(client: TestClient, services
     assert footprint(services) == before
 
 
-def test_unknown_things_are_404_problems(client: TestClient) -> None:
-    assert_problem(client.get("/employees/NOBODY/status"), 404, "not_found")
-    assert_problem(client.get("/no/such/route"), 404, "not_found")
+def test_unknown_things_are_404_problems(client: TestClient, tokens: dict[str, Headers]) -> None:
+    college = tokens["college"]
+    assert_problem(client.get("/employees/NOBODY/status", headers=college), 404, "not_found")
+    assert_problem(client.get("/no/such/route", headers=college), 404, "not_found")
 
 
-def test_a_validation_error_names_the_field(client: TestClient, services: Services) -> None:
+def test_a_validation_error_names_the_field(
+    client: TestClient, services: Services, tokens: dict[str, Headers]
+) -> None:
     before = footprint(services)
 
-    response = client.post("/registrations", json={"employee_id": "E1", "self_pay": "maybe"})
+    response = client.post(
+        "/registrations", json={"employee_id": "E1", "self_pay": "maybe"}, headers=tokens["college"]
+    )
 
     body = assert_problem(response, 422, "validation_error")
     fields = {error["field"] for error in body["errors"]}  # type: ignore[attr-defined]
@@ -180,10 +192,15 @@ def test_serve_runs_uvicorn_on_a_loopback_port(tmp_path: Path) -> None:
         server.wait(timeout=10)
 
 
-def test_a_conflict_is_a_409_problem(client: TestClient, services: Services) -> None:
+def test_a_conflict_is_a_409_problem(
+    client: TestClient, services: Services, tokens: dict[str, Headers]
+) -> None:
     body = {"employee_id": "E1", "credentials": ["IPAC"]}
-    assert client.post("/sponsorships", json=body).status_code == 201
+    employee = tokens["employee"]
+    assert client.post("/sponsorships", json=body, headers=employee).status_code == 201
     before = footprint(services)
 
-    assert_problem(client.post("/sponsorships", json=body), 409, "already_requested")
+    assert_problem(
+        client.post("/sponsorships", json=body, headers=employee), 409, "already_requested"
+    )
     assert footprint(services) == before

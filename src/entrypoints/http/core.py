@@ -1,0 +1,165 @@
+"""How a route reaches the core: one serialised entry into the wired services, the caller's
+principal (authenticated before anything else is read), access checks, and idempotent commands."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Request, Security
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from carepassport.application.api_access import Access, Principal
+from carepassport.application.services import Services
+from carepassport.domain.api_access import Role
+from carepassport.domain.errors import DomainError
+from carepassport.entrypoints.http.problems import ProblemResponse, problem, refusal
+from carepassport.entrypoints.present import jsonable
+
+T = TypeVar("T")
+
+PUBLIC_PATHS = frozenset({"/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+"""Paths anyone may read: health for probes, the API's own description."""
+
+REPLAYED = "Idempotent-Replayed"
+
+
+class Core:
+    """The wired services, opened on first use and closed once; calls are serialised."""
+
+    def __init__(self, factory: Callable[[], Services]) -> None:
+        self._factory = factory
+        self._lock = threading.RLock()
+        self._opened: Services | None = None
+
+    def call(self, action: Callable[[Services], T]) -> T:
+        with self._lock:
+            if self._opened is None:
+                self._opened = self._factory()
+            return action(self._opened)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._opened is not None:
+                self._opened.close()
+                self._opened = None
+
+
+class Authentication:
+    """ASGI middleware: every call but the public ones needs a live bearer token, checked before
+    the body is parsed or validated. The principal is kept in the request scope."""
+
+    def __init__(self, app: ASGIApp, core: Core) -> None:
+        self.app = app
+        self.core = core
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS:
+            await self.app(scope, receive, send)
+            return
+        token = _bearer(dict(scope["headers"]).get(b"authorization", b"").decode("latin-1"))
+        try:
+            principal = await run_in_threadpool(
+                self.core.call, lambda s: s.api_tokens.authenticate(token)
+            )
+        except DomainError as error:
+            status, body = refusal(error)
+            response: Response = ProblemResponse(
+                body, status_code=status, headers={"WWW-Authenticate": "Bearer"}
+            )
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
+
+
+def _bearer(header: str) -> str | None:
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="A token from `carepassport tokens issue ROLE SUBJECT`.",
+)
+
+
+class Caller:
+    """One call: who makes it, and the core it reaches."""
+
+    def __init__(self, core: Core, principal: Principal, request: Request) -> None:
+        self.core = core
+        self.principal = principal
+        self._request = request
+
+    def check(self, rule: Callable[[Access, Principal], None]) -> None:
+        """Refuse the call unless ``rule`` lets this caller see what it names."""
+        self.core.call(lambda s: rule(s.access, self.principal))
+
+    def read(self, action: Callable[[Services], Any]) -> Any:
+        """Run a query; its result as JSON data."""
+        return jsonable(self.core.call(action))
+
+    def command(
+        self, action: Callable[[Services], Any], body: BaseModel | None = None, status: int = 200
+    ) -> Any:
+        """Run a command. With an Idempotency-Key header, the same key and request replay the
+        first answer and record nothing more; the same key with another request is refused."""
+        key = self._request.headers.get("idempotency-key")
+        if key is None:
+            return self.read(action)
+        fingerprint = self._fingerprint(body)
+        who = self.principal
+        replay = self.core.call(lambda s: s.idempotency.begin(who, key, fingerprint))
+        if replay is not None:
+            kind = ProblemResponse if replay.status >= 400 else JSONResponse
+            return kind(replay.body, status_code=replay.status, headers={REPLAYED: "true"})
+        try:
+            answer = self.read(action)
+        except DomainError as error:
+            refused_status, refused_body = refusal(error)
+            self.core.call(lambda s: s.idempotency.finish(who, key, refused_status, refused_body))
+            raise
+        except BaseException:
+            self.core.call(lambda s: s.idempotency.abandon(who, key))
+            raise
+        self.core.call(lambda s: s.idempotency.finish(who, key, status, answer))
+        return answer
+
+    def _fingerprint(self, body: BaseModel | None) -> str:
+        request = {
+            "method": self._request.method,
+            "path": self._request.url.path,
+            "query": sorted(self._request.query_params.multi_items()),
+            "body": body.model_dump(mode="json") if body is not None else None,
+        }
+        return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+
+
+def allow(*roles: Role) -> Callable[..., Caller]:
+    """A dependency: the caller, refused (403) unless their role is one of ``roles``."""
+
+    def caller(
+        request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
+    ) -> Caller:
+        principal: Principal | None = getattr(request.state, "principal", None)
+        if principal is None:  # only public paths skip authentication
+            raise RuntimeError("a protected route was reached without authentication")
+        Access.require(principal, *roles)
+        return Caller(request.app.state.core, principal, request)
+
+    return caller
+
+
+EVERYONE = tuple(Role)
+READERS = (Role.COLLEGE, Role.AUDITOR)
+"""Roles that see every record."""
+
+__all__ = ["EVERYONE", "READERS", "Authentication", "Caller", "Core", "allow", "problem"]

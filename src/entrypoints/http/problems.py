@@ -1,0 +1,115 @@
+"""RFC 9457 problem details: every refusal and failure of the HTTP API, with a stable ``type``
+per error code. No stack trace ever reaches a client."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from typing import Any
+
+from eventsourcing.persistence import PersistenceError
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from carepassport.domain.errors import DomainError
+from carepassport.entrypoints.present import jsonable
+
+PROBLEM_BASE = "https://carepassport.example/problems/"
+PROBLEM_JSON = "application/problem+json"
+
+STATUS_BY_CODE = {
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "already_exists": 409,
+    "already_requested": 409,
+    "invalid_state": 409,
+    "clock_went_backwards": 409,
+    "conflict": 409,
+    "idempotency_conflict": 409,
+    "invalid_value": 422,
+    "invalid_csv": 422,
+    "validation_error": 422,
+    "store_unavailable": 503,
+}
+"""HTTP status per domain error code; any other refusal is 400."""
+
+log = logging.getLogger(__name__)
+
+
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_JSON
+
+
+def problem_body(
+    code: str, detail: str | None, status: int | None = None, **extra: Any
+) -> tuple[int, dict[str, Any]]:
+    """The status and RFC 9457 document for a stable error code."""
+    status = status if status is not None else STATUS_BY_CODE.get(code, 400)
+    body: dict[str, Any] = {"type": PROBLEM_BASE + code, "title": title_of(code), "status": status}
+    if detail is not None:
+        body["detail"] = detail
+    body.update(extra)
+    return status, body
+
+
+def problem(code: str, detail: str | None, status: int | None = None, **extra: Any) -> Response:
+    """A problem-details response for a stable error code."""
+    status, body = problem_body(code, detail, status, **extra)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def refusal(error: DomainError) -> tuple[int, dict[str, Any]]:
+    """The status and document of a domain refusal."""
+    extra = {"errors": jsonable(error.problems)} if hasattr(error, "problems") else {}
+    return problem_body(error.code, error.message, **extra)
+
+
+def title_of(code: str) -> str:
+    return code.replace("_", " ").capitalize()
+
+
+def install(app: FastAPI) -> None:
+    """Answer every refusal and failure of ``app`` with problem details."""
+
+    @app.exception_handler(DomainError)
+    async def refused(_: Request, error: Exception) -> Response:
+        assert isinstance(error, DomainError)
+        status, body = refusal(error)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return ProblemResponse(body, status_code=status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, error: Exception) -> Response:
+        assert isinstance(error, RequestValidationError)
+        errors = [
+            {
+                "field": ".".join(str(part) for part in e.get("loc", ()) if part != "body"),
+                "message": str(e.get("msg", "")),
+            }
+            for e in error.errors()
+        ]
+        detail = "; ".join(f"{e['field'] or 'body'}: {e['message']}" for e in errors)
+        return problem("validation_error", detail, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, error: Exception) -> Response:
+        assert isinstance(error, StarletteHTTPException)
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        return problem(code, str(error.detail), status=error.status_code)
+
+    @app.exception_handler(Exception)
+    async def failed(_: Request, error: Exception) -> Response:
+        if is_store_failure(error):
+            log.error("the store failed: %s", error)
+            return problem("store_unavailable", None)
+        log.exception("unexpected error")
+        return problem("internal_error", None, status=500)
+
+
+def is_store_failure(error: BaseException) -> bool:
+    """Whether an error is the store's (the call may succeed later), not a bug."""
+    return isinstance(error, OSError | sqlite3.Error | PersistenceError)
