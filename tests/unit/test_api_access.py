@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from tests.conftest import toronto
 
 from carepassport.domain.api_access import (
     IN_FLIGHT_LEASE,
@@ -14,7 +15,6 @@ from carepassport.domain.api_access import (
     Role,
 )
 from carepassport.domain.errors import InvalidTransition, InvalidValue
-from tests.conftest import toronto
 
 AT = toronto(2026, 4, 1, 9, 0)
 
