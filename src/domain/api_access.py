@@ -141,6 +141,7 @@ class IdempotentRequest(Aggregate):
 
         def apply(self, aggregate: IdempotentRequest) -> None:
             aggregate.claimed_at = self.claimed_at
+            aggregate.released = False
 
     class AnswerRecorded(DomainEvent):
         status: int
@@ -203,7 +204,6 @@ class IdempotentRequest(Aggregate):
                 f"a request with the Idempotency-Key {self.key!r} is still being processed"
             )
         self.trigger_event(self.RequestReclaimed, timestamp=at, claimed_at=at)
-        self.released = False
         return None
 
     def record_answer(self, status: int, body: Any, at: datetime) -> None:

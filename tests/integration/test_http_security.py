@@ -214,3 +214,27 @@ def test_idempotency_keys_belong_to_their_caller(
 def test_a_public_path_needs_no_token(client: TestClient) -> None:
     assert client.get("/healthz").status_code == 200
     assert client.get("/openapi.json").status_code == 200
+
+
+def test_a_request_that_failed_unexpectedly_may_be_retried_with_its_key_at_once(
+    client: TestClient,
+    services: Services,
+    tokens: dict[str, Headers],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    headers = {**tokens["employee"], "Idempotency-Key": "req-crash"}
+    working = services.sponsorships.request
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("the disk caught fire")
+
+    monkeypatch.setattr(services.sponsorships, "request", broken)
+    assert_problem(
+        client.post("/sponsorships", json=REQUEST, headers=headers), 500, "internal_error"
+    )
+    monkeypatch.setattr(services.sponsorships, "request", working)
+
+    retried = client.post("/sponsorships", json=REQUEST, headers=headers)
+
+    assert retried.status_code == 201, retried.text
+    assert REPLAYED not in retried.headers

@@ -89,6 +89,15 @@ def test_a_released_request_may_run_again_at_once() -> None:
     assert request.replay("f1", AT) is None
 
 
+def test_a_released_request_run_again_blocks_the_next_retry() -> None:
+    request = IdempotentRequest.claim("employee:E1", "key-1", "f1", AT)
+    request.release(AT)
+    request.replay("f1", AT)
+
+    with pytest.raises(IdempotencyConflict, match="still being processed"):
+        request.replay("f1", AT + timedelta(seconds=1))
+
+
 @pytest.mark.parametrize("key", ["", "   ", "k" * 256])
 def test_an_idempotency_key_must_have_1_to_255_characters(key: str) -> None:
     with pytest.raises(InvalidValue, match="1 to 255"):
