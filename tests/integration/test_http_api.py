@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -17,33 +16,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from carepassport.adapters.clocks import SettableClock
-from carepassport.adapters.mail import InMemoryMailer
 from carepassport.application.services import Services
-from carepassport.bootstrap import bootstrap
 from carepassport.entrypoints.http import create_app
 from tests.conftest import APPROVER, toronto
 from tests.integration.helpers import footprint
-from tests.integration.http_helpers import Headers, assert_problem, role_headers, seed
+from tests.integration.http_helpers import Headers, assert_problem
 
 
 @pytest.fixture
-def services(clock: SettableClock, mailer: InMemoryMailer) -> Iterator[Services]:
-    services = bootstrap("memory://", clock=clock, mailer=mailer)
-    seed(services)
-    yield services
-    services.close()
-
-
-@pytest.fixture
-def tokens(services: Services) -> dict[str, Headers]:
-    """Authorization headers per role: employee E1, approver of SUNNY, college, auditor, lms."""
-    return role_headers(services)
-
-
-@pytest.fixture
-def client(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(lambda: services), raise_server_exceptions=False) as client:
-        yield client
+def services(api_services: Services) -> Services:
+    return api_services
 
 
 def test_request_approve_tick_register_over_http(

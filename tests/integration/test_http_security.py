@@ -3,43 +3,23 @@ and Idempotency-Key replays (ADR 0015)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 
-from carepassport.adapters.clocks import SettableClock
-from carepassport.adapters.mail import InMemoryMailer
 from carepassport.application.api_access import ApiTokens
 from carepassport.application.services import Services
-from carepassport.bootstrap import bootstrap
 from carepassport.domain.api_access import ApiToken
 from carepassport.domain.errors import NotFound
-from carepassport.entrypoints.http import create_app
 from carepassport.entrypoints.http.core import REPLAYED
 from tests.integration.helpers import footprint
-from tests.integration.http_helpers import Headers, assert_problem, bearer, role_headers, seed
+from tests.integration.http_helpers import Headers, assert_problem, bearer
 
 REQUEST = {"employee_id": "E1", "credentials": ["IPAC"]}
 
 
 @pytest.fixture
-def services(clock: SettableClock, mailer: InMemoryMailer) -> Iterator[Services]:
-    services = bootstrap("memory://", clock=clock, mailer=mailer)
-    seed(services)
-    yield services
-    services.close()
-
-
-@pytest.fixture
-def tokens(services: Services) -> dict[str, Headers]:
-    return role_headers(services)
-
-
-@pytest.fixture
-def client(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(lambda: services), raise_server_exceptions=False) as client:
-        yield client
+def services(api_services: Services) -> Services:
+    return api_services
 
 
 @pytest.mark.parametrize(
