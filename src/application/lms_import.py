@@ -39,16 +39,9 @@ class CsvProblem:
     line: int
     reason: str
 
-
-class CsvRejected(DomainError):
-    """The file has bad lines; nothing was staged."""
-
-    code = "invalid_csv"
-
-    def __init__(self, problems: list[CsvProblem]) -> None:
-        listed = "\n".join(f"  line {p.line}: {p.reason}" for p in problems)
-        super().__init__(f"the CSV was rejected, nothing was staged:\n{listed}")
-        self.problems = problems
+    @property
+    def where(self) -> str:
+        return f"line {self.line}"
 
 
 @attrs.frozen
@@ -58,16 +51,34 @@ class RecordProblem:
     item: int
     reason: str
 
+    @property
+    def where(self) -> str:
+        return f"item {self.item}"
 
-class ResultsRejected(DomainError):
+
+class Rejected(DomainError):
+    """Some results are bad; nothing was staged. ``problems`` lists each, where it stands."""
+
+    what = "results"
+
+    def __init__(self, problems: list[CsvProblem] | list[RecordProblem]) -> None:
+        listed = "\n".join(f"  {p.where}: {p.reason}" for p in problems)
+        super().__init__(f"the {self.what} was rejected, nothing was staged:\n{listed}")
+        self.problems = problems
+
+
+class CsvRejected(Rejected):
+    """The file has bad lines; nothing was staged."""
+
+    code = "invalid_csv"
+    what = "CSV"
+
+
+class ResultsRejected(Rejected):
     """The batch has bad results; nothing was staged."""
 
     code = "invalid_results"
-
-    def __init__(self, problems: list[RecordProblem]) -> None:
-        listed = "\n".join(f"  item {p.item}: {p.reason}" for p in problems)
-        super().__init__(f"the results were rejected, nothing was staged:\n{listed}")
-        self.problems = problems
+    what = "batch"
 
 
 @attrs.frozen

@@ -1,7 +1,7 @@
 """Fixtures for integration tests."""
 
 from tests.integration.cli_helpers import cp
-from tests.integration.http_helpers import api_services, client, tokens
+from tests.integration.http_helpers import api, api_services, tokens
 from tests.integration.smtp_server import (
     hang_up_server,
     silent_server,
@@ -11,8 +11,8 @@ from tests.integration.smtp_server import (
 )
 
 __all__ = [
+    "api",
     "api_services",
-    "client",
     "cp",
     "hang_up_server",
     "silent_server",

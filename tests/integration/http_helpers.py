@@ -91,7 +91,7 @@ def tokens(api_services: Services) -> dict[str, Headers]:
 
 
 @pytest.fixture
-def client(api_services: Services) -> Iterator[TestClient]:
+def api(api_services: Services) -> Iterator[TestClient]:
     """The API on ``api_services``; server errors are answered, not raised."""
     with TestClient(create_app(lambda: api_services), raise_server_exceptions=False) as client:
         yield client

@@ -32,9 +32,9 @@ def result(record_id: str = "r1", **changes: Any) -> dict[str, Any]:
 
 class TestDeliverAJsonBatch:
     def test_a_valid_batch_is_staged(
-        self, client: TestClient, tokens: dict[str, Headers], lms: InMemoryLms
+        self, api: TestClient, tokens: dict[str, Headers], lms: InMemoryLms
     ) -> None:
-        response = client.post(
+        response = api.post(
             "/lms/results",
             json={"results": [result("r1"), result("r2", attempt="2", passed="false")]},
             headers=tokens["lms"],
@@ -45,18 +45,18 @@ class TestDeliverAJsonBatch:
         assert set(lms.find(["r1", "r2"])) == {"r1", "r2"}
 
     def test_results_already_staged_are_counted_not_staged_again(
-        self, client: TestClient, tokens: dict[str, Headers]
+        self, api: TestClient, tokens: dict[str, Headers]
     ) -> None:
-        client.post("/lms/results", json={"results": [result("r1")]}, headers=tokens["lms"])
+        api.post("/lms/results", json={"results": [result("r1")]}, headers=tokens["lms"])
 
-        again = client.post(
+        again = api.post(
             "/lms/results", json={"results": [result("r1"), result("r2")]}, headers=tokens["lms"]
         )
 
         assert again.json() == {"staged": 1, "already_staged": 1, "skipped": 0}
 
     def test_a_batch_with_bad_results_lists_each_by_index_and_stages_nothing(
-        self, client: TestClient, services: Services, tokens: dict[str, Headers]
+        self, api: TestClient, services: Services, tokens: dict[str, Headers]
     ) -> None:
         before = footprint(services)
         batch = [
@@ -66,7 +66,7 @@ class TestDeliverAJsonBatch:
             result("bad-code", credential_code="NOPE"),
         ]
 
-        response = client.post("/lms/results", json={"results": batch}, headers=tokens["lms"])
+        response = api.post("/lms/results", json={"results": batch}, headers=tokens["lms"])
 
         body = assert_problem(response, 422, "invalid_results")
         assert [e["item"] for e in body["errors"]] == [1, 2, 3]  # type: ignore[attr-defined]
@@ -75,9 +75,9 @@ class TestDeliverAJsonBatch:
         assert services.lms_import.import_records([result("ok")]).staged == 1
 
     def test_an_unknown_field_is_a_validation_error_naming_it(
-        self, client: TestClient, tokens: dict[str, Headers]
+        self, api: TestClient, tokens: dict[str, Headers]
     ) -> None:
-        response = client.post(
+        response = api.post(
             "/lms/results", json={"results": [result(grade="A")]}, headers=tokens["lms"]
         )
 
@@ -86,12 +86,10 @@ class TestDeliverAJsonBatch:
 
 
 class TestDeliverTheCsv:
-    def test_the_canonical_csv_is_staged(
-        self, client: TestClient, tokens: dict[str, Headers]
-    ) -> None:
+    def test_the_canonical_csv_is_staged(self, api: TestClient, tokens: dict[str, Headers]) -> None:
         csv = HEADER + "r1,C0912345,IPAC,1,85,true,2020-04-07T11:00\n"
 
-        response = client.post(
+        response = api.post(
             "/lms/results/csv",
             content=csv,
             headers={**tokens["college"], "Content-Type": "text/csv"},
@@ -101,12 +99,12 @@ class TestDeliverTheCsv:
         assert response.json()["staged"] == 1
 
     def test_a_csv_with_a_bad_line_is_rejected_whole(
-        self, client: TestClient, services: Services, tokens: dict[str, Headers]
+        self, api: TestClient, services: Services, tokens: dict[str, Headers]
     ) -> None:
         csv = HEADER + "r1,C0912345,IPAC,1,85,true,2020-04-07T11:00\nr2,C0912345,IPAC,9,1,x,y\n"
         before = footprint(services)
 
-        response = client.post(
+        response = api.post(
             "/lms/results/csv", content=csv, headers={**tokens["lms"], "Content-Type": "text/csv"}
         )
 
@@ -115,9 +113,9 @@ class TestDeliverTheCsv:
         assert footprint(services) == before
 
     def test_an_unknown_format_is_refused(
-        self, client: TestClient, tokens: dict[str, Headers]
+        self, api: TestClient, tokens: dict[str, Headers]
     ) -> None:
-        response = client.post(
+        response = api.post(
             "/lms/results/csv?format=moodle",
             content=HEADER,
             headers={**tokens["lms"], "Content-Type": "text/csv"},
@@ -128,17 +126,17 @@ class TestDeliverTheCsv:
 
 class TestSyncAndUnmatched:
     def test_a_result_for_an_unknown_student_number_is_held_and_listed(
-        self, client: TestClient, tokens: dict[str, Headers]
+        self, api: TestClient, tokens: dict[str, Headers]
     ) -> None:
         college = tokens["college"]
-        client.post(
+        api.post(
             "/lms/results",
             json={"results": [result("stray", student_number="C0000000")]},
             headers=college,
         )
 
-        synced = client.post("/lms/sync", headers=college)
-        held = client.get("/lms/results/unmatched", headers=college)
+        synced = api.post("/lms/sync", headers=college)
+        held = api.get("/lms/results/unmatched", headers=college)
 
         assert synced.json()["held"] == 1
         assert [(r["record_id"], r["student_number"]) for r in held.json()] == [
@@ -154,7 +152,7 @@ class TestSyncAndUnmatched:
     )
     def test_an_lms_failure_is_a_problem_not_a_500(
         self,
-        client: TestClient,
+        api: TestClient,
         tokens: dict[str, Headers],
         lms: InMemoryLms,
         monkeypatch: pytest.MonkeyPatch,
@@ -167,7 +165,7 @@ class TestSyncAndUnmatched:
 
         monkeypatch.setattr(lms, "results_since", fail)
 
-        response = client.post("/lms/sync", headers=tokens["college"])
+        response = api.post("/lms/sync", headers=tokens["college"])
 
         assert_problem(response, status, code)
 

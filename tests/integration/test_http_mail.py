@@ -24,9 +24,9 @@ def requested(api_services: Services) -> UUID:
 
 
 def test_the_outbox_lists_messages_to_one_recipient(
-    client: TestClient, requested: UUID, tokens: dict[str, Headers]
+    api: TestClient, requested: UUID, tokens: dict[str, Headers]
 ) -> None:
-    response = client.get("/mail/outbox", params={"to": APPROVER}, headers=tokens["college"])
+    response = api.get("/mail/outbox", params={"to": APPROVER}, headers=tokens["college"])
 
     (message,) = response.json()
     assert (message["to"], message["kind"]) == (APPROVER, "approval_request")
@@ -34,48 +34,43 @@ def test_the_outbox_lists_messages_to_one_recipient(
 
 
 def test_a_message_that_was_not_abandoned_cannot_be_retried(
-    client: TestClient, api_services: Services, requested: UUID, tokens: dict[str, Headers]
+    api: TestClient, api_services: Services, requested: UUID, tokens: dict[str, Headers]
 ) -> None:
     (message,) = api_services.outbox.messages(APPROVER)
     before = footprint(api_services)
 
-    response = client.post(
-        f"/mail/outbox/{message.notification_id}/retry", headers=tokens["college"]
-    )
+    response = api.post(f"/mail/outbox/{message.notification_id}/retry", headers=tokens["college"])
 
     assert_problem(response, 409, "invalid_state")
     assert footprint(api_services) == before
 
 
-def test_a_yes_reply_approves_the_sponsorship(
-    client: TestClient, api_services: Services, requested: UUID, tokens: dict[str, Headers]
+@pytest.mark.parametrize(
+    ("verdict", "outcome", "status"),
+    [("dkim=pass", "approved", "approved"), ("dkim=fail", "refused", "requested")],
+)
+def test_a_yes_reply_approves_unless_the_gateways_checks_failed(
+    api: TestClient,
+    api_services: Services,
+    requested: UUID,
+    tokens: dict[str, Headers],
+    verdict: str,
+    outcome: str,
+    status: str,
 ) -> None:
-    response = client.post(
+    response = api.post(
         "/mail/replies",
         content=reply(requested, "YES"),
-        headers={**tokens["college"], **RFC822, "Authentication-Results": "dkim=pass"},
+        headers={**tokens["college"], **RFC822, "Authentication-Results": verdict},
     )
 
-    assert response.json()["outcome"] == "approved", response.text
-    assert api_services.sponsorships.show(requested).status == "approved"
-
-
-def test_a_reply_failing_the_gateways_checks_is_refused_and_changes_nothing(
-    client: TestClient, api_services: Services, requested: UUID, tokens: dict[str, Headers]
-) -> None:
-    response = client.post(
-        "/mail/replies",
-        content=reply(requested, "YES"),
-        headers={**tokens["college"], **RFC822, "Authentication-Results": "dkim=fail"},
-    )
-
-    assert response.json()["outcome"] == "refused", response.text
-    assert api_services.sponsorships.show(requested).status == "requested"
+    assert response.json()["outcome"] == outcome, response.text
+    assert api_services.sponsorships.show(requested).status == status
 
 
 def test_a_reply_without_a_body_names_the_missing_message(
-    client: TestClient, tokens: dict[str, Headers]
+    api: TestClient, tokens: dict[str, Headers]
 ) -> None:
-    response = client.post("/mail/replies", headers={**tokens["college"], **RFC822})
+    response = api.post("/mail/replies", headers={**tokens["college"], **RFC822})
 
     assert_problem(response, 422, "validation_error")

@@ -22,14 +22,12 @@ def sponsorship(api_services: Services, clock: SettableClock) -> str:
 
 
 def test_an_auditor_reads_a_records_history_as_it_was_known_then(
-    client: TestClient, sponsorship: str, tokens: dict[str, Headers]
+    api: TestClient, sponsorship: str, tokens: dict[str, Headers]
 ) -> None:
     path = f"/records/{sponsorship}/history"
 
-    everything = client.get(path, headers=tokens["auditor"])
-    then = client.get(
-        path, params={"as_of": "2026-04-01T12:00:00-04:00"}, headers=tokens["auditor"]
-    )
+    everything = api.get(path, headers=tokens["auditor"])
+    then = api.get(path, params={"as_of": "2026-04-01T12:00:00-04:00"}, headers=tokens["auditor"])
 
     assert everything.json()["state"]["status"] == "approved"
     assert then.json()["state"]["status"] == "requested", then.text
@@ -38,9 +36,9 @@ def test_an_auditor_reads_a_records_history_as_it_was_known_then(
 
 @pytest.mark.parametrize("as_of", ["2026-04-01T12:00:00", "yesterday"])
 def test_a_naive_or_malformed_as_of_is_422_naming_the_field(
-    client: TestClient, sponsorship: str, tokens: dict[str, Headers], as_of: str
+    api: TestClient, sponsorship: str, tokens: dict[str, Headers], as_of: str
 ) -> None:
-    response = client.get(
+    response = api.get(
         f"/records/{sponsorship}/history", params={"as_of": as_of}, headers=tokens["auditor"]
     )
 
@@ -48,8 +46,8 @@ def test_a_naive_or_malformed_as_of_is_422_naming_the_field(
     assert body["errors"][0]["field"] == "query.as_of"  # type: ignore[index]
 
 
-def test_an_unknown_record_is_404(client: TestClient, tokens: dict[str, Headers]) -> None:
-    response = client.get(
+def test_an_unknown_record_is_404(api: TestClient, tokens: dict[str, Headers]) -> None:
+    response = api.get(
         "/records/00000000-0000-0000-0000-000000000001/history", headers=tokens["college"]
     )
 

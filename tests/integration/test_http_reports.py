@@ -23,12 +23,12 @@ def holder(api_services: Services, clock: SettableClock, lms: InMemoryLms) -> Se
 
 
 def test_an_approver_reads_their_employers_compliance_as_json_and_csv(
-    client: TestClient, holder: Services, tokens: dict[str, Headers]
+    api: TestClient, holder: Services, tokens: dict[str, Headers]
 ) -> None:
     approver = tokens["approver"]
 
-    report = client.get("/employers/SUNNY/compliance", headers=approver)
-    csv = client.get("/employers/SUNNY/compliance.csv", headers=approver)
+    report = api.get("/employers/SUNNY/compliance", headers=approver)
+    csv = api.get("/employers/SUNNY/compliance.csv", headers=approver)
 
     assert report.json()["compliant"] == ["E1"]
     assert csv.headers["content-type"].startswith("text/csv")
@@ -37,17 +37,17 @@ def test_an_approver_reads_their_employers_compliance_as_json_and_csv(
 
 
 def test_another_employers_compliance_is_not_found(
-    client: TestClient, tokens: dict[str, Headers]
+    api: TestClient, tokens: dict[str, Headers]
 ) -> None:
-    response = client.get("/employers/SHADY/compliance.csv", headers=tokens["approver"])
+    response = api.get("/employers/SHADY/compliance.csv", headers=tokens["approver"])
 
     assert_problem(response, 404, "not_found")
 
 
 def test_an_employee_reads_their_requirements_as_csv(
-    client: TestClient, holder: Services, tokens: dict[str, Headers]
+    api: TestClient, holder: Services, tokens: dict[str, Headers]
 ) -> None:
-    response = client.get("/employees/E1/requirements.csv", headers=tokens["employee"])
+    response = api.get("/employees/E1/requirements.csv", headers=tokens["employee"])
 
     assert response.headers["content-type"].startswith("text/csv")
     assert response.text.splitlines()[1].startswith("E1,IPAC,")
@@ -55,14 +55,14 @@ def test_an_employee_reads_their_requirements_as_csv(
 
 class TestCredentialDecisions:
     def test_the_college_suspends_then_reinstates_a_credential(
-        self, client: TestClient, holder: Services, tokens: dict[str, Headers]
+        self, api: TestClient, holder: Services, tokens: dict[str, Headers]
     ) -> None:
         reason = {"reason": "audit finding", "notes": "file 12"}
 
-        suspended = client.post(
+        suspended = api.post(
             "/employees/E1/credentials/IPAC/suspend", json=reason, headers=tokens["college"]
         )
-        reinstated = client.post(
+        reinstated = api.post(
             "/employees/E1/credentials/IPAC/reinstate", json=reason, headers=tokens["college"]
         )
 
@@ -70,11 +70,11 @@ class TestCredentialDecisions:
         assert reinstated.json()["standing"] == "active", reinstated.text
 
     def test_a_decision_on_a_credential_not_held_is_404_and_records_nothing(
-        self, client: TestClient, api_services: Services, tokens: dict[str, Headers]
+        self, api: TestClient, api_services: Services, tokens: dict[str, Headers]
     ) -> None:
         before = footprint(api_services)
 
-        response = client.post(
+        response = api.post(
             "/employees/E1/credentials/IPAC/revoke",
             json={"reason": "fraud"},
             headers=tokens["college"],
@@ -84,9 +84,9 @@ class TestCredentialDecisions:
         assert footprint(api_services) == before
 
     def test_an_unknown_decision_names_the_path_parameter(
-        self, client: TestClient, tokens: dict[str, Headers]
+        self, api: TestClient, tokens: dict[str, Headers]
     ) -> None:
-        response = client.post(
+        response = api.post(
             "/employees/E1/credentials/IPAC/forgive",
             json={"reason": "kindness"},
             headers=tokens["college"],
@@ -95,10 +95,8 @@ class TestCredentialDecisions:
         body = assert_problem(response, 422, "validation_error")
         assert body["errors"][0]["field"] == "path.decision"  # type: ignore[index]
 
-    def test_a_decision_needs_a_reason(
-        self, client: TestClient, tokens: dict[str, Headers]
-    ) -> None:
-        response = client.post(
+    def test_a_decision_needs_a_reason(self, api: TestClient, tokens: dict[str, Headers]) -> None:
+        response = api.post(
             "/employees/E1/credentials/IPAC/suspend", json={}, headers=tokens["college"]
         )
 

@@ -53,10 +53,10 @@ class Row:
     scoped: frozenset[str] = frozenset()
     request: Callable[[Ids], dict[str, Any]] = lambda _: {}
 
-    def call(self, client: TestClient, headers: Headers, ids: Ids) -> Any:
+    def call(self, api: TestClient, headers: Headers, ids: Ids) -> Any:
         options = self.request(ids)
         headers = {**headers, **options.pop("headers", {})}
-        return client.request(self.method, self.path.format(**ids), headers=headers, **options)
+        return api.request(self.method, self.path.format(**ids), headers=headers, **options)
 
 
 def row(
@@ -229,7 +229,7 @@ SCOPED = [
 @attrs.frozen
 class World:
     services: Services
-    client: TestClient
+    api: TestClient
     tokens: dict[str, Headers]
     mine: Ids
     theirs: Ids
@@ -238,7 +238,7 @@ class World:
 @pytest.fixture
 def world(
     api_services: Services,
-    client: TestClient,
+    api: TestClient,
     tokens: dict[str, Headers],
     clock: SettableClock,
     mailer: InMemoryMailer,
@@ -282,7 +282,7 @@ def world(
 
     return World(
         services,
-        client,
+        api,
         tokens,
         ids("E1", "SUNNY", mine, APPROVER),
         ids("E2", "SHADY", theirs, "boss@shady.example"),
@@ -299,7 +299,7 @@ def test_a_role_in_the_table_succeeds_and_any_other_is_forbidden(
 ) -> None:
     before = footprint(world.services)
 
-    response = entry.call(world.client, world.tokens[role], world.mine)
+    response = entry.call(world.api, world.tokens[role], world.mine)
 
     if role in entry.allowed:
         assert 200 <= response.status_code < 300, response.text
@@ -314,7 +314,7 @@ def test_another_employees_or_employers_record_is_not_found_and_nothing_is_recor
 ) -> None:
     before = footprint(world.services)
 
-    response = entry.call(world.client, world.tokens[role], world.theirs)
+    response = entry.call(world.api, world.tokens[role], world.theirs)
 
     assert_problem(response, 404, "not_found")
     assert footprint(world.services) == before
