@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -39,16 +39,46 @@ class CsvProblem:
     line: int
     reason: str
 
+    @property
+    def where(self) -> str:
+        return f"line {self.line}"
 
-class CsvRejected(DomainError):
+
+@attrs.frozen
+class RecordProblem:
+    """One bad result of a batch: its index in the batch (from 0) and what is wrong."""
+
+    item: int
+    reason: str
+
+    @property
+    def where(self) -> str:
+        return f"item {self.item}"
+
+
+class Rejected(DomainError):
+    """Some results are bad; nothing was staged. ``problems`` lists each, where it stands."""
+
+    what = "results"
+
+    def __init__(self, problems: list[CsvProblem] | list[RecordProblem]) -> None:
+        listed = "\n".join(f"  {p.where}: {p.reason}" for p in problems)
+        super().__init__(f"the {self.what} was rejected, nothing was staged:\n{listed}")
+        self.problems = problems
+
+
+class CsvRejected(Rejected):
     """The file has bad lines; nothing was staged."""
 
     code = "invalid_csv"
+    what = "CSV"
 
-    def __init__(self, problems: list[CsvProblem]) -> None:
-        listed = "\n".join(f"  line {p.line}: {p.reason}" for p in problems)
-        super().__init__(f"the CSV was rejected, nothing was staged:\n{listed}")
-        self.problems = problems
+
+class ResultsRejected(Rejected):
+    """The batch has bad results; nothing was staged."""
+
+    code = "invalid_results"
+    what = "batch"
 
 
 @attrs.frozen
@@ -98,17 +128,38 @@ def _row(values: Mapping[str, str]) -> QuizResult:
     )
 
 
-def _lines(text: str, columns: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
+Row = tuple[int, Mapping[str, str] | str]
+"""A row's position (a CSV line, a batch index) and its cells, or why it could not be read."""
+
+
+def _lines(text: str, columns: Sequence[str]) -> Iterator[Row]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""), strict=True)
     header = reader.fieldnames or []
     absent = [c for c in columns if c not in header]
     if absent:
         raise CsvRejected([CsvProblem(1, f"header lacks column(s) {', '.join(absent)}")])
-    for values in reader:
-        if None in values:
-            yield reader.line_num, {"__extra__": "yes"}
-        else:
-            yield reader.line_num, values
+    line = 1
+    try:
+        for values in reader:
+            line = reader.line_num
+            yield line, "more cells than the header has columns" if None in values else values
+    except csv.Error as broken:
+        # The record that could not be read starts on the line after the last one read.
+        yield line + 1, f"malformed CSV: {broken}"
+
+
+def _cells(record: Mapping[str, object]) -> dict[str, str]:
+    """A result of a JSON batch as the canonical CSV's cells (absent or null is an empty cell,
+    booleans are true/false), so that it meets exactly the CSV's row rules."""
+
+    def cell(value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+
+    return {column: cell(record.get(column)) for column in COLUMNS}
 
 
 class LmsImport:
@@ -138,6 +189,28 @@ class LmsImport:
         A file with a header and no results stages nothing (a quiet night). ``format_name``
         names another LMS's export (``users_csv``: that LMS's users export, if it needs one)."""
         read, columns = self._reader(format_name, users_csv)
+        return self._import(
+            lambda: _lines(text, columns),
+            read,
+            lambda problems: CsvRejected([CsvProblem(*p) for p in problems]),
+        )
+
+    def import_records(self, records: Sequence[Mapping[str, object]]) -> ImportReport:
+        """Stage a batch of results in the canonical columns (an LMS's JSON delivery) by the
+        same rules as ``import_csv``: every result valid, or nothing is staged; the problems
+        name each bad result by its index in the batch."""
+        return self._import(
+            lambda: enumerate(_cells(record) for record in records),
+            _row,
+            lambda problems: ResultsRejected([RecordProblem(*p) for p in problems]),
+        )
+
+    def _import(
+        self,
+        rows: Callable[[], Iterable[Row]],
+        read: RowReader,
+        rejected: Callable[[list[tuple[int, str]]], DomainError],
+    ) -> ImportReport:
         now = self._app.now_for_write()
         latest = self._staging.latest_held_at()
         if latest is not None and now < latest:
@@ -145,21 +218,19 @@ class LmsImport:
                 f"the import time {local(now).isoformat()} is earlier than the last import "
                 f"({local(latest).isoformat()})"
             )
-        results, problems, skipped = self._parse(text, now, read, columns)
+        results, problems, skipped = self._parse(rows(), now, read)
         earlier = self._staging.find([r.record_id for _, r in results])
         fresh: list[QuizResult] = []
-        for line, result in results:
+        for position, result in results:
             known = earlier.get(result.record_id)
             if known is None:
                 fresh.append(result)
             elif known != result:
                 problems.append(
-                    CsvProblem(
-                        line, f"record_id {result.record_id} was staged before with other content"
-                    )
+                    (position, f"record_id {result.record_id} was staged before with other content")
                 )
         if problems:
-            raise CsvRejected(sorted(problems, key=lambda p: p.line))
+            raise rejected(sorted(problems, key=lambda p: p[0]))
         staged = self._staging.stage(fresh, now)
         self._start(now)
         return ImportReport(staged=staged, already_staged=len(results) - staged, skipped=skipped)
@@ -175,37 +246,32 @@ class LmsImport:
         return chosen.reader(users_csv), chosen.columns
 
     def _parse(
-        self, text: str, now: datetime, read: RowReader, columns: Sequence[str]
-    ) -> tuple[list[tuple[int, QuizResult]], list[CsvProblem], int]:
+        self, rows: Iterable[Row], now: datetime, read: RowReader
+    ) -> tuple[list[tuple[int, QuizResult]], list[tuple[int, str]], int]:
         catalogue = self._app.find(Catalogue, Catalogue.identity())
         known_codes: set[str] = set(catalogue.entries) if catalogue else set()
-        problems: list[CsvProblem] = []
+        problems: list[tuple[int, str]] = []
         seen: dict[str, QuizResult] = {}
         results: list[tuple[int, QuizResult]] = []
         skipped = 0
-        line = 1
-        try:
-            for line, values in _lines(text, columns):
-                if "__extra__" in values:
-                    problems.append(CsvProblem(line, "more cells than the header has columns"))
-                    continue
-                try:
-                    result = read(values)
-                except InvalidValue as bad:
-                    problems.append(CsvProblem(line, bad.message))
-                    continue
-                if result is None:
-                    skipped += 1
-                    continue
-                reason = self._conflict(result, seen, known_codes, now)
-                if reason:
-                    problems.append(CsvProblem(line, reason))
-                elif result.record_id not in seen:
-                    seen[result.record_id] = result
-                    results.append((line, result))
-        except csv.Error as broken:
-            # The record that could not be read starts on the line after the last one read.
-            problems.append(CsvProblem(line + 1, f"malformed CSV: {broken}"))
+        for position, values in rows:
+            if isinstance(values, str):
+                problems.append((position, values))
+                continue
+            try:
+                result = read(values)
+            except InvalidValue as bad:
+                problems.append((position, bad.message))
+                continue
+            if result is None:
+                skipped += 1
+                continue
+            reason = self._conflict(result, seen, known_codes, now)
+            if reason:
+                problems.append((position, reason))
+            elif result.record_id not in seen:
+                seen[result.record_id] = result
+                results.append((position, result))
         return results, problems, skipped
 
     @staticmethod

@@ -122,6 +122,10 @@ class ReferenceData:
         eid = employer_id(employer)
         return self._app.load(Employer, Employer.identity(eid), f"employer {eid}")
 
+    def show_employer(self, employer: str) -> EmployerView:
+        """One employer as callers see it."""
+        return EmployerView.of(self.employer(employer))
+
     def add_employee(
         self,
         employee: str,
@@ -182,6 +186,10 @@ class ReferenceData:
         """One employee."""
         eid = employee_id(employee)
         return self._app.load(Employee, Employee.identity(eid), f"employee {eid}")
+
+    def show_employee(self, employee: str) -> EmployeeView:
+        """One employee as callers see it."""
+        return EmployeeView.of(self.employee(employee))
 
     def change_setting(self, key: str, value: str) -> SettingsView:
         """Record a change of a setting that shapes decisions (a ``SettingChanged`` event)."""

@@ -16,6 +16,7 @@ from eventsourcing.persistence import PersistenceError
 
 from carepassport.application.lms_import import CANONICAL, CsvRejected
 from carepassport.application.ports import LmsError, LmsRequestRefused
+from carepassport.application.results import OutboxMessage
 from carepassport.application.services import Services
 from carepassport.bootstrap import DEFAULT_STORE, bootstrap, inbound_files
 from carepassport.domain.errors import DomainError, InvalidValue
@@ -568,7 +569,7 @@ def mail() -> None:
 @pass_context
 def mail_outbox(ctx: Context, recipient: str | None) -> None:
     """Messages queued by the core: when sent, or attempts, last error and next attempt."""
-    run(ctx, lambda s: [_message(m) for m in s.outbox.messages(recipient)], writes=False)
+    run(ctx, lambda s: [OutboxMessage.of(m) for m in s.outbox.messages(recipient)], writes=False)
 
 
 @mail.command("receive")
@@ -596,7 +597,7 @@ def mail_receive(ctx: Context, files: tuple[str, ...], authentication: str | Non
 @pass_context
 def mail_retry(ctx: Context, message_id: str) -> None:
     """Queue an abandoned message again (by its message_id); it is tried at once."""
-    run(ctx, lambda s: _message(s.outbox.requeue(message_id)))
+    run(ctx, lambda s: OutboxMessage.of(s.outbox.requeue(message_id)))
 
 
 @cli.group()
@@ -650,24 +651,6 @@ def serve(ctx: Context, host: str, port: int) -> None:
         lambda: bootstrap(ctx.store, now=ctx.now, brightspace=ctx.brightspace, mail=ctx.mail)
     )
     uvicorn.run(app, host=host, port=port, log_level="info")
-
-
-def _message(entry: Any) -> dict[str, Any]:
-    return {
-        "to": entry.recipient,
-        "subject": entry.subject,
-        "body": entry.body,
-        "kind": entry.kind,
-        "queued_at": entry.queued_at,
-        "sent_at": entry.sent_at,
-        "message_id": entry.message_id,
-        "reply_to": entry.reply_to,
-        "attempts": entry.attempts,
-        "next_attempt_at": entry.next_attempt_at,
-        "last_error": entry.last_error,
-        "abandoned": entry.abandoned,
-        "abandoned_at": entry.abandoned_at,
-    }
 
 
 def main() -> None:

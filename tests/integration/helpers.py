@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from carepassport.adapters.clocks import SettableClock
+from carepassport.adapters.lms.memory import InMemoryLms
 from carepassport.adapters.mail import InMemoryMailer
 from carepassport.application.results import SponsorshipView
 from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap
+from carepassport.domain.lms import QuizResult
 from tests.conftest import APPROVER, EMPLOYEE_EMAIL
 
 
@@ -44,3 +47,31 @@ def approved_in(url: str, clock: SettableClock, mailer: InMemoryMailer) -> Servi
     view = services.sponsorships.request("E1", ["IPAC"])
     services.sponsorships.approve(view.sponsorship_id, by=APPROVER)
     return services
+
+
+def complete(
+    services: Services,
+    clock: SettableClock,
+    lms: InMemoryLms,
+    code: str,
+    passed_at: datetime,
+    employee: str = "E1",
+    student: str = "C0912345",
+) -> None:
+    """Register (self-paid) two hours before ``passed_at``'s access, pass, and publish."""
+    clock.set(passed_at - timedelta(hours=3))
+    services.registrations.register(employee, code, self_pay=True)
+    lms.deliver(
+        QuizResult(
+            f"{employee}-{code}-{passed_at:%Y%m%d}",
+            student,
+            code,
+            1,
+            Decimal("90"),
+            True,
+            passed_at,
+        ),
+        passed_at + timedelta(minutes=5),
+    )
+    clock.set(passed_at + timedelta(days=6))
+    services.scheduler.tick()

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-import httpx
+from collections.abc import Iterator
 
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from carepassport.adapters.clocks import SettableClock
+from carepassport.adapters.lms.memory import InMemoryLms
+from carepassport.adapters.mail import InMemoryMailer
 from carepassport.application.services import Services
-from carepassport.entrypoints.http import PROBLEM_BASE, PROBLEM_JSON
-from tests.conftest import APPROVER, EMPLOYEE_EMAIL
+from carepassport.bootstrap import bootstrap
+from carepassport.entrypoints.http import PROBLEM_BASE, PROBLEM_JSON, create_app
+from tests.conftest import APPROVAL_SECRET, APPROVER, EMPLOYEE_EMAIL, REPLY_DOMAIN
 
 Headers = dict[str, str]
 
@@ -56,3 +64,34 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str
     assert body["status"] == status
     assert body["title"]
     return body
+
+
+@pytest.fixture
+def api_services(
+    clock: SettableClock, mailer: InMemoryMailer, lms: InMemoryLms
+) -> Iterator[Services]:
+    """The core the API serves: memory store, seeded (see ``seed``), replies readable."""
+    services = bootstrap(
+        "memory://",
+        clock=clock,
+        mailer=mailer,
+        lms=lms,
+        approval_secret=APPROVAL_SECRET,
+        reply_domain=REPLY_DOMAIN,
+    )
+    seed(services)
+    yield services
+    services.close()
+
+
+@pytest.fixture
+def tokens(api_services: Services) -> dict[str, Headers]:
+    """Authorization headers per role: employee E1, approver of SUNNY, college, auditor, lms."""
+    return role_headers(api_services)
+
+
+@pytest.fixture
+def api(api_services: Services) -> Iterator[TestClient]:
+    """The API on ``api_services``; server errors are answered, not raised."""
+    with TestClient(create_app(lambda: api_services), raise_server_exceptions=False) as client:
+        yield client

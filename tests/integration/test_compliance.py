@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import date
 
 import pytest
 
@@ -12,41 +11,12 @@ from carepassport.adapters.lms.memory import InMemoryLms
 from carepassport.adapters.mail import InMemoryMailer
 from carepassport.application.services import Services
 from carepassport.domain.errors import InvalidTransition, InvalidValue, RegistrationRefused
-from carepassport.domain.lms import QuizResult
 from tests.conftest import APPROVER, EMPLOYEE_EMAIL, toronto
-from tests.integration.helpers import footprint
+from tests.integration.helpers import complete, footprint
 
 
 def states(services: Services, employee: str = "E1") -> dict[str, str]:
     return {i.code: i.state for i in services.requirements.of_employee(employee).requirements}
-
-
-def complete(
-    services: Services,
-    clock: SettableClock,
-    lms: InMemoryLms,
-    code: str,
-    passed_at: datetime,
-    employee: str = "E1",
-    student: str = "C0912345",
-) -> None:
-    """Register (self-paid) two hours before ``passed_at``'s access, pass, and publish."""
-    clock.set(passed_at - timedelta(hours=3))
-    services.registrations.register(employee, code, self_pay=True)
-    lms.deliver(
-        QuizResult(
-            f"{employee}-{code}-{passed_at:%Y%m%d}",
-            student,
-            code,
-            1,
-            Decimal("90"),
-            True,
-            passed_at,
-        ),
-        passed_at + timedelta(minutes=5),
-    )
-    clock.set(passed_at + timedelta(days=6))
-    services.scheduler.tick()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -17,83 +16,66 @@ import pytest
 from fastapi.testclient import TestClient
 
 from carepassport.adapters.clocks import SettableClock
-from carepassport.adapters.mail import InMemoryMailer
 from carepassport.application.services import Services
-from carepassport.bootstrap import bootstrap
 from carepassport.entrypoints.http import create_app
 from tests.conftest import APPROVER, toronto
 from tests.integration.helpers import footprint
-from tests.integration.http_helpers import Headers, assert_problem, role_headers, seed
+from tests.integration.http_helpers import Headers, assert_problem
 
 
 @pytest.fixture
-def services(clock: SettableClock, mailer: InMemoryMailer) -> Iterator[Services]:
-    services = bootstrap("memory://", clock=clock, mailer=mailer)
-    seed(services)
-    yield services
-    services.close()
-
-
-@pytest.fixture
-def tokens(services: Services) -> dict[str, Headers]:
-    """Authorization headers per role: employee E1, approver of SUNNY, college, auditor, lms."""
-    return role_headers(services)
-
-
-@pytest.fixture
-def client(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(lambda: services), raise_server_exceptions=False) as client:
-        yield client
+def services(api_services: Services) -> Services:
+    return api_services
 
 
 def test_request_approve_tick_register_over_http(
-    client: TestClient, tokens: dict[str, Headers], clock: SettableClock
+    api: TestClient, tokens: dict[str, Headers], clock: SettableClock
 ) -> None:
     employee, approver, college = tokens["employee"], tokens["approver"], tokens["college"]
-    requested = client.post(
+    requested = api.post(
         "/sponsorships", json={"employee_id": "E1", "credentials": ["IPAC"]}, headers=employee
     )
     assert requested.status_code == 201, requested.text
     sponsorship_id = requested.json()["sponsorship_id"]
 
     clock.set(toronto(2026, 4, 2, 15, 0))
-    approved = client.post(
+    approved = api.post(
         f"/sponsorships/{sponsorship_id}/approve", json={"by": APPROVER}, headers=approver
     )
     assert approved.status_code == 200, approved.text
     enable_at = datetime.fromisoformat(approved.json()["self_registration_at"])
 
     clock.set(enable_at)
-    ticked = client.post("/tick", headers=college)
+    ticked = api.post("/tick", headers=college)
     assert ticked.status_code == 200, ticked.text
 
-    registered = client.post(
+    registered = api.post(
         "/registrations", json={"employee_id": "E1", "code": "IPAC"}, headers=employee
     )
     assert registered.status_code == 201, registered.text
     registration = registered.json()
     assert registration["fee_payer"] == "employer"
 
-    shown = client.get(f"/registrations/{registration['registration_id']}", headers=employee)
+    shown = api.get(f"/registrations/{registration['registration_id']}", headers=employee)
     assert shown.status_code == 200
     assert shown.json()["registration_id"] == registration["registration_id"]
-    shown_sponsorship = client.get(f"/sponsorships/{sponsorship_id}", headers=employee).json()
+    shown_sponsorship = api.get(f"/sponsorships/{sponsorship_id}", headers=employee).json()
     assert shown_sponsorship["sponsorship_id"] == sponsorship_id
-    assert client.get("/employees/E1/status", headers=employee).status_code == 200
-    assert client.get("/employees/E1/requirements", headers=employee).status_code == 200
+    assert api.get("/employees/E1/status", headers=employee).status_code == 200
+    assert api.get("/employees/E1/requirements", headers=employee).status_code == 200
 
 
 def test_a_refusal_is_a_problem_and_records_nothing(
-    client: TestClient, services: Services, tokens: dict[str, Headers]
+    api: TestClient, services: Services, tokens: dict[str, Headers]
 ) -> None:
-    sponsorship_id = client.post(
+    sponsorship_id = api.post(
         "/sponsorships",
         json={"employee_id": "E1", "credentials": ["IPAC"]},
         headers=tokens["employee"],
     ).json()["sponsorship_id"]
     before = footprint(services)
 
-    response = client.post(
+    response = api.post(
         f"/sponsorships/{sponsorship_id}/approve",
         json={"by": "someone@elsewhere.example"},
         headers=tokens["approver"],
@@ -104,18 +86,18 @@ def test_a_refusal_is_a_problem_and_records_nothing(
     assert footprint(services) == before
 
 
-def test_unknown_things_are_404_problems(client: TestClient, tokens: dict[str, Headers]) -> None:
+def test_unknown_things_are_404_problems(api: TestClient, tokens: dict[str, Headers]) -> None:
     college = tokens["college"]
-    assert_problem(client.get("/employees/NOBODY/status", headers=college), 404, "not_found")
-    assert_problem(client.get("/no/such/route", headers=college), 404, "not_found")
+    assert_problem(api.get("/employees/NOBODY/status", headers=college), 404, "not_found")
+    assert_problem(api.get("/no/such/route", headers=college), 404, "not_found")
 
 
 def test_a_validation_error_names_the_field(
-    client: TestClient, services: Services, tokens: dict[str, Headers]
+    api: TestClient, services: Services, tokens: dict[str, Headers]
 ) -> None:
     before = footprint(services)
 
-    response = client.post(
+    response = api.post(
         "/registrations", json={"employee_id": "E1", "self_pay": "maybe"}, headers=tokens["college"]
     )
 
@@ -130,16 +112,16 @@ def test_an_unexpected_error_is_a_500_problem_without_details(services: Services
     def broken() -> Services:
         raise RuntimeError("secret internals /etc/passwd")
 
-    with TestClient(create_app(broken), raise_server_exceptions=False) as client:
-        response = client.get("/healthz")
+    with TestClient(create_app(broken), raise_server_exceptions=False) as api:
+        response = api.get("/healthz")
 
     body = assert_problem(response, 500, "internal_error")
     assert "detail" not in body
     assert "secret" not in response.text and "Traceback" not in response.text
 
 
-def test_openapi_lists_the_routes(client: TestClient) -> None:
-    paths = client.get("/openapi.json").json()["paths"]
+def test_openapi_lists_the_routes(api: TestClient) -> None:
+    paths = api.get("/openapi.json").json()["paths"]
 
     assert {
         "/healthz",
@@ -193,14 +175,12 @@ def test_serve_runs_uvicorn_on_a_loopback_port(tmp_path: Path) -> None:
 
 
 def test_a_conflict_is_a_409_problem(
-    client: TestClient, services: Services, tokens: dict[str, Headers]
+    api: TestClient, services: Services, tokens: dict[str, Headers]
 ) -> None:
     body = {"employee_id": "E1", "credentials": ["IPAC"]}
     employee = tokens["employee"]
-    assert client.post("/sponsorships", json=body, headers=employee).status_code == 201
+    assert api.post("/sponsorships", json=body, headers=employee).status_code == 201
     before = footprint(services)
 
-    assert_problem(
-        client.post("/sponsorships", json=body, headers=employee), 409, "already_requested"
-    )
+    assert_problem(api.post("/sponsorships", json=body, headers=employee), 409, "already_requested")
     assert footprint(services) == before

@@ -3,43 +3,23 @@ and Idempotency-Key replays (ADR 0015)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 
-from carepassport.adapters.clocks import SettableClock
-from carepassport.adapters.mail import InMemoryMailer
 from carepassport.application.api_access import ApiTokens
 from carepassport.application.services import Services
-from carepassport.bootstrap import bootstrap
 from carepassport.domain.api_access import ApiToken
 from carepassport.domain.errors import NotFound
-from carepassport.entrypoints.http import create_app
 from carepassport.entrypoints.http.core import REPLAYED
 from tests.integration.helpers import footprint
-from tests.integration.http_helpers import Headers, assert_problem, bearer, role_headers, seed
+from tests.integration.http_helpers import Headers, assert_problem, bearer
 
 REQUEST = {"employee_id": "E1", "credentials": ["IPAC"]}
 
 
 @pytest.fixture
-def services(clock: SettableClock, mailer: InMemoryMailer) -> Iterator[Services]:
-    services = bootstrap("memory://", clock=clock, mailer=mailer)
-    seed(services)
-    yield services
-    services.close()
-
-
-@pytest.fixture
-def tokens(services: Services) -> dict[str, Headers]:
-    return role_headers(services)
-
-
-@pytest.fixture
-def client(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(lambda: services), raise_server_exceptions=False) as client:
-        yield client
+def services(api_services: Services) -> Services:
+    return api_services
 
 
 @pytest.mark.parametrize(
@@ -54,11 +34,11 @@ def client(services: Services) -> Iterator[TestClient]:
     ids=["none", "empty", "basic", "malformed", "unknown"],
 )
 def test_a_call_without_a_valid_token_is_401_before_its_body_is_read(
-    client: TestClient, services: Services, headers: Headers
+    api: TestClient, services: Services, headers: Headers
 ) -> None:
     before = footprint(services)
 
-    response = client.post(
+    response = api.post(
         "/sponsorships",
         content=b"{not json",
         headers={**headers, "Content-Type": "application/json"},
@@ -70,21 +50,21 @@ def test_a_call_without_a_valid_token_is_401_before_its_body_is_read(
 
 
 def test_a_token_with_the_right_id_and_a_wrong_secret_is_401(
-    client: TestClient, services: Services
+    api: TestClient, services: Services
 ) -> None:
     issued = services.api_tokens.issue("college", "registrar")
     forged = f"cpt_{issued.token_id}_{'x' * 43}"
 
-    assert_problem(client.post("/tick", headers=bearer(forged)), 401, "unauthenticated")
+    assert_problem(api.post("/tick", headers=bearer(forged)), 401, "unauthenticated")
 
 
-def test_a_revoked_token_is_401(client: TestClient, services: Services) -> None:
+def test_a_revoked_token_is_401(api: TestClient, services: Services) -> None:
     issued = services.api_tokens.issue("college", "registrar")
-    assert client.post("/tick", headers=bearer(issued.token)).status_code == 200
+    assert api.post("/tick", headers=bearer(issued.token)).status_code == 200
 
     services.api_tokens.revoke(issued.token_id)
 
-    assert_problem(client.post("/tick", headers=bearer(issued.token)), 401, "unauthenticated")
+    assert_problem(api.post("/tick", headers=bearer(issued.token)), 401, "unauthenticated")
 
 
 def test_a_token_whose_secret_holds_underscores_authenticates(services: Services) -> None:
@@ -120,23 +100,23 @@ def test_a_token_for_an_unknown_employee_or_employer_is_refused(
 
 
 def test_a_role_outside_a_route_is_403_and_records_nothing(
-    client: TestClient, services: Services, tokens: dict[str, Headers]
+    api: TestClient, services: Services, tokens: dict[str, Headers]
 ) -> None:
     before = footprint(services)
 
-    response = client.post("/sponsorships", json=REQUEST, headers=tokens["lms"])
+    response = api.post("/sponsorships", json=REQUEST, headers=tokens["lms"])
 
     assert_problem(response, 403, "forbidden")
     assert footprint(services) == before
 
 
 def test_another_employees_records_are_404_as_if_they_did_not_exist(
-    client: TestClient, tokens: dict[str, Headers]
+    api: TestClient, tokens: dict[str, Headers]
 ) -> None:
     employee = tokens["employee"]
 
-    other = client.get("/employees/E2/status", headers=employee)
-    missing = client.get("/employees/NOBODY/status", headers=employee)
+    other = api.get("/employees/E2/status", headers=employee)
+    missing = api.get("/employees/NOBODY/status", headers=employee)
 
     assert_problem(other, 404, "not_found")
     assert_problem(missing, 404, "not_found")
@@ -144,23 +124,23 @@ def test_another_employees_records_are_404_as_if_they_did_not_exist(
 
 
 def test_an_approver_sees_their_employees_but_not_another_employers(
-    client: TestClient, tokens: dict[str, Headers]
+    api: TestClient, tokens: dict[str, Headers]
 ) -> None:
     approver = tokens["approver"]
 
-    assert client.get("/employees/E1/status", headers=approver).status_code == 200
-    assert_problem(client.get("/employees/E2/status", headers=approver), 404, "not_found")
+    assert api.get("/employees/E1/status", headers=approver).status_code == 200
+    assert_problem(api.get("/employees/E2/status", headers=approver), 404, "not_found")
 
 
 def test_the_same_idempotency_key_and_body_replays_the_first_answer(
-    client: TestClient, services: Services, tokens: dict[str, Headers]
+    api: TestClient, services: Services, tokens: dict[str, Headers]
 ) -> None:
     headers = {**tokens["employee"], "Idempotency-Key": "req-1"}
-    first = client.post("/sponsorships", json=REQUEST, headers=headers)
+    first = api.post("/sponsorships", json=REQUEST, headers=headers)
     assert first.status_code == 201, first.text
     before = footprint(services)
 
-    again = client.post("/sponsorships", json=REQUEST, headers=headers)
+    again = api.post("/sponsorships", json=REQUEST, headers=headers)
 
     assert again.status_code == 201
     assert again.json() == first.json()
@@ -170,71 +150,67 @@ def test_the_same_idempotency_key_and_body_replays_the_first_answer(
 
 
 def test_the_same_idempotency_key_with_another_body_is_409(
-    client: TestClient, services: Services, tokens: dict[str, Headers]
+    api: TestClient, services: Services, tokens: dict[str, Headers]
 ) -> None:
     headers = {**tokens["employee"], "Idempotency-Key": "req-1"}
-    assert client.post("/sponsorships", json=REQUEST, headers=headers).status_code == 201
+    assert api.post("/sponsorships", json=REQUEST, headers=headers).status_code == 201
     before = footprint(services)
 
-    other = client.post(
-        "/sponsorships", json={**REQUEST, "credentials": ["OTHER"]}, headers=headers
-    )
+    other = api.post("/sponsorships", json={**REQUEST, "credentials": ["OTHER"]}, headers=headers)
 
     assert_problem(other, 409, "idempotency_conflict")
     assert footprint(services) == before
 
 
 def test_a_refusal_under_an_idempotency_key_is_replayed_as_the_same_problem(
-    client: TestClient, services: Services, tokens: dict[str, Headers]
+    api: TestClient, services: Services, tokens: dict[str, Headers]
 ) -> None:
     headers = {**tokens["employee"], "Idempotency-Key": "req-unknown"}
     body = {"employee_id": "E1", "credentials": ["NOPE"]}
-    first = client.post("/sponsorships", json=body, headers=headers)
+    first = api.post("/sponsorships", json=body, headers=headers)
     assert first.status_code >= 400
 
-    again = client.post("/sponsorships", json=body, headers=headers)
+    again = api.post("/sponsorships", json=body, headers=headers)
 
     assert (again.status_code, again.json()) == (first.status_code, first.json())
     assert again.headers[REPLAYED] == "true"
 
 
 def test_idempotency_keys_belong_to_their_caller(
-    client: TestClient, services: Services, tokens: dict[str, Headers]
+    api: TestClient, services: Services, tokens: dict[str, Headers]
 ) -> None:
     employee = {**tokens["employee"], "Idempotency-Key": "shared"}
     approver = {**tokens["approver"], "Idempotency-Key": "shared"}
-    assert client.post("/sponsorships", json=REQUEST, headers=employee).status_code == 201
+    assert api.post("/sponsorships", json=REQUEST, headers=employee).status_code == 201
 
-    second = client.post("/sponsorships", json=REQUEST, headers=approver)
+    second = api.post("/sponsorships", json=REQUEST, headers=approver)
 
     assert_problem(second, 409, "already_requested")
     assert REPLAYED not in second.headers
 
 
-def test_a_public_path_needs_no_token(client: TestClient) -> None:
-    assert client.get("/healthz").status_code == 200
-    assert client.get("/openapi.json").status_code == 200
+def test_a_public_path_needs_no_token(api: TestClient) -> None:
+    assert api.get("/healthz").status_code == 200
+    assert api.get("/openapi.json").status_code == 200
 
 
 def test_a_request_that_failed_unexpectedly_may_be_retried_with_its_key_at_once(
-    client: TestClient,
-    services: Services,
+    api: TestClient,
+    api_services: Services,
     tokens: dict[str, Headers],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     headers = {**tokens["employee"], "Idempotency-Key": "req-crash"}
-    working = services.sponsorships.request
+    working = api_services.sponsorships.request
 
     def broken(*_: object) -> None:
         raise RuntimeError("the disk caught fire")
 
-    monkeypatch.setattr(services.sponsorships, "request", broken)
-    assert_problem(
-        client.post("/sponsorships", json=REQUEST, headers=headers), 500, "internal_error"
-    )
-    monkeypatch.setattr(services.sponsorships, "request", working)
+    monkeypatch.setattr(api_services.sponsorships, "request", broken)
+    assert_problem(api.post("/sponsorships", json=REQUEST, headers=headers), 500, "internal_error")
+    monkeypatch.setattr(api_services.sponsorships, "request", working)
 
-    retried = client.post("/sponsorships", json=REQUEST, headers=headers)
+    retried = api.post("/sponsorships", json=REQUEST, headers=headers)
 
     assert retried.status_code == 201, retried.text
     assert REPLAYED not in retried.headers

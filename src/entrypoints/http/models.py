@@ -29,6 +29,12 @@ def model_for(result: type[Any]) -> type[BaseModel]:
     return model
 
 
+def list_of(result: type) -> Any:
+    """The response model of a list of ``result``s."""
+    element = model_for(result)
+    return list[element]  # type: ignore[valid-type]
+
+
 def _pydantic_type(hint: Any) -> Any:
     if attrs.has(hint):
         return model_for(hint)

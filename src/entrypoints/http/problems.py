@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from carepassport.application.ports import LmsError, LmsRequestRefused
 from carepassport.domain.errors import DomainError
 from carepassport.entrypoints.present import jsonable
 
@@ -31,7 +32,11 @@ STATUS_BY_CODE = {
     "idempotency_conflict": 409,
     "invalid_value": 422,
     "invalid_csv": 422,
+    "invalid_results": 422,
     "validation_error": 422,
+    "lms_refused": 502,
+    "lms_unavailable": 503,
+    "not_configured": 503,
     "store_unavailable": 503,
 }
 """HTTP status per domain error code; any other refusal is 400."""
@@ -100,6 +105,12 @@ def install(app: FastAPI) -> None:
         assert isinstance(error, StarletteHTTPException)
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
         return problem(code, str(error.detail), status=error.status_code)
+
+    @app.exception_handler(LmsError)
+    async def lms_failed(_: Request, error: Exception) -> Response:
+        refused = isinstance(error, LmsRequestRefused)
+        log.warning("the LMS %s: %s", "refused" if refused else "failed", error)
+        return problem("lms_refused" if refused else "lms_unavailable", str(error))
 
     @app.exception_handler(Exception)
     async def failed(_: Request, error: Exception) -> Response:

@@ -1,11 +1,28 @@
 """The API's routers, one per area; ``ROUTERS`` is what the app mounts."""
 
-from carepassport.entrypoints.http.routes import employees, operations, registrations, sponsorships
+from carepassport.entrypoints.http.routes import (
+    credentials,
+    employees,
+    lms,
+    mail,
+    operations,
+    records,
+    reference,
+    registrations,
+    reports,
+    sponsorships,
+)
 
 ROUTERS = (
     sponsorships.router,
     registrations.router,
     employees.router,
+    reports.router,
+    reference.router,
+    credentials.router,
+    lms.router,
+    records.router,
+    mail.router,
     operations.router,
 )
 

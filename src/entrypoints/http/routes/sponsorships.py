@@ -9,7 +9,7 @@ from pydantic import Field
 
 from carepassport.application.results import SponsorshipView
 from carepassport.domain.api_access import Role
-from carepassport.entrypoints.http.core import EVERYONE, Caller, allow
+from carepassport.entrypoints.http.core import READERS, Caller, allow
 from carepassport.entrypoints.http.models import Strict, model_for
 
 router = APIRouter(tags=["sponsorships"])
@@ -71,7 +71,8 @@ def decline(
 
 @router.get("/sponsorships/{sponsorship_id}", response_model=View)
 def show_sponsorship(
-    sponsorship_id: str, caller: Annotated[Caller, Depends(allow(*EVERYONE))]
+    sponsorship_id: str,
+    caller: Annotated[Caller, Depends(allow(Role.EMPLOYEE, Role.APPROVER, *READERS))],
 ) -> Any:
     """One sponsorship request and where it stands."""
     caller.check(lambda access, who: access.sponsorship(who, sponsorship_id))
