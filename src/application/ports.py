@@ -9,6 +9,7 @@ from typing import Protocol
 from uuid import UUID
 
 import attrs
+from eventsourcing.persistence import StoredEvent
 
 from carepassport.domain.lms import QuizResult
 from carepassport.domain.settings import Settings
@@ -206,6 +207,15 @@ class ViewChanges:
     released: Sequence[UUID] = ()
     deliveries: Sequence[DeliveryChange] = ()
     """Applied in order, after ``queued`` and before ``sent`` (sending clears next_attempt_at)."""
+
+
+class EventReader(Protocol):
+    """Reads the stored events of many aggregates at once: a batch of work loads what it will
+    touch in a few queries instead of two per aggregate (ADR 0014)."""
+
+    def events_of(self, ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every stored event of these aggregates, each aggregate's oldest first."""
+        ...
 
 
 class Views(Protocol):

@@ -111,8 +111,10 @@ class NightlySync:
         ready.sort(key=lambda s: s.result.attempted_at)
         for start in range(0, len(ready), SYNC_BATCH):
             uow = UnitOfWork(self._app)
-            for staged in ready[start : start + SYNC_BATCH]:
-                counts[self._intake.take(staged.result, at, uow)] += 1
+            results = [staged.result for staged in ready[start : start + SYNC_BATCH]]
+            self._intake.prefetch(results, uow)
+            for result in results:
+                counts[self._intake.take(result, at, uow)] += 1
             uow.commit()
         return counts, cursor
 
