@@ -194,22 +194,32 @@ class FeedFile:
             rows = db.execute(
                 "SELECT * FROM feed WHERE position > ? ORDER BY position LIMIT ?", (cursor, limit)
             ).fetchall()
-        return [
-            StagedResult(
-                position,
-                datetime.fromisoformat(held_at),
-                QuizResult(
-                    rid,
-                    sn,
-                    code,
-                    attempt,
-                    Decimal(score),
-                    bool(passed),
-                    datetime.fromisoformat(attempted_at),
-                ),
-            )
-            for position, rid, sn, code, attempt, score, passed, attempted_at, held_at in rows
-        ]
+        return [self._staged(row) for row in rows]
+
+    def results_at(self, positions: Any) -> list[StagedResult]:
+        marks = ",".join("?" * len(positions))
+        with closing(sqlite3.connect(self.path)) as db:
+            rows = db.execute(
+                f"SELECT * FROM feed WHERE position IN ({marks})", list(positions)
+            ).fetchall()
+        return [self._staged(row) for row in rows]
+
+    @staticmethod
+    def _staged(row: Any) -> StagedResult:
+        position, rid, sn, code, attempt, score, passed, attempted_at, held_at = row
+        return StagedResult(
+            position,
+            datetime.fromisoformat(held_at),
+            QuizResult(
+                rid,
+                sn,
+                code,
+                attempt,
+                Decimal(score),
+                bool(passed),
+                datetime.fromisoformat(attempted_at),
+            ),
+        )
 
     # The sync only reads; the rest of the staging port is not needed here.
     def find(self, record_ids: Any) -> dict[str, QuizResult]:
@@ -314,7 +324,7 @@ def seed(url: str, feed_path: Path, results: int) -> dict[str, Any]:
 
 
 def run_sync(url: str, feed_path: Path, profile: str | None) -> dict[str, Any]:
-    services, clock = wire(url, feed_path, MIDNIGHT + timedelta(minutes=1))
+    services, _clock = wire(url, feed_path, MIDNIGHT + timedelta(minutes=1))
     app = services.app
     app.catch_up()
     before = app.recorder.max_notification_id() or 0
@@ -325,10 +335,11 @@ def run_sync(url: str, feed_path: Path, profile: str | None) -> dict[str, Any]:
 
         profiler = Profiler(interval=0.005)
         profiler.start()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with services.outbox.deferred():
         ran = services.sync.run_midnight(LmsSync.identity())
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     if profiler is not None:
         profiler.stop()
         Path(profile).write_text(profiler.output_text(unicode=False, color=False, show_all=False))
@@ -340,6 +351,7 @@ def run_sync(url: str, feed_path: Path, profile: str | None) -> dict[str, Any]:
     services.close()
     return {
         "sync_s": round(elapsed, 3),
+        "sync_cpu_s": round(cpu, 3),
         "events": after - before,
         "cursor": feed_state.cursor,
         "taken": taken,

@@ -287,6 +287,10 @@ class Lms(Protocol):
         """Up to ``limit`` results after position ``cursor``, in feed order."""
         ...
 
+    def results_at(self, positions: Sequence[int]) -> list[StagedResult]:
+        """The results at these positions of the feed (any order; positions never move)."""
+        ...
+
 
 class StagingLms(Lms, Protocol):
     """An LMS that holds what operators import (the CLI's nightly CSV)."""

@@ -86,10 +86,27 @@ class SQLiteStagingLms:
                 "SELECT * FROM staged_results WHERE position > ? ORDER BY position LIMIT ?",
                 (cursor, limit),
             ).fetchall()
-        return [
-            StagedResult(row["position"], datetime.fromisoformat(row["held_at"]), self._result(row))
-            for row in rows
-        ]
+        return [self._staged(row) for row in rows]
+
+    def results_at(self, positions: Sequence[int]) -> list[StagedResult]:
+        """The results at these positions."""
+        wanted = list(positions)
+        found: list[StagedResult] = []
+        with self._connection() as db:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = db.execute(
+                    f"SELECT * FROM staged_results WHERE position IN ({marks})", chunk
+                ).fetchall()
+                found.extend(self._staged(row) for row in rows)
+        return found
+
+    @classmethod
+    def _staged(cls, row: sqlite3.Row) -> StagedResult:
+        return StagedResult(
+            row["position"], datetime.fromisoformat(row["held_at"]), cls._result(row)
+        )
 
     @staticmethod
     def _result(row: sqlite3.Row) -> QuizResult:
