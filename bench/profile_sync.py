@@ -12,8 +12,9 @@ What it does:
    those of ``reference.add_employee`` and ``registrations.register(..., self_pay=True)``;
    they are only saved 500 aggregates a ``record`` to keep seeding 100k registrations quick.
    Access is not granted (the scheduler's AccessGranted events): the sync does not read them.
-2. stages N results in a feed the sync reads like the staging LMS (a SQLite file, read
-   ``results_since`` a page at a time, so the feed costs no memory), in this mix per 20
+2. stages N results in the CLI's SQLite staging LMS (its own file; read a page at a time, so
+   the feed costs no memory), with its record-id uniqueness lifted so an LMS re-delivery reaches
+   the sync, all held from 23:55, in this mix per 20
    registrations: 8 passes, 3 fail-then-pass, 2 fail-twice, 2 single fails, 5 without a result;
    then every 10th result is followed by a re-delivery of an earlier one (duplicate) and every
    20th by a result for a student number nobody holds (unmatched, held for the college).
@@ -40,8 +41,9 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import closing
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +51,8 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from carepassport.adapters.clocks import SettableClock
+from carepassport.adapters.lms.staging import SCHEMA, SQLiteStagingLms
 from carepassport.adapters.mail import InMemoryMailer
-from carepassport.application.ports import StagedResult
 from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap, store_config
 from carepassport.domain.lms import LmsSync, QuizResult
@@ -76,6 +78,7 @@ SEED_BATCH = 500
 SEEDED_AT = datetime(2026, 7, 1, 9, 0, tzinfo=TORONTO)
 REGISTERED_AT = datetime(2026, 7, 28, 8, 0, tzinfo=TORONTO)  # access 10:00 to 08-11
 FIRST_ATTEMPT = datetime(2026, 7, 28, 10, 30, tzinfo=TORONTO)
+HELD_AT = datetime(2026, 7, 28, 23, 55, tzinfo=TORONTO)  # after the last attempt
 MIDNIGHT = datetime(2026, 7, 29, 0, 0, tzinfo=TORONTO)
 PATTERNS = ("P",) * 8 + (("F", "P"),) * 3 + (("F", "F"),) * 2 + (("F",),) * 2 + ((),) * 5
 """What the LMS reports for 20 consecutive registrations (P pass, F fail)."""
@@ -154,79 +157,21 @@ def _extras(position: int, item: QuizResult, recent: list[QuizResult]) -> list[Q
     return extras
 
 
-class FeedFile:
-    """The LMS port over a SQLite file: like the staging LMS, but a record id may be delivered
-    twice (as an LMS can), so the sync's duplicate handling is exercised."""
+class FeedFile(SQLiteStagingLms):
+    """The staging LMS over its own SQLite file, except that a record id may be delivered twice
+    (as an LMS can), so the sync's duplicate handling is exercised."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
         with closing(sqlite3.connect(path)) as db, db:
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS feed (position INTEGER PRIMARY KEY, "
-                "record_id TEXT, student_number TEXT, credential_code TEXT, attempt INTEGER, "
-                "score TEXT, passed INTEGER, attempted_at TEXT, held_at TEXT)"
-            )
+            db.execute(SCHEMA.replace("record_id TEXT NOT NULL UNIQUE", "record_id TEXT NOT NULL"))
+        super().__init__(path)
 
-    def stage(self, results: Iterator[QuizResult]) -> int:
-        with closing(sqlite3.connect(self.path)) as db, db:
-            rows = (
-                (
-                    r.record_id,
-                    r.student_number,
-                    r.credential_code,
-                    r.attempt,
-                    str(r.score),
-                    int(r.passed),
-                    r.attempted_at.isoformat(),
-                    (r.attempted_at + timedelta(minutes=5)).astimezone(UTC).isoformat(),
-                )
-                for r in results
-            )
-            db.executemany(
-                "INSERT INTO feed (record_id, student_number, credential_code, attempt, score, "
-                "passed, attempted_at, held_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            return int(db.execute("SELECT COUNT(*) FROM feed").fetchone()[0])
-
-    def results_since(self, cursor: int, limit: int) -> list[StagedResult]:
-        with closing(sqlite3.connect(self.path)) as db:
-            rows = db.execute(
-                "SELECT * FROM feed WHERE position > ? ORDER BY position LIMIT ?", (cursor, limit)
-            ).fetchall()
-        return [self._staged(row) for row in rows]
-
-    def results_at(self, positions: Any) -> list[StagedResult]:
-        marks = ",".join("?" * len(positions))
-        with closing(sqlite3.connect(self.path)) as db:
-            rows = db.execute(
-                f"SELECT * FROM feed WHERE position IN ({marks})", list(positions)
-            ).fetchall()
-        return [self._staged(row) for row in rows]
-
-    @staticmethod
-    def _staged(row: Any) -> StagedResult:
-        position, rid, sn, code, attempt, score, passed, attempted_at, held_at = row
-        return StagedResult(
-            position,
-            datetime.fromisoformat(held_at),
-            QuizResult(
-                rid,
-                sn,
-                code,
-                attempt,
-                Decimal(score),
-                bool(passed),
-                datetime.fromisoformat(attempted_at),
-            ),
-        )
-
-    # The sync only reads; the rest of the staging port is not needed here.
-    def find(self, record_ids: Any) -> dict[str, QuizResult]:
-        return {}
-
-    def latest_held_at(self) -> datetime | None:
-        return None
+    def stage_all(self, results: Iterator[QuizResult]) -> int:
+        """Stage the feed 10,000 results a transaction, all held since HELD_AT."""
+        staged = 0
+        while chunk := list(islice(results, 10_000)):
+            staged += self.stage(chunk, HELD_AT)
+        return staged
 
 
 # --- seeding ---------------------------------------------------------------------------------
@@ -308,7 +253,7 @@ def seed(url: str, feed_path: Path, results: int) -> dict[str, Any]:
             batch.clear()
     if batch:
         app.record(*batch)
-    staged = FeedFile(feed_path).stage(feed(results))
+    staged = FeedFile(feed_path).stage_all(feed(results))
     events = app.recorder.max_notification_id() or 0
     services.close()
     return {

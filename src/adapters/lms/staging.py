@@ -61,17 +61,8 @@ class SQLiteStagingLms:
 
     def find(self, record_ids: Sequence[str]) -> dict[str, QuizResult]:
         """The staged results with these record ids."""
-        found: dict[str, QuizResult] = {}
-        ids = list(record_ids)
-        with self._connection() as db:
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                rows = db.execute(
-                    f"SELECT * FROM staged_results WHERE record_id IN ({marks})", chunk
-                ).fetchall()
-                found.update((row["record_id"], self._result(row)) for row in rows)
-        return found
+        rows = self._rows_where("record_id", list(record_ids))
+        return {row["record_id"]: self._result(row) for row in rows}
 
     def latest_held_at(self) -> datetime | None:
         """When the last import staged its results."""
@@ -90,17 +81,19 @@ class SQLiteStagingLms:
 
     def results_at(self, positions: Sequence[int]) -> list[StagedResult]:
         """The results at these positions."""
-        wanted = list(positions)
-        found: list[StagedResult] = []
+        return [self._staged(row) for row in self._rows_where("position", list(positions))]
+
+    def _rows_where(self, column: str, values: list[str] | list[int]) -> list[sqlite3.Row]:
+        """The rows whose ``column`` is one of ``values``, 500 values a statement."""
+        rows: list[sqlite3.Row] = []
         with self._connection() as db:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
+            for start in range(0, len(values), 500):
+                chunk = values[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                rows = db.execute(
-                    f"SELECT * FROM staged_results WHERE position IN ({marks})", chunk
+                rows += db.execute(
+                    f"SELECT * FROM staged_results WHERE {column} IN ({marks})", chunk
                 ).fetchall()
-                found.extend(self._staged(row) for row in rows)
-        return found
+        return rows
 
     @classmethod
     def _staged(cls, row: sqlite3.Row) -> StagedResult:
