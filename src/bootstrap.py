@@ -27,6 +27,7 @@ from carepassport.adapters.lms.staging import SQLiteStagingLms
 from carepassport.adapters.mail import FileOutboxMailer, InMemoryMailer
 from carepassport.adapters.reply_parser import MimeReplyParser
 from carepassport.adapters.smtp import SmtpMailer, SmtpSettings, redact
+from carepassport.adapters.storage.event_readers import event_reader
 from carepassport.adapters.storage.memory import MemoryViews
 from carepassport.adapters.storage.memory_compliance import MemoryCompliance
 from carepassport.adapters.storage.postgres import PostgresViews
@@ -256,6 +257,7 @@ def bootstrap(
                 mailer=mailer,
                 lms=staging,
                 views=config.views,
+                reader=event_reader,
                 compliance=config.compliance,
                 enrolment=enrolment or InMemoryEnrolment(),
                 result_formats=formats,

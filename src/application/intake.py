@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
@@ -18,10 +19,12 @@ from carepassport.domain.completion import Completion
 from carepassport.domain.errors import InvalidValue
 from carepassport.domain.lms import LmsResult, QuizResult, ResultOutcome
 from carepassport.domain.policies import retake_payer
-from carepassport.domain.reference import Employee, Employer
+from carepassport.domain.reference import Catalogue, Employee, Employer
 from carepassport.domain.registration import Registration
+from carepassport.domain.settings import SettingsRecord
 from carepassport.domain.student_numbers import StudentNumberClaim
 from carepassport.domain.values import (
+    CredentialCode,
     EmployeeId,
     StudentNumber,
     credential_code,
@@ -52,6 +55,14 @@ def registration_for(
     return begun[-1] if begun else None
 
 
+def _code(text: str) -> CredentialCode | None:
+    """The result's micro-credential code, or None if the LMS sent one that cannot be ours."""
+    try:
+        return credential_code(text)
+    except InvalidValue:
+        return None
+
+
 class ResultIntake:
     """Applies results to employees' registrations within a unit of work."""
 
@@ -75,6 +86,38 @@ class ResultIntake:
             self._flag_unmatched(received, uow)
             return Taken.HELD
         return self.apply(received, holder, recorded_at, uow)
+
+    def prefetch(self, results: Sequence[QuizResult], uow: UnitOfWork) -> None:
+        """Read what taking ``results`` in will touch in three reads (records and student
+        numbers; employees and their registrations; ledgers and employers), not several a
+        result. What a result touches beyond that (a third registration) is read as before."""
+        uow.prefetch(
+            [
+                SettingsRecord.identity(),
+                Catalogue.identity(),
+                *(LmsResult.identity(r.record_id) for r in results),
+                *(StudentNumberClaim.identity(StudentNumber(r.student_number)) for r in results),
+            ]
+        )
+        new = [r for r in results if uow.find(LmsResult, LmsResult.identity(r.record_id)) is None]
+        employees: set[EmployeeId] = set()
+        registrations: list[UUID] = []
+        for result in new:
+            holder = self.holder(result.student_number, uow)
+            code = _code(result.credential_code)
+            if holder is None or code is None:
+                continue
+            employees.add(holder)
+            registrations += (Registration.identity(holder, code, n) for n in (1, 2))
+        uow.prefetch([*(Employee.identity(e) for e in employees), *registrations])
+        found = (uow.find(Registration, r) for r in registrations)
+        staff = (uow.find(Employee, Employee.identity(e)) for e in employees)
+        uow.prefetch(
+            [
+                *(AttemptLedger.identity(r.id) for r in found if r is not None),
+                *(Employer.identity(e.employer_id) for e in staff if e is not None),
+            ]
+        )
 
     def holder(self, number: str, uow: UnitOfWork) -> EmployeeId | None:
         """The employee who holds a student number now, if any."""
@@ -163,7 +206,7 @@ class ResultIntake:
         now = self._app.now()
         registration.succeed(result.attempted_at, recorded_at, now)
         entry = uow.catalogue().entry(registration.credential_code)
-        settings = self._app.settings()
+        settings = uow.settings()
         uow.add(
             Completion.record(
                 registration,
@@ -180,9 +223,8 @@ class ResultIntake:
     def _registration(
         self, employee_id: EmployeeId, result: QuizResult, uow: UnitOfWork
     ) -> Registration | None:
-        try:
-            code = credential_code(result.credential_code)
-        except InvalidValue:
+        code = _code(result.credential_code)
+        if code is None:
             return None
         registrations = uow.sequence(
             Registration, lambda n: Registration.identity(employee_id, code, n)
@@ -190,7 +232,7 @@ class ResultIntake:
         return registration_for(registrations, result.attempted_at)
 
     def _flag_unmatched(self, received: LmsResult, uow: UnitOfWork) -> None:
-        college = self._app.settings().college_email
+        college = uow.settings().college_email
         if not college:
             log.warning(
                 "no college_email setting: LMS record %s is held without a notice",

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
-from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
 
 from carepassport.application.api_access import Access, ApiTokens, IdempotencyKeys
 from carepassport.application.approval_tokens import ApprovalTokens
@@ -21,6 +21,7 @@ from carepassport.application.ports import (
     Calendar,
     Clock,
     ComplianceStore,
+    EventReader,
     LmsEnrolment,
     Mailer,
     ReplyParser,
@@ -80,6 +81,7 @@ class Services:
         mailer: Mailer,
         lms: Callable[[InfrastructureFactory[Any]], StagingLms],
         views: Callable[[InfrastructureFactory[Any]], Views],
+        reader: Callable[[ApplicationRecorder], EventReader],
         compliance: Callable[[InfrastructureFactory[Any]], ComplianceStore],
         enrolment: LmsEnrolment,
         reply_parser: ReplyParser,
@@ -91,7 +93,9 @@ class Services:
         model and the LMS are built on the store's infrastructure (they may share its pool).
         Without approval tokens (no secret configured), requests carry none and replies are
         not read (R3)."""
-        app = CarePassportApplication(env=env, clock=clock, calendar=calendar, views=views)
+        app = CarePassportApplication(
+            env=env, clock=clock, calendar=calendar, views=views, reader=reader
+        )
         try:
             staging = lms(app.factory)
             compliance_store = compliance(app.factory)

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.domain import Aggregate, DomainEventProtocol
-from eventsourcing.persistence import InfrastructureFactory, IntegrityError, JSONTranscoder
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    InfrastructureFactory,
+    IntegrityError,
+    JSONTranscoder,
+    Recording,
+    StoredEvent,
+)
 
-from carepassport.application.ports import Calendar, Clock, Views
+from carepassport.application.ports import Calendar, Clock, EventReader, Views
 from carepassport.application.projections import changes_for
 from carepassport.application.transcodings import TRANSCODINGS
 from carepassport.domain.errors import ClockWentBackwards, DomainError, NotFound
@@ -58,10 +65,12 @@ class CarePassportApplication(Application[UUID]):
         clock: Clock,
         calendar: Calendar,
         views: Callable[[InfrastructureFactory[Any]], Views],
+        reader: Callable[[ApplicationRecorder], EventReader],
     ) -> None:
         super().__init__(env=env)
         self.clock = clock
         self.calendar = calendar
+        self.reader = reader(self.recorder)
         try:
             self.views = views(self.factory)
         except BaseException:
@@ -136,6 +145,26 @@ class CarePassportApplication(Application[UUID]):
             return None
         return aggregate
 
+    def find_many(self, ids: Iterable[UUID]) -> dict[UUID, Aggregate | None]:
+        """Several aggregates as ``find`` gives them (None where there is none), their events
+        read together. One that changed after the clock's time is read again by ``find``."""
+        wanted = list(dict.fromkeys(ids))
+        stored: dict[UUID, list[StoredEvent]] = {aggregate_id: [] for aggregate_id in wanted}
+        for event in self.reader.events_of(wanted):
+            stored[UUID(str(event.originator_id))].append(event)
+        now = self.clock.now()
+        found: dict[UUID, Aggregate | None] = {}
+        for aggregate_id, events in stored.items():
+            aggregate: Aggregate | None = None
+            if events:
+                aggregate = project_aggregate(
+                    None, (self.mapper.to_domain_event(e) for e in events)
+                )
+                if aggregate is None or aggregate.modified_on > now:
+                    aggregate = self.find(Aggregate, aggregate_id)
+            found[aggregate_id] = aggregate
+        return found
+
     def load(self, kind: type[A], aggregate_id: UUID, what: str) -> A:
         """The aggregate, or a clear NotFound naming ``what`` was asked for."""
         aggregate = self.find(kind, aggregate_id)
@@ -153,14 +182,32 @@ class CarePassportApplication(Application[UUID]):
     def record(self, *aggregates: Aggregate) -> None:
         """Save aggregates in one transaction, then bring the derived views up to date."""
         try:
-            self.save(*aggregates)
+            recordings = self.save(*aggregates)
         except IntegrityError:
             raise ConcurrentUpdate(
                 "another command changed the same records at the same time; try again"
             ) from None
-        self.catch_up()
+        if not self._apply_recorded(recordings):
+            self.catch_up()
         for hook in self.after_record:
             hook()
+
+    def _apply_recorded(self, recordings: list[Recording[UUID]]) -> bool:
+        """Bring the views up to date with what was just saved, from the events in hand (no
+        reading back and decoding). Only when they follow on from the views' position without a
+        gap; otherwise (another writer came between) False, and ``catch_up`` reads the log."""
+        if not recordings:
+            return True
+        ids = [r.notification.id for r in recordings]
+        first, last = ids[0], ids[-1]
+        if last - first != len(ids) - 1 or self.views.position() != first - 1:
+            return False
+        events = [(r.notification.id, r.domain_event) for r in recordings]
+        try:
+            self.views.apply(changes_for(events), after=first - 1, position=last)
+        except IntegrityError:
+            return False
+        return True
 
     def catch_up(self) -> int:
         """Apply every event not yet in the views, in notification order; returns how many."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 import attrs
@@ -17,6 +17,9 @@ from carepassport.domain.lms import LmsSync
 
 log = logging.getLogger(__name__)
 SYNC_BATCH = 500
+"""Results per transaction (ADR 0014)."""
+POSITION_SPAN = 2**40
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @attrs.frozen
@@ -30,6 +33,16 @@ class SyncReport:
     held: int
     duplicates: int
     cursor: int
+
+
+def sort_key(staged: StagedResult) -> int:
+    """One integer that orders results by attempt time, then feed position (the order R8
+    applies them in), and gives the position back (``key % POSITION_SPAN``)."""
+    if not 0 < staged.position < POSITION_SPAN:
+        raise ValueError(f"feed position {staged.position} is out of range")
+    attempted = staged.result.attempted_at - EPOCH
+    micros = (attempted.days * 86_400 + attempted.seconds) * 1_000_000 + attempted.microseconds
+    return micros * POSITION_SPAN + staged.position
 
 
 def eligible(staged: StagedResult, at: datetime) -> bool:
@@ -94,27 +107,40 @@ class NightlySync:
 
     def _take(self, cursor: int, at: datetime) -> tuple[Counter[Taken], int]:
         """Take every eligible result after ``cursor``, a batch a transaction. The new cursor
-        stops before the first result left for a later sync, so none is skipped."""
+        stops before the first result left for a later sync, so none is skipped.
+
+        R8: one night's results are applied in the order they were attempted, whatever their
+        order in the LMS's feed. The feed is read twice: first for each eligible result's
+        sort key only (one integer, so memory stays small however large the night), then a
+        batch at a time in that order (ADR 0014)."""
+        keys, cursor = self._eligible(cursor, at)
         counts: Counter[Taken] = Counter()
-        ready: list[StagedResult] = []
+        for start in range(0, len(keys), SYNC_BATCH):
+            positions = [key % POSITION_SPAN for key in keys[start : start + SYNC_BATCH]]
+            staged = {s.position: s.result for s in self._lms.results_at(positions)}
+            results = [staged[position] for position in positions]
+            uow = UnitOfWork(self._app)
+            self._intake.prefetch(results, uow)
+            for result in results:
+                counts[self._intake.take(result, at, uow)] += 1
+            uow.commit()
+        return counts, cursor
+
+    def _eligible(self, cursor: int, at: datetime) -> tuple[list[int], int]:
+        """The sort keys (attempt time, then feed position) of the results to take, in order,
+        and how far the cursor may advance."""
+        keys: list[int] = []
         read_from, contiguous = cursor, True
         while batch := self._lms.results_since(read_from, SYNC_BATCH):
             for staged in batch:
                 if eligible(staged, at):
-                    ready.append(staged)
+                    keys.append(sort_key(staged))
                 contiguous = contiguous and eligible(staged, at)
                 if contiguous:
                     cursor = staged.position
             read_from = batch[-1].position
-        # R8: one night's results are applied in the order they were attempted, whatever
-        # their order in the LMS's feed; each batch is one transaction.
-        ready.sort(key=lambda s: s.result.attempted_at)
-        for start in range(0, len(ready), SYNC_BATCH):
-            uow = UnitOfWork(self._app)
-            for staged in ready[start : start + SYNC_BATCH]:
-                counts[self._intake.take(staged.result, at, uow)] += 1
-            uow.commit()
-        return counts, cursor
+        keys.sort()
+        return keys, cursor
 
     @staticmethod
     def _report(at: datetime, kind: str, counts: Counter[Taken], cursor: int) -> SyncReport:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 from uuid import UUID
 
@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate
 from carepassport.application.store import CarePassportApplication
 from carepassport.domain.errors import NotFound
 from carepassport.domain.reference import Catalogue, Employee, Employer
+from carepassport.domain.settings import Settings, SettingsRecord, default_settings
 from carepassport.domain.values import EmployeeId, EmployerId
 
 A = TypeVar("A", bound=Aggregate)
@@ -22,6 +23,7 @@ class UnitOfWork:
     def __init__(self, app: CarePassportApplication) -> None:
         self.app = app
         self._seen: dict[UUID, Aggregate | None] = {}
+        self._settings: Settings | None = None
 
     def find(self, kind: type[A], aggregate_id: UUID) -> A | None:
         """The aggregate from this unit of work, or from the store on first sight."""
@@ -29,6 +31,13 @@ class UnitOfWork:
             self._seen[aggregate_id] = self.app.find(Aggregate, aggregate_id)
         aggregate = self._seen[aggregate_id]
         return aggregate if isinstance(aggregate, kind) else None
+
+    def prefetch(self, ids: Iterable[UUID]) -> None:
+        """Read the aggregates not yet seen in one go (misses are remembered too), so a batch
+        of work reads the store a few times instead of twice per aggregate."""
+        unseen = [i for i in dict.fromkeys(ids) if i not in self._seen]
+        if unseen:
+            self._seen.update(self.app.find_many(unseen))
 
     def load(self, kind: type[A], aggregate_id: UUID, what: str) -> A:
         """The aggregate, or a clear NotFound naming ``what`` was asked for."""
@@ -51,6 +60,14 @@ class UnitOfWork:
         if catalogue is None:
             raise NotFound("the catalogue is empty")
         return catalogue
+
+    def settings(self) -> Settings:
+        """The settings in force, read once per unit of work (one batch of the sync sees one
+        version of them)."""
+        if self._settings is None:
+            record = self.find(SettingsRecord, SettingsRecord.identity())
+            self._settings = record.current if record else default_settings()
+        return self._settings
 
     def add(self, aggregate: A) -> A:
         """Track a new aggregate."""
@@ -75,3 +92,4 @@ class UnitOfWork:
         if changed:
             self.app.record(*changed)
         self._seen.clear()
+        self._settings = None

@@ -47,6 +47,11 @@ class InMemoryLms:
         with self._lock:
             return self._feed[-1].held_at if self._feed else None
 
+    def results_at(self, positions: Sequence[int]) -> list[StagedResult]:
+        """The results at these positions (position n is the n-th delivery)."""
+        with self._lock:
+            return [self._feed[position - 1] for position in positions]
+
     def results_since(self, cursor: int, limit: int) -> list[StagedResult]:
         """Results after position ``cursor``, in feed order."""
         with self._lock:

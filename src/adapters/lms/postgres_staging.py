@@ -99,10 +99,19 @@ class PostgresStagingLms(PostgresRecorder):
             "ORDER BY position LIMIT %s",
             (cursor, limit),
         )
-        return [
-            StagedResult(row["position"], row["held_at"].astimezone(UTC), self._result(row))
-            for row in rows
-        ]
+        return [self._staged(row) for row in rows]
+
+    def results_at(self, positions: Sequence[int]) -> list[StagedResult]:
+        """The results at these positions."""
+        rows = self._select(
+            "SELECT * FROM {schema}.cp_staged_results WHERE position = ANY(%s)",
+            (list(positions),),
+        )
+        return [self._staged(row) for row in rows]
+
+    @classmethod
+    def _staged(cls, row: DictRow) -> StagedResult:
+        return StagedResult(row["position"], row["held_at"].astimezone(UTC), cls._result(row))
 
     def _select(self, query: str, params: tuple[object, ...]) -> list[DictRow]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

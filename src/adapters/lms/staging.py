@@ -61,17 +61,8 @@ class SQLiteStagingLms:
 
     def find(self, record_ids: Sequence[str]) -> dict[str, QuizResult]:
         """The staged results with these record ids."""
-        found: dict[str, QuizResult] = {}
-        ids = list(record_ids)
-        with self._connection() as db:
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                rows = db.execute(
-                    f"SELECT * FROM staged_results WHERE record_id IN ({marks})", chunk
-                ).fetchall()
-                found.update((row["record_id"], self._result(row)) for row in rows)
-        return found
+        rows = self._rows_where("record_id", list(record_ids))
+        return {row["record_id"]: self._result(row) for row in rows}
 
     def latest_held_at(self) -> datetime | None:
         """When the last import staged its results."""
@@ -86,10 +77,29 @@ class SQLiteStagingLms:
                 "SELECT * FROM staged_results WHERE position > ? ORDER BY position LIMIT ?",
                 (cursor, limit),
             ).fetchall()
-        return [
-            StagedResult(row["position"], datetime.fromisoformat(row["held_at"]), self._result(row))
-            for row in rows
-        ]
+        return [self._staged(row) for row in rows]
+
+    def results_at(self, positions: Sequence[int]) -> list[StagedResult]:
+        """The results at these positions."""
+        return [self._staged(row) for row in self._rows_where("position", list(positions))]
+
+    def _rows_where(self, column: str, values: list[str] | list[int]) -> list[sqlite3.Row]:
+        """The rows whose ``column`` is one of ``values``, 500 values a statement."""
+        rows: list[sqlite3.Row] = []
+        with self._connection() as db:
+            for start in range(0, len(values), 500):
+                chunk = values[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows += db.execute(
+                    f"SELECT * FROM staged_results WHERE {column} IN ({marks})", chunk
+                ).fetchall()
+        return rows
+
+    @classmethod
+    def _staged(cls, row: sqlite3.Row) -> StagedResult:
+        return StagedResult(
+            row["position"], datetime.fromisoformat(row["held_at"]), cls._result(row)
+        )
 
     @staticmethod
     def _result(row: sqlite3.Row) -> QuizResult:

@@ -52,6 +52,10 @@ class BrightspaceLms:
         self._last_read: float | None = None
         self._students: dict[int, str] = {}
 
+    def results_at(self, positions: Sequence[int]) -> list[StagedResult]:
+        """The staged results at these positions (Brightspace is read by ``results_since``)."""
+        return self._staging.results_at(positions)
+
     def results_since(self, cursor: int, limit: int) -> list[StagedResult]:
         """Results after position ``cursor``; at the end of the local feed, Brightspace is
         read first (at most once per ``refresh_seconds``)."""

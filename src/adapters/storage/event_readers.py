@@ -1,0 +1,97 @@
+"""Reading many aggregates' events in one query (the application's ``EventReader`` port)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from eventsourcing.persistence import ApplicationRecorder, StoredEvent
+from eventsourcing.postgres import PostgresAggregateRecorder
+from eventsourcing.sqlite import SQLiteAggregateRecorder
+from psycopg.sql import SQL, Identifier
+
+CHUNK = 500
+"""Ids per statement (SQLite allows 32,766 parameters; a batch stays far below)."""
+
+
+class SQLiteEventReader:
+    """``SELECT ... WHERE originator_id IN (...)`` on the application's events table."""
+
+    def __init__(self, recorder: SQLiteAggregateRecorder) -> None:
+        self._recorder = recorder
+
+    def events_of(self, ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every stored event of these aggregates, each aggregate's oldest first."""
+        recorder = self._recorder
+        found: list[StoredEvent] = []
+        with recorder.datastore.transaction(commit=False) as c:
+            for start in range(0, len(ids), CHUNK):
+                chunk = [i.hex for i in ids[start : start + CHUNK]]
+                c.execute(
+                    f"SELECT * FROM {recorder.events_table_name} "
+                    f"WHERE originator_id IN ({','.join('?' * len(chunk))}) "
+                    "ORDER BY originator_id, originator_version",
+                    chunk,
+                )
+                found.extend(
+                    StoredEvent(
+                        originator_id=recorder.convert_originator_id(row["originator_id"]),
+                        originator_version=row["originator_version"],
+                        topic=row["topic"],
+                        state=row["state"],
+                    )
+                    for row in c.fetchall()
+                )
+        return found
+
+
+class PostgresEventReader:
+    """``SELECT ... WHERE originator_id = ANY(%s)`` on the application's events table."""
+
+    def __init__(self, recorder: PostgresAggregateRecorder) -> None:
+        self._recorder = recorder
+        self._statement = SQL(
+            "SELECT * FROM {schema}.{table} WHERE originator_id = ANY(%s) "
+            "ORDER BY originator_id, originator_version"
+        ).format(
+            schema=Identifier(recorder.datastore.schema),
+            table=Identifier(recorder.events_table_name),
+        )
+
+    def events_of(self, ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every stored event of these aggregates, each aggregate's oldest first."""
+        if not ids:
+            return []
+        with self._recorder.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._statement, (list(ids),))
+            return [
+                StoredEvent(
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
+
+
+class OneByOneEventReader:
+    """Any recorder, one aggregate at a time (the in-memory store, where a read costs little)."""
+
+    def __init__(self, recorder: ApplicationRecorder) -> None:
+        self._recorder = recorder
+
+    def events_of(self, ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every stored event of these aggregates, each aggregate's oldest first."""
+        return [event for i in ids for event in self._recorder.select_events(i)]
+
+
+def event_reader(
+    recorder: ApplicationRecorder,
+) -> SQLiteEventReader | PostgresEventReader | OneByOneEventReader:
+    """The fastest reader for the store the recorder writes to."""
+    if isinstance(recorder, SQLiteAggregateRecorder):
+        return SQLiteEventReader(recorder)
+    if isinstance(recorder, PostgresAggregateRecorder):
+        return PostgresEventReader(recorder)
+    return OneByOneEventReader(recorder)
