@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from carepassport.application.store import StoreUnavailable
 from carepassport.domain.errors import DomainError
 from carepassport.entrypoints.present import jsonable
 
@@ -112,4 +113,4 @@ def install(app: FastAPI) -> None:
 
 def is_store_failure(error: BaseException) -> bool:
     """Whether an error is the store's (the call may succeed later), not a bug."""
-    return isinstance(error, OSError | sqlite3.Error | PersistenceError)
+    return isinstance(error, OSError | sqlite3.Error | PersistenceError | StoreUnavailable)
