@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from types import FrameType
 from typing import Any, NoReturn
 
 import attrs
@@ -671,7 +673,15 @@ def serve(ctx: Context, host: str, port: int, tick_every: float, with_demo: bool
         lambda: bootstrap(ctx.store, now=ctx.now, brightspace=ctx.brightspace, mail=ctx.mail),
         (lambda core: SchedulerLoop(core, every=tick_every)) if tick_every else None,
     )
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again for the
+    # handler it found: make that a normal exit (code 0) rather than death by signal.
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, _exit_normally)
     uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def _exit_normally(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def _demo_data(services: Services, base_url: str) -> Raw:
