@@ -103,5 +103,6 @@ def create_app(
         return Health(status="ok", store="ok", pending_deadlines=pending, scheduler=state)
 
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, responses=problems.PROBLEM_RESPONSES)
+    problems.document_problems(app)
     return app
