@@ -15,10 +15,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP) ## the main job: the narrated demo on a fresh in-memory store
-	$(BIN)/carepassport --store memory:// demo
+RUN_STORE ?= sqlite:///./.carepassport/carepassport.db
 
-demo: run
+run: $(STAMP) ## the main job: the HTTP API and scheduler on a local SQLite store, demo data and tokens
+	$(BIN)/carepassport --store $(RUN_STORE) serve --demo
+
+demo: $(STAMP) ## the narrated lifecycle on a fresh in-memory store
+	$(BIN)/carepassport --store memory:// demo
 
 test: $(STAMP) ## the whole suite: unit and integration
 	$(BIN)/pytest $(PYTEST_ARGS)

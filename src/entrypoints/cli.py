@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from types import FrameType
 from typing import Any, NoReturn
 
 import attrs
@@ -640,17 +642,64 @@ def demo(ctx: Context) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True)
+@click.option(
+    "--tick-every",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How often the scheduler loop ticks; 0 runs no loop (POST /tick does the work).",
+)
+@click.option(
+    "--demo",
+    "with_demo",
+    is_flag=True,
+    help="First add the demo catalogue, employer and employee (once) and print a token per role.",
+)
 @pass_context
-def serve(ctx: Context, host: str, port: int) -> None:
-    """Serve the HTTP API on the chosen store (no scheduler loop yet: POST /tick)."""
+def serve(ctx: Context, host: str, port: int, tick_every: float, with_demo: bool) -> None:
+    """Serve the HTTP API and the scheduler loop on the chosen store until SIGTERM or Ctrl-C.
+    With --now the clock stays at that time (demos, tests): restart to move it."""
+    import logging
+
     import uvicorn
 
     from carepassport.entrypoints.http import create_app
+    from carepassport.entrypoints.http.scheduler_loop import SchedulerLoop
 
+    if with_demo:
+        run(ctx, lambda s: _demo_data(s, f"http://{host}:{port}"))
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     app = create_app(
-        lambda: bootstrap(ctx.store, now=ctx.now, brightspace=ctx.brightspace, mail=ctx.mail)
+        lambda: bootstrap(ctx.store, now=ctx.now, brightspace=ctx.brightspace, mail=ctx.mail),
+        (lambda core: SchedulerLoop(core, every=tick_every)) if tick_every else None,
     )
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again for the
+    # handler it found: make that a normal exit (code 0) rather than death by signal.
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, _exit_normally)
     uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def _exit_normally(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+def _demo_data(services: Services, base_url: str) -> Raw:
+    from carepassport.entrypoints.demo import DEMO_EMPLOYEE, issue_demo_tokens, seed_demo
+
+    added = seed_demo(services)
+    tokens = issue_demo_tokens(services)
+    lines = [
+        f"Demo data: {', '.join(added) if added else 'already there'}.",
+        "Demo tokens (shown once; each run issues new ones):",
+        *(f"  {role:<9} {token}" for role, token in tokens.items()),
+        "Try:",
+        f"  curl -H 'Authorization: Bearer {tokens['employee']}' "
+        f"{base_url}/employees/{DEMO_EMPLOYEE}/status",
+        "",
+    ]
+    return Raw("\n".join(lines))
 
 
 def main() -> None:

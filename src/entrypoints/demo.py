@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
@@ -9,12 +10,13 @@ from typing import Any
 from carepassport.application.ports import AdjustableClock
 from carepassport.application.services import Services
 from carepassport.bootstrap import simulation
-from carepassport.domain.errors import DomainError
+from carepassport.domain.errors import AlreadyExists, DomainError
 from carepassport.domain.time import TORONTO, local
 
 Line = dict[str, Any]
 APPROVER = "hr.approvals@sunnybrook-ltc.example"
 DEMO_SECRET = "demo-approval-secret-not-for-production"
+IPAC_TITLE = "Infection Prevention and Control"
 CSV_HEADER = "record_id,student_number,credential_code,attempt,score,passed,attempted_at\n"
 
 
@@ -64,21 +66,66 @@ class _Story:
         self.say(f"The LMS export is imported: {staged.staged} result(s) staged")
 
 
+DEMO_EMPLOYER = "SUNNYBROOK-LTC"
+DEMO_EMPLOYEE = "E-1001"
+DEMO_SUBJECTS = {
+    "employee": DEMO_EMPLOYEE,
+    "approver": DEMO_EMPLOYER,
+    "college": "registrar",
+    "auditor": "auditor",
+    "lms": "lms",
+}
+"""The subject of each role's demo token."""
+
+
+def seed_demo(services: Services) -> list[str]:
+    """The demo's college setting, catalogue (IPAC, WHMIS), employer and employee; what is
+    already there is left as it is. Returns what was added."""
+    ref = services.reference
+    steps: list[tuple[str, Callable[[], object]]] = [
+        ("IPAC", lambda: ref.add_micro_credential("IPAC", IPAC_TITLE, fee="125.00")),
+        ("WHMIS", lambda: ref.add_micro_credential("WHMIS", "WHMIS 2015", fee="95.00")),
+        (
+            DEMO_EMPLOYER,
+            lambda: ref.add_employer(
+                DEMO_EMPLOYER,
+                name="Sunnybrook Long-Term Care",
+                approvers=[APPROVER],
+                retakes_covered=1,
+            ),
+        ),
+        (
+            DEMO_EMPLOYEE,
+            lambda: ref.add_employee(
+                DEMO_EMPLOYEE,
+                employer=DEMO_EMPLOYER,
+                email="pat.lee@example.org",
+                student_number_="C0912345",
+                job_function="PSW",
+            ),
+        ),
+    ]
+    ref.change_setting("college_email", "registrar@lambton.example")  # unchanged: not recorded
+    added = []
+    for name, add in steps:
+        try:
+            add()
+        except AlreadyExists:
+            continue
+        added.append(name)
+    return added
+
+
+def issue_demo_tokens(services: Services) -> dict[str, str]:
+    """A new token per role for the demo's subjects."""
+    return {
+        role: services.api_tokens.issue(role, subject).token
+        for role, subject in DEMO_SUBJECTS.items()
+    }
+
+
 def _set_up(story: _Story) -> None:
-    ref = story.services.reference
-    ref.change_setting("college_email", "registrar@lambton.example")
-    ref.add_micro_credential("IPAC", "Infection Prevention and Control", fee="125.00")
-    ref.add_micro_credential("WHMIS", "WHMIS 2015", fee="95.00")
-    ref.add_employer(
-        "SUNNYBROOK-LTC", name="Sunnybrook Long-Term Care", approvers=[APPROVER], retakes_covered=1
-    )
-    ref.add_employee(
-        "E-1001",
-        employer="SUNNYBROOK-LTC",
-        email="pat.lee@example.org",
-        student_number_="C0912345",
-        job_function="PSW",
-    )
+    seed_demo(story.services)
     story.say("The college sets up IPAC and WHMIS, the employer (one retake covered) and E-1001")
 
 

@@ -4,7 +4,6 @@ and the real server on a loopback port."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from carepassport.entrypoints.http import create_app
 from tests.conftest import APPROVER, toronto
 from tests.integration.helpers import footprint
 from tests.integration.http_helpers import Headers, assert_problem
+from tests.integration.live_server import free_port
 
 
 @pytest.fixture
@@ -136,13 +136,6 @@ def test_openapi_lists_the_routes(api: TestClient) -> None:
         "/tick",
     } <= set(paths)
     assert "post" in paths["/sponsorships"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def test_serve_runs_uvicorn_on_a_loopback_port(tmp_path: Path) -> None:

@@ -5,14 +5,26 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any, Literal
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from carepassport.application.services import Services
 from carepassport.entrypoints.http import problems
 from carepassport.entrypoints.http.core import Authentication, Core
+from carepassport.entrypoints.http.models import model_for
+from carepassport.entrypoints.http.problems import is_store_failure
 from carepassport.entrypoints.http.routes import ROUTERS
+from carepassport.entrypoints.http.scheduler_loop import (
+    MANUAL,
+    SchedulerLoop,
+    SchedulerState,
+    summarise,
+)
+from carepassport.entrypoints.present import jsonable
 
 DESCRIPTION = """\
 Sponsored, mandatory, expiring micro-credential training.
@@ -25,39 +37,72 @@ first answer (header `Idempotent-Replayed: true`) and records nothing more.
 
 
 class Health(BaseModel):
-    status: str
-    store: str
-    pending_deadlines: int
-    scheduler: str
+    """Whether the store answers, how many deadlines are pending, and the scheduler's state."""
+
+    status: Literal["ok", "unavailable"]
+    store: Literal["ok", "unavailable"]
+    store_error: str | None = None
+    pending_deadlines: int | None
+    scheduler: model_for(SchedulerState)  # type: ignore[valid-type]
 
 
 def create_app(
-    services_factory: Callable[[], Services], scheduler_state: Callable[[], str] | None = None
+    services_factory: Callable[[], Services],
+    scheduler: Callable[[Core], SchedulerLoop] | None = None,
 ) -> FastAPI:
     """The API on the core that ``services_factory`` wires (called once, on first use; the
-    services are closed when the app shuts down). ``scheduler_state`` reports the scheduler loop
-    running beside the API, if any."""
+    services are closed when the app shuts down). ``scheduler`` builds the scheduler loop that
+    runs beside the API on the same core (started and stopped with the app); without one, work
+    is done by ``POST /tick``."""
     core = Core(services_factory)
+    loop = scheduler(core) if scheduler is not None else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        core.close()
+        if loop is not None:
+            loop.start()
+        try:
+            yield
+        finally:
+            if loop is not None:
+                await run_in_threadpool(loop.stop)
+            core.close()
 
     app = FastAPI(
         title="Care Passport core", version="0.2.0", description=DESCRIPTION, lifespan=lifespan
     )
     app.state.core = core
+    app.state.scheduler = loop
     app.add_middleware(Authentication, core=core)
     problems.install(app)
 
-    @app.get("/healthz", response_model=Health, tags=["operations"])
-    def healthz() -> Health:
-        """Whether the store answers, how many deadlines are pending, and the scheduler's state."""
-        pending = core.call(lambda s: s.scheduler.pending())
-        state = scheduler_state() if scheduler_state else "manual (POST /tick)"
+    @app.get(
+        "/healthz",
+        response_model=Health,
+        tags=["operations"],
+        responses={503: {"model": Health, "description": "The store does not answer."}},
+    )
+    def healthz() -> Any:
+        """Whether the store answers, how many deadlines are pending, and the scheduler's state
+        (``running``, ``backing_off`` after failures with the last error, ``stopped``, or
+        ``manual``: no loop, ``POST /tick`` does the work). 503 when the store fails."""
+        state = jsonable(loop.state() if loop is not None else MANUAL)
+        try:
+            pending = core.call(lambda s: s.scheduler.pending())
+        except Exception as error:
+            if not is_store_failure(error):
+                raise
+            down = Health(
+                status="unavailable",
+                store="unavailable",
+                store_error=summarise(error),
+                pending_deadlines=None,
+                scheduler=state,
+            )
+            return JSONResponse(down.model_dump(mode="json"), status_code=503)
         return Health(status="ok", store="ok", pending_deadlines=pending, scheduler=state)
 
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, responses=problems.PROBLEM_RESPONSES)
+    problems.document_problems(app)
     return app

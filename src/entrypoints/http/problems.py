@@ -11,9 +11,11 @@ from eventsourcing.persistence import PersistenceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from carepassport.application.ports import LmsError, LmsRequestRefused
+from carepassport.application.store import StoreUnavailable
 from carepassport.domain.errors import DomainError
 from carepassport.entrypoints.present import jsonable
 
@@ -46,6 +48,80 @@ log = logging.getLogger(__name__)
 
 class ProblemResponse(JSONResponse):
     media_type = PROBLEM_JSON
+
+
+class FieldError(BaseModel):
+    """A request field that is not valid."""
+
+    field: str
+    message: str
+
+
+class LineError(BaseModel):
+    """A bad line of a rejected CSV (1 is the header)."""
+
+    line: int
+    reason: str
+
+
+class ItemError(BaseModel):
+    """A bad item of a rejected batch (0 is the first)."""
+
+    item: int
+    reason: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: ``type`` is stable per error code; ``errors`` list what is invalid
+    (request fields, a CSV's lines, or a batch's items)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldError | LineError | ItemError] | None = None
+
+
+REFUSALS = {
+    400: "Refused by a rule of the domain (the `type` names which).",
+    401: "No valid bearer token.",
+    403: "The token's role may not make this call.",
+    404: "No such record, or none the caller may see.",
+    409: "Conflicts with what is recorded (or with an earlier use of the Idempotency-Key).",
+    422: "The request is not valid; `errors` name the fields (or the lines, or the items).",
+    502: "The LMS refused the request.",
+    503: "The store does not answer; try again later.",
+}
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": description}
+    for status, description in REFUSALS.items()
+}
+"""The problems any authenticated route may answer, for the OpenAPI document."""
+
+
+def document_problems(app: FastAPI) -> None:
+    """Describe problem responses as ``application/problem+json`` only (FastAPI lists a
+    response model under ``application/json``)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            problem_ref = {"$ref": "#/components/schemas/Problem"}
+            for operation in _operations(document):
+                for response in operation.get("responses", {}).values():
+                    content = response.get("content", {})
+                    if content.get("application/json", {}).get("schema") == problem_ref:
+                        content[PROBLEM_JSON] = content.pop("application/json")
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [op for path in document.get("paths", {}).values() for op in path.values()]
 
 
 def problem_body(
@@ -123,4 +199,4 @@ def install(app: FastAPI) -> None:
 
 def is_store_failure(error: BaseException) -> bool:
     """Whether an error is the store's (the call may succeed later), not a bug."""
-    return isinstance(error, OSError | sqlite3.Error | PersistenceError)
+    return isinstance(error, OSError | sqlite3.Error | PersistenceError | StoreUnavailable)

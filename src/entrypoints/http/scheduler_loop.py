@@ -1,0 +1,150 @@
+"""The scheduler loop that ``serve`` runs beside the API: ``scheduler.tick()`` every minute
+through the same serialised core the routes use, riding out store failures with backoff."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import attrs
+
+from carepassport.domain.delivery import RetrySchedule
+from carepassport.entrypoints.http.core import Core
+from carepassport.entrypoints.http.problems import is_store_failure
+
+log = logging.getLogger(__name__)
+
+TICK_EVERY = 60.0
+"""Seconds between ticks while the store answers."""
+LONGEST_BACKOFF = 900.0
+"""The longest wait after consecutive failures, in seconds."""
+ERROR_SUMMARY_LENGTH = 200
+
+Wait = Callable[[float], bool]
+"""Waits up to that many seconds; True when the loop was asked to stop meanwhile."""
+
+
+class Phase(StrEnum):
+    """Where the loop stands."""
+
+    RUNNING = "running"
+    BACKING_OFF = "backing_off"
+    STOPPED = "stopped"
+    MANUAL = "manual"
+    """No loop: work is done by ``POST /tick`` or ``carepassport tick``."""
+
+
+@attrs.frozen
+class SchedulerState:
+    """What ``/healthz`` reports about the scheduler."""
+
+    state: Phase
+    consecutive_failures: int = 0
+    last_error: str | None = None
+    last_tick_at: datetime | None = None
+    """The time the last successful tick ran at (the application's clock)."""
+
+
+MANUAL = SchedulerState(Phase.MANUAL)
+
+
+class SchedulerLoop:
+    """Ticks every ``every`` seconds; after a failure (a store error or anything else) it logs,
+    waits ``every``·2, ·4, … up to ``longest`` seconds between tries, and carries on. ``stop()``
+    ends the wait at once; a tick under way finishes first."""
+
+    def __init__(
+        self,
+        core: Core,
+        *,
+        every: float = TICK_EVERY,
+        longest: float = LONGEST_BACKOFF,
+        wait: Wait | None = None,
+    ) -> None:
+        if every <= 0:
+            raise ValueError(f"the tick interval must be positive, not {every}")
+        self._core = core
+        self._every = every
+        self._backoff = RetrySchedule(
+            max_attempts=1,
+            first_delay=timedelta(seconds=every * 2),
+            longest_delay=timedelta(seconds=max(longest, every)),
+        )
+        self._stopping = threading.Event()
+        self._wait = wait or self._stopping.wait
+        self._lock = threading.Lock()
+        self._state = SchedulerState(Phase.RUNNING)
+        self._thread: threading.Thread | None = None
+
+    def state(self) -> SchedulerState:
+        """The loop's state now."""
+        with self._lock:
+            return self._state
+
+    def run(self) -> None:
+        """Tick until asked to stop (blocking)."""
+        while not self._stopping.is_set():
+            delay = self.tick_once()
+            if self._wait(delay) or self._stopping.is_set():
+                break
+        self._set(attrs.evolve(self.state(), state=Phase.STOPPED))
+        log.info("the scheduler loop stopped")
+
+    def tick_once(self) -> float:
+        """One tick; the seconds to wait before the next."""
+        try:
+            report = self._core.call(lambda s: s.scheduler.tick())
+        except Exception as error:  # the loop must outlive any failure: it logs and backs off
+            return self._failed(error)
+        done = sum(1 for p in report.processed if p.outcome == "done")
+        if done or report.mail_delivered:
+            log.info("tick at %s: %d done, %d mail sent", report.now, done, report.mail_delivered)
+        self._set(SchedulerState(Phase.RUNNING, last_tick_at=report.now))
+        return self._every
+
+    def _failed(self, error: Exception) -> float:
+        before = self.state()
+        failures = before.consecutive_failures + 1
+        delay = self._backoff.delay_after(failures).total_seconds()
+        summary = summarise(error)
+        if is_store_failure(error):
+            log.error("tick failed (the store): %s; next try in %.0f s", summary, delay)
+        else:
+            log.exception("tick failed; next try in %.0f s", delay)
+        self._set(
+            SchedulerState(
+                Phase.BACKING_OFF,
+                consecutive_failures=failures,
+                last_error=summary,
+                last_tick_at=before.last_tick_at,
+            )
+        )
+        return delay
+
+    def start(self) -> None:
+        """Run in a background thread."""
+        self._thread = threading.Thread(target=self.run, name="scheduler-loop", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Ask the loop to stop and wait for the tick under way, if any, to finish."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _set(self, state: SchedulerState) -> None:
+        with self._lock:
+            self._state = state
+
+
+def summarise(error: BaseException) -> str:
+    """One line naming an error, short enough for a health report."""
+    message = str(error).strip().splitlines()
+    text = f"{type(error).__name__}: {message[0]}" if message else type(error).__name__
+    return text[:ERROR_SUMMARY_LENGTH]
+
+
+__all__ = ["MANUAL", "Phase", "SchedulerLoop", "SchedulerState"]
