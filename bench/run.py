@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import common, sync, workflow
+from bench import common, replay, scheduler, sync, workflow
 
 RESULTS = Path(__file__).with_name("results.json")
 
@@ -80,10 +80,106 @@ def run_sync(results: dict[str, Any]) -> None:
         )
 
 
+def run_scheduler(results: dict[str, Any]) -> None:
+    """Measurement 3 on a SQLite file."""
+    rows = results["measurements"].setdefault("scheduler", [])
+    for size in scheduler.sizes():
+        row = scheduler.measure(size)
+        rows.append(row)
+        print(
+            f"  scheduler {row['pending']:>8} pending: {row['due']} due in {row['seconds']:.2f} s",
+            flush=True,
+        )
+
+
+def run_replay(results: dict[str, Any]) -> None:
+    """Measurements 4 and 5 on one SQLite store per size."""
+    replays = results["measurements"].setdefault("replay", [])
+    statuses = results["measurements"].setdefault("status", [])
+    for size in replay.sizes():
+        rebuilt, status = replay.measure(size)
+        replays.append(rebuilt)
+        statuses.append(status)
+        print(
+            f"  replay {rebuilt['events']:>8} events {rebuilt['events_per_s']:>8.0f} ev/s "
+            f"ratio A {rebuilt['ratio_a']:.2f}; status p50 {status['p50_ms']:.2f} ms "
+            f"p99 {status['p99_ms']:.2f} ms",
+            flush=True,
+        )
+
+
 MEASUREMENTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "workflow": run_workflow,
     "sync": run_sync,
+    "scheduler": run_scheduler,
+    "replay": run_replay,
 }
+
+
+def _goal(goal: str, measured: str, met: bool) -> dict[str, Any]:
+    return {"goal": goal, "measured": measured, "met": met}
+
+
+def goals(m: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Each goal of issue 7, met or not, from the figures at hand."""
+    out = []
+    for row in m.get("workflow", []):
+        out.append(
+            _goal(
+                f"workflow on {row['store']} ({row['flows']} flows) >= 0.5 of baseline A",
+                f"{row['ratio_a']:.2f}",
+                row["ratio_a"] >= 0.5,
+            )
+        )
+    if rows := m.get("sync"):
+        big, mid = rows[-1], rows[-2] if len(rows) > 1 else rows[-1]
+        out += [
+            _goal(
+                f"sync of {big['results']} results on SQLite < 20 s",
+                f"{big['seconds']:.1f} s",
+                big["seconds"] < 20,
+            ),
+            _goal("sync >= 0.5 of baseline A", f"{big['ratio_a']:.2f}", big["ratio_a"] >= 0.5),
+            _goal(
+                "sync peak memory < 500 MB",
+                f"{big['peak_rss_mib']:.0f} MiB",
+                big["peak_rss_mib"] * 1.048576 < 500,
+            ),
+            _goal(
+                "sync memory flat (peak RSS at 10x the results <= 1.25x)",
+                f"{big['peak_rss_mib'] / mid['peak_rss_mib']:.2f}x",
+                big["peak_rss_mib"] / mid["peak_rss_mib"] <= 1.25,
+            ),
+        ]
+    if rows := m.get("scheduler"):
+        ratio = rows[-1]["seconds"] / rows[0]["seconds"]
+        out.append(
+            _goal(
+                f"tick time {rows[-1]['pending']} / {rows[0]['pending']} pending <= 1.5",
+                f"{ratio:.2f}",
+                ratio <= 1.5,
+            )
+        )
+    for row in m.get("replay", []):
+        out.append(
+            _goal(
+                f"replay of {row['events']} events >= 0.5 of read+decode",
+                f"{row['ratio_a']:.2f}",
+                row["ratio_a"] >= 0.5,
+            )
+        )
+    if rows := m.get("status"):
+        big, mid = rows[-1], rows[-2] if len(rows) > 1 else rows[-1]
+        for q in ("p50", "p99"):
+            ratio = big[f"{q}_ms"] / mid[f"{q}_ms"]
+            out.append(
+                _goal(
+                    f"status {q} flat: {big['events']} / {mid['events']} events <= 1.5",
+                    f"{ratio:.2f}",
+                    ratio <= 1.5,
+                )
+            )
+    return out
 
 
 def table(results: dict[str, Any]) -> str:
@@ -99,6 +195,10 @@ def table(results: dict[str, Any]) -> str:
                 f"{row['figure']:>14} {row['baseline_a']:>13} {row['baseline_b']:>13} "
                 f"{row['ratio_a']:>8.3f} {row['ratio_b']:>8.3f}  {row.get('note', '')}"
             )
+    for goal in results.get("goals", []):
+        lines.append(
+            f"{'MET    ' if goal['met'] else 'MISSED '} {goal['goal']}: {goal['measured']}"
+        )
     for skipped in results["skipped"]:
         lines.append(f"SKIPPED {skipped['measurement']} on {skipped['store']}: {skipped['why']}")
     for failed in results["errors"]:
@@ -121,6 +221,24 @@ def normalise(results: dict[str, Any]) -> None:
                 row.setdefault("baseline_a", f"{row['baseline_a_events_per_s']:.0f} ev/s")
                 row.setdefault("baseline_b", f"{row['baseline_b_events_per_s']:.0f} ev/s")
                 row.setdefault("note", f"peak RSS {row['peak_rss_mib']:.0f} MiB")
+            elif name == "scheduler":
+                row.setdefault("size", f"{row['pending']} pend")
+                row.setdefault("figure", f"{row['seconds']:.2f}s/{row['due']}")
+                row.setdefault("baseline_a", f"{row['baseline_a_events_per_s']:.0f} ev/s")
+                row.setdefault("baseline_b", f"{row['baseline_b_events_per_s']:.0f} ev/s")
+                row.setdefault("note", f"{row['per_item_ms']:.2f} ms an item")
+            elif name == "replay":
+                row.setdefault("size", f"{row['events']} ev")
+                row.setdefault("figure", f"{row['events_per_s']:.0f} ev/s")
+                row.setdefault("baseline_a", f"{row['baseline_a_events_per_s']:.0f} ev/s")
+                row.setdefault("baseline_b", f"{row['baseline_b_events_per_s']:.0f} ev/s")
+                row.setdefault("note", "A: read+decode log; B: SQL fetch")
+            elif name == "status":
+                row.setdefault("size", f"{row['events']} ev")
+                row.setdefault("figure", f"p50 {row['p50_ms']:.2f}ms")
+                row.setdefault("baseline_a", f"{row['baseline_a_p50_ms']:.3f} ms")
+                row.setdefault("baseline_b", f"{row['baseline_b_p50_ms']:.3f} ms")
+                row.setdefault("note", f"p99 {row['p99_ms']:.2f} ms")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         "errors": [],
         "durations_s": {},
     }
+    began = time.perf_counter()
     problem = common.postgres_problem()
     if problem:
         print(f"WARNING: {problem}; PostgreSQL measurements are skipped", file=sys.stderr)
@@ -152,9 +271,11 @@ def main(argv: list[str] | None = None) -> int:
             results["errors"].append({"measurement": name, "error": repr(error)})
         results["durations_s"][name] = round(time.perf_counter() - started, 1)
     normalise(results)
+    results["goals"] = goals(results["measurements"])
+    results["total_s"] = round(time.perf_counter() - began, 1)
     args.output.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(table(results))
-    print(f"written {args.output}; took {sum(results['durations_s'].values()):.0f} s")
+    print(f"written {args.output}; took {results['total_s']:.0f} s")
     return 1 if results["errors"] else 0
 
 
