@@ -278,10 +278,14 @@ def baselines(
     env = baseline_env or store.env
     a = baseline_library(env, writes.batches)
     b = baseline_store(store.kind, store.folder, store.schema, writes.rows)
-    events = writes.events
+    return {"batches": len(writes.batches), **rate_figures(writes.events, seconds, a, b)}
+
+
+def rate_figures(events: int, seconds: float, a: float, b: float) -> dict[str, Any]:
+    """Events/s of the measured code and of baselines A and B (their seconds for the same
+    events), and the ratios (baseline time / measured time)."""
     return {
         "events": events,
-        "batches": len(writes.batches),
         "seconds": round(seconds, 4),
         "events_per_s": round(rate(events, seconds), 1),
         "baseline_a_events_per_s": round(rate(events, a), 1),

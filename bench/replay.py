@@ -27,10 +27,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from bench import seed
-from bench.common import now, rate, sized
-from carepassport.adapters.clocks import SettableClock
-from carepassport.adapters.mail import InMemoryMailer
-from carepassport.bootstrap import bootstrap
+from bench.common import now, rate_figures, sized
 from carepassport.domain.reference import Employee
 from carepassport.domain.values import EmployeeId
 
@@ -95,10 +92,8 @@ def measure(events: int) -> tuple[dict[str, Any], dict[str, Any]]:
     employees = max(2, events // EVENTS_PER_EMPLOYEE)
     with tempfile.TemporaryDirectory(prefix="cpbench-replay-") as tmp:
         path = Path(tmp) / "core.db"
-        clock = SettableClock(seed.START - timedelta(days=1))
-        cp = bootstrap(f"sqlite:///{path}", clock=clock, mailer=InMemoryMailer())
+        cp, clock = seed.open_store(path)
         try:
-            seed.reference_data(cp)
             started = now()
             seed.save_all(cp, _aggregates(cp, employees))
             clock.set(seed.START + timedelta(days=3))
@@ -125,16 +120,7 @@ def _replay(cp: Any, path: Path, total: int) -> dict[str, Any]:
     fetched = read_rows(path)
     b = now() - started
     assert decoded == fetched == total
-    return {
-        "store": "sqlite",
-        "events": total,
-        "seconds": round(seconds, 3),
-        "events_per_s": round(rate(total, seconds), 1),
-        "baseline_a_events_per_s": round(rate(total, a), 1),
-        "baseline_b_events_per_s": round(rate(total, b), 1),
-        "ratio_a": round(a / seconds, 3),
-        "ratio_b": round(b / seconds, 3),
-    }
+    return {"store": "sqlite", **rate_figures(total, seconds, a, b)}
 
 
 def _status(cp: Any, path: Path, employees: int) -> dict[str, Any]:

@@ -206,39 +206,49 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _per_s(value: float) -> str:
+    return f"{value:.0f} ev/s"
+
+
+COLUMNS: dict[str, Callable[[dict[str, Any]], tuple[str, str, str]]] = {
+    "workflow": lambda r: (f"{r['flows']} fl", _per_s(r["events_per_s"]), ""),
+    "sync": lambda r: (
+        f"{r['results']} res",
+        f"{r['seconds']:.1f}s {r['events_per_s']:.0f}/s",
+        f"peak RSS {r['peak_rss_mib']:.0f} MiB",
+    ),
+    "scheduler": lambda r: (
+        f"{r['pending']} pend",
+        f"{r['seconds']:.2f}s/{r['due']}",
+        f"{r['per_item_ms']:.2f} ms an item",
+    ),
+    "replay": lambda r: (
+        f"{r['events']} ev",
+        _per_s(r["events_per_s"]),
+        "A: read+decode log; B: SQL fetch",
+    ),
+    "status": lambda r: (
+        f"{r['events']} ev",
+        f"p50 {r['p50_ms']:.2f}ms",
+        f"p99 {r['p99_ms']:.2f} ms",
+    ),
+}
+"""Each measurement's table columns: size, figure, note."""
+
+
 def normalise(results: dict[str, Any]) -> None:
     """Give every row the table's columns (size, figure, baseline A/B) from its own keys."""
     for name, rows in results["measurements"].items():
         for row in rows:
-            if name == "workflow":
-                row.setdefault("size", f"{row['flows']} fl")
-                row.setdefault("figure", f"{row['events_per_s']:.0f} ev/s")
-                row.setdefault("baseline_a", f"{row['baseline_a_events_per_s']:.0f} ev/s")
-                row.setdefault("baseline_b", f"{row['baseline_b_events_per_s']:.0f} ev/s")
-            elif name == "sync":
-                row.setdefault("size", f"{row['results']} res")
-                row.setdefault("figure", f"{row['seconds']:.1f}s {row['events_per_s']:.0f}/s")
-                row.setdefault("baseline_a", f"{row['baseline_a_events_per_s']:.0f} ev/s")
-                row.setdefault("baseline_b", f"{row['baseline_b_events_per_s']:.0f} ev/s")
-                row.setdefault("note", f"peak RSS {row['peak_rss_mib']:.0f} MiB")
-            elif name == "scheduler":
-                row.setdefault("size", f"{row['pending']} pend")
-                row.setdefault("figure", f"{row['seconds']:.2f}s/{row['due']}")
-                row.setdefault("baseline_a", f"{row['baseline_a_events_per_s']:.0f} ev/s")
-                row.setdefault("baseline_b", f"{row['baseline_b_events_per_s']:.0f} ev/s")
-                row.setdefault("note", f"{row['per_item_ms']:.2f} ms an item")
-            elif name == "replay":
-                row.setdefault("size", f"{row['events']} ev")
-                row.setdefault("figure", f"{row['events_per_s']:.0f} ev/s")
-                row.setdefault("baseline_a", f"{row['baseline_a_events_per_s']:.0f} ev/s")
-                row.setdefault("baseline_b", f"{row['baseline_b_events_per_s']:.0f} ev/s")
-                row.setdefault("note", "A: read+decode log; B: SQL fetch")
-            elif name == "status":
-                row.setdefault("size", f"{row['events']} ev")
-                row.setdefault("figure", f"p50 {row['p50_ms']:.2f}ms")
-                row.setdefault("baseline_a", f"{row['baseline_a_p50_ms']:.3f} ms")
-                row.setdefault("baseline_b", f"{row['baseline_b_p50_ms']:.3f} ms")
-                row.setdefault("note", f"p99 {row['p99_ms']:.2f} ms")
+            size, figure, note = COLUMNS[name](row)
+            if name == "status":
+                a, b = f"{row['baseline_a_p50_ms']:.3f} ms", f"{row['baseline_b_p50_ms']:.3f} ms"
+            else:
+                a, b = (
+                    _per_s(row["baseline_a_events_per_s"]),
+                    _per_s(row["baseline_b_events_per_s"]),
+                )
+            row.update(size=size, figure=figure, note=note, baseline_a=a, baseline_b=b)
 
 
 def main(argv: list[str] | None = None) -> int:

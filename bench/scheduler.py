@@ -21,9 +21,6 @@ from eventsourcing.domain import Aggregate
 
 from bench import seed
 from bench.common import baselines, now, recording_writes, sized, sqlite_env
-from carepassport.adapters.clocks import SettableClock
-from carepassport.adapters.mail import InMemoryMailer
-from carepassport.bootstrap import bootstrap
 from carepassport.domain.credential import Credential
 from carepassport.domain.values import EmployeeId
 
@@ -56,10 +53,8 @@ def measure(pending: int) -> dict[str, Any]:
     due = sized(DUE, minimum=10)
     with tempfile.TemporaryDirectory(prefix="cpbench-sched-") as tmp:
         path = Path(tmp) / "core.db"
-        clock = SettableClock(seed.START - timedelta(days=1))
-        cp = bootstrap(f"sqlite:///{path}", clock=clock, mailer=InMemoryMailer())
+        cp, clock = seed.open_store(path)
         try:
-            seed.reference_data(cp)
             started = now()
             seed.save_all(cp, _aggregates(cp, pending, due))
             clock.set(seed.START + timedelta(hours=1))

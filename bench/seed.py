@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from eventsourcing.domain import Aggregate
 
+from carepassport.adapters.clocks import SettableClock
+from carepassport.adapters.mail import InMemoryMailer
+from carepassport.bootstrap import bootstrap
 from carepassport.domain.policies import FundingBasis
 from carepassport.domain.reference import Employee
 from carepassport.domain.registration import Registration
@@ -54,6 +58,14 @@ def reference_data(cp: Any, codes: tuple[str, ...] = CODES) -> None:
     for code in codes:
         cp.reference.add_micro_credential(code, f"Course {code}", fee="125")
     cp.reference.add_employer(EMPLOYER, name="Sunnybrook LTC", approvers=[APPROVER])
+
+
+def open_store(path: Path) -> tuple[Any, SettableClock]:
+    """A fresh SQLite store with the reference data, and its clock (set before ``START``)."""
+    clock = SettableClock(START - timedelta(days=1))
+    cp = bootstrap(f"sqlite:///{path}", clock=clock, mailer=InMemoryMailer())
+    reference_data(cp)
+    return cp, clock
 
 
 def employee(n: int, at: datetime) -> list[Aggregate]:

@@ -33,7 +33,7 @@ from bench.common import (
     baseline_library,
     baseline_store,
     now,
-    rate,
+    rate_figures,
     recording_writes,
     sized,
     sqlite_env,
@@ -98,11 +98,9 @@ def shape(results: int) -> tuple[int, int]:
 def seed_store(path: Path, results: int) -> dict[str, Any]:
     """Subprocess 1: the registrations and the staged results."""
     registrations, unmatched = shape(results)
-    clock = SettableClock(seed.START - timedelta(days=1))
     started = now()
-    cp = bootstrap(f"sqlite:///{path}", clock=clock, mailer=InMemoryMailer())
+    cp, clock = seed.open_store(path)
     try:
-        seed.reference_data(cp)
 
         def aggregates() -> Iterator[Aggregate]:
             for n in range(registrations):
@@ -174,17 +172,10 @@ def _figures(
     rss_peak: float,
     taken: Counter[str],
 ) -> dict[str, Any]:
-    events = writes.events
     return {
-        "events": events,
         "batches": len(writes.batches),
-        "mean_batch": round(events / max(1, len(writes.batches)), 1),
-        "seconds": round(seconds, 3),
-        "events_per_s": round(rate(events, seconds), 1),
-        "baseline_a_events_per_s": round(rate(events, a), 1),
-        "baseline_b_events_per_s": round(rate(events, b), 1),
-        "ratio_a": round(a / seconds, 3),
-        "ratio_b": round(b / seconds, 3),
+        "mean_batch": round(writes.events / max(1, len(writes.batches)), 1),
+        **rate_figures(writes.events, seconds, a, b),
         "rss_before_mib": round(rss_before, 1),
         "peak_rss_mib": round(rss_peak, 1),
         "rss_growth_mib": round(rss_peak - rss_before, 1),
