@@ -33,11 +33,14 @@ integration: $(STAMP)
 	$(BIN)/pytest tests/integration $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	mkdir -p .lint && ln -sfn ../src .lint/carepassport
 	$(BIN)/mypy -p carepassport
 	$(BIN)/lint-imports
+
+bench: $(STAMP) ## the benchmarks (issue 7): bench/results.json and a table; BENCH_SCALE=0.01 for a smoke run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

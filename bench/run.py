@@ -1,0 +1,293 @@
+"""``make bench``: run every measurement, write ``bench/results.json``, print the table.
+
+``BENCH_SCALE`` (default 1) shrinks every size for a smoke run; ``--only NAME`` runs a subset
+(workflow, sync, scheduler, replay, status). A measurement that cannot run (PostgreSQL down) is
+reported as skipped with the reason; one that fails is reported with its error, and the run
+exits non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench import common, replay, scheduler, sync, workflow
+
+RESULTS = Path(__file__).with_name("results.json")
+
+
+def machine() -> dict[str, Any]:
+    """The machine the figures were measured on."""
+    model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        kib = int(meminfo.read_text().split()[1])
+        memory = f"{kib / 1024 / 1024:.1f} GiB"
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "memory": memory,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def run_workflow(results: dict[str, Any]) -> None:
+    """Measurement 1 on every store."""
+    problem = common.postgres_problem()
+    rows = results["measurements"].setdefault("workflow", [])
+    workflow.measure("memory", 2)  # warm-up: imports and first-call costs stay out of the figures
+    for kind in common.STORES:
+        if kind == "postgresql" and problem:
+            results["skipped"].append({"measurement": "workflow", "store": kind, "why": problem})
+            continue
+        for flows in workflow.SIZES:
+            row = workflow.measure(kind, common.sized(flows))
+            rows.append(row)
+            print(
+                f"  workflow {kind:<10} {row['flows']:>5} flows {row['events_per_s']:>9.0f} ev/s"
+                f"  ratio A {row['ratio_a']:.2f}",
+                flush=True,
+            )
+
+
+def run_sync(results: dict[str, Any]) -> None:
+    """Measurement 2 on a SQLite file, each size in fresh processes."""
+    rows = results["measurements"].setdefault("sync", [])
+    for size in sync.sizes():
+        row = sync.measure(size)
+        rows.append(row)
+        print(
+            f"  sync {row['results']:>7} results {row['seconds']:>7.1f} s "
+            f"{row['events_per_s']:>8.0f} ev/s  ratio A {row['ratio_a']:.2f}  "
+            f"peak {row['peak_rss_mib']:.0f} MiB",
+            flush=True,
+        )
+
+
+def run_scheduler(results: dict[str, Any]) -> None:
+    """Measurement 3 on a SQLite file."""
+    rows = results["measurements"].setdefault("scheduler", [])
+    for size in scheduler.sizes():
+        row = scheduler.measure(size)
+        rows.append(row)
+        print(
+            f"  scheduler {row['pending']:>8} pending: {row['due']} due in {row['seconds']:.2f} s",
+            flush=True,
+        )
+
+
+def run_replay(results: dict[str, Any]) -> None:
+    """Measurements 4 and 5 on one SQLite store per size."""
+    replays = results["measurements"].setdefault("replay", [])
+    statuses = results["measurements"].setdefault("status", [])
+    for size in replay.sizes():
+        rebuilt, status = replay.measure(size)
+        replays.append(rebuilt)
+        statuses.append(status)
+        print(
+            f"  replay {rebuilt['events']:>8} events {rebuilt['events_per_s']:>8.0f} ev/s "
+            f"ratio A {rebuilt['ratio_a']:.2f}; status p50 {status['p50_ms']:.2f} ms "
+            f"p99 {status['p99_ms']:.2f} ms",
+            flush=True,
+        )
+
+
+MEASUREMENTS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "workflow": run_workflow,
+    "sync": run_sync,
+    "scheduler": run_scheduler,
+    "replay": run_replay,
+}
+
+
+def _goal(goal: str, measured: str, met: bool) -> dict[str, Any]:
+    return {"goal": goal, "measured": measured, "met": met}
+
+
+def goals(m: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Each goal of issue 7, met or not, from the figures at hand."""
+    out = []
+    for row in m.get("workflow", []):
+        out.append(
+            _goal(
+                f"workflow on {row['store']} ({row['flows']} flows) >= 0.5 of baseline A",
+                f"{row['ratio_a']:.2f}",
+                row["ratio_a"] >= 0.5,
+            )
+        )
+    if rows := m.get("sync"):
+        big, mid = rows[-1], rows[-2] if len(rows) > 1 else rows[-1]
+        out += [
+            _goal(
+                f"sync of {big['results']} results on SQLite < 20 s",
+                f"{big['seconds']:.1f} s",
+                big["seconds"] < 20,
+            ),
+            _goal("sync >= 0.5 of baseline A", f"{big['ratio_a']:.2f}", big["ratio_a"] >= 0.5),
+            _goal(
+                "sync peak memory < 500 MB",
+                f"{big['peak_rss_mib']:.0f} MiB",
+                big["peak_rss_mib"] * 1.048576 < 500,
+            ),
+            _goal(
+                "sync memory flat (peak RSS at 10x the results <= 1.25x)",
+                f"{big['peak_rss_mib'] / mid['peak_rss_mib']:.2f}x",
+                big["peak_rss_mib"] / mid["peak_rss_mib"] <= 1.25,
+            ),
+        ]
+    if rows := m.get("scheduler"):
+        ratio = rows[-1]["seconds"] / rows[0]["seconds"]
+        out.append(
+            _goal(
+                f"tick time {rows[-1]['pending']} / {rows[0]['pending']} pending <= 1.5",
+                f"{ratio:.2f}",
+                ratio <= 1.5,
+            )
+        )
+    for row in m.get("replay", []):
+        out.append(
+            _goal(
+                f"replay of {row['events']} events >= 0.5 of read+decode",
+                f"{row['ratio_a']:.2f}",
+                row["ratio_a"] >= 0.5,
+            )
+        )
+    if rows := m.get("status"):
+        big, mid = rows[-1], rows[-2] if len(rows) > 1 else rows[-1]
+        for q in ("p50", "p99"):
+            ratio = big[f"{q}_ms"] / mid[f"{q}_ms"]
+            out.append(
+                _goal(
+                    f"status {q} flat: {big['events']} / {mid['events']} events <= 1.5",
+                    f"{ratio:.2f}",
+                    ratio <= 1.5,
+                )
+            )
+    return out
+
+
+def table(results: dict[str, Any]) -> str:
+    """The results as a fixed-width table."""
+    lines = [
+        f"{'measurement':<11} {'store':<10} {'size':>9} {'figure':>14} {'baseline A':>13} "
+        f"{'baseline B':>13} {'ratio A':>8} {'ratio B':>8}  note",
+    ]
+    for name, rows in results["measurements"].items():
+        for row in rows:
+            lines.append(
+                f"{name:<11} {row['store']:<10} {row['size']:>9} "
+                f"{row['figure']:>14} {row['baseline_a']:>13} {row['baseline_b']:>13} "
+                f"{row['ratio_a']:>8.3f} {row['ratio_b']:>8.3f}  {row.get('note', '')}"
+            )
+    for goal in results.get("goals", []):
+        lines.append(
+            f"{'MET    ' if goal['met'] else 'MISSED '} {goal['goal']}: {goal['measured']}"
+        )
+    for skipped in results["skipped"]:
+        lines.append(f"SKIPPED {skipped['measurement']} on {skipped['store']}: {skipped['why']}")
+    for failed in results["errors"]:
+        lines.append(f"FAILED {failed['measurement']}: {failed['error']}")
+    return "\n".join(lines)
+
+
+def _per_s(value: float) -> str:
+    return f"{value:.0f} ev/s"
+
+
+COLUMNS: dict[str, Callable[[dict[str, Any]], tuple[str, str, str]]] = {
+    "workflow": lambda r: (f"{r['flows']} fl", _per_s(r["events_per_s"]), ""),
+    "sync": lambda r: (
+        f"{r['results']} res",
+        f"{r['seconds']:.1f}s {r['events_per_s']:.0f}/s",
+        f"peak RSS {r['peak_rss_mib']:.0f} MiB",
+    ),
+    "scheduler": lambda r: (
+        f"{r['pending']} pend",
+        f"{r['seconds']:.2f}s/{r['due']}",
+        f"{r['per_item_ms']:.2f} ms an item",
+    ),
+    "replay": lambda r: (
+        f"{r['events']} ev",
+        _per_s(r["events_per_s"]),
+        "A: read+decode log; B: SQL fetch",
+    ),
+    "status": lambda r: (
+        f"{r['events']} ev",
+        f"p50 {r['p50_ms']:.2f}ms",
+        f"p99 {r['p99_ms']:.2f} ms",
+    ),
+}
+"""Each measurement's table columns: size, figure, note."""
+
+
+def normalise(results: dict[str, Any]) -> None:
+    """Give every row the table's columns (size, figure, baseline A/B) from its own keys."""
+    for name, rows in results["measurements"].items():
+        for row in rows:
+            size, figure, note = COLUMNS[name](row)
+            if name == "status":
+                a, b = f"{row['baseline_a_p50_ms']:.3f} ms", f"{row['baseline_b_p50_ms']:.3f} ms"
+            else:
+                a, b = (
+                    _per_s(row["baseline_a_events_per_s"]),
+                    _per_s(row["baseline_b_events_per_s"]),
+                )
+            row.update(size=size, figure=figure, note=note, baseline_a=a, baseline_b=b)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the chosen measurements and write the results."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", action="append", choices=sorted(MEASUREMENTS))
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    chosen = args.only or list(MEASUREMENTS)
+    results: dict[str, Any] = {
+        "scale": common.scale(),
+        "machine": machine(),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "measurements": {},
+        "skipped": [],
+        "errors": [],
+        "durations_s": {},
+    }
+    began = time.perf_counter()
+    problem = common.postgres_problem()
+    if problem:
+        print(f"WARNING: {problem}; PostgreSQL measurements are skipped", file=sys.stderr)
+    for name in chosen:
+        print(f"{name} ...", flush=True)
+        started = time.perf_counter()
+        try:
+            MEASUREMENTS[name](results)
+        except Exception as error:  # reported, and the run fails at the end
+            traceback.print_exc()
+            results["errors"].append({"measurement": name, "error": repr(error)})
+        results["durations_s"][name] = round(time.perf_counter() - started, 1)
+    normalise(results)
+    results["goals"] = goals(results["measurements"])
+    results["total_s"] = round(time.perf_counter() - began, 1)
+    args.output.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(table(results))
+    print(f"written {args.output}; took {results['total_s']:.0f} s")
+    return 1 if results["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
