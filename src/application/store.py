@@ -21,7 +21,7 @@ from eventsourcing.persistence import (
 
 from carepassport.application.ports import Calendar, Clock, EventReader, Views
 from carepassport.application.projections import changes_for
-from carepassport.application.transcodings import TRANSCODINGS
+from carepassport.application.transcodings import transcodings
 from carepassport.domain.errors import ClockWentBackwards, DomainError, NotFound
 from carepassport.domain.lms import LmsSync
 from carepassport.domain.settings import Settings, SettingsRecord, default_settings
@@ -98,7 +98,7 @@ class CarePassportApplication(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Add transcodings for the values our events carry (deadlines, dates)."""
         super().register_transcodings(transcoder)
-        for transcoding in TRANSCODINGS:
+        for transcoding in transcodings():
             transcoder.register(transcoding)
 
     # --- time -------------------------------------------------------------------------------
