@@ -214,7 +214,7 @@ class ResultIntake:
                 result.attempted_at,
                 recorded_at,
                 entry.validity_days,
-                self._app.business_calendar(settings),
+                uow.calendar(),
                 settings.version,
                 now,
             )

@@ -26,6 +26,37 @@ that depends on it (DESIGN.md R7)."""
 DEFAULT_PRIORITY = 5
 
 
+VIEWED: tuple[type, ...] = (
+    Notification.NotificationQueued,
+    Notification.NotificationSent,
+    Notification.DeliveryAttempted,
+    Notification.DeliveryFailed,
+    Notification.DeliveryAbandoned,
+    Notification.DeliveryRequeued,
+    LmsResult.ResultUnmatched,
+    LmsResult.ResultReconciled,
+)
+"""Event classes the outbox and held-results views are made of (handled below)."""
+_PASSES_BY: dict[type, bool] = {}
+
+
+def passes_by(kind: type) -> bool:
+    """Whether events of ``kind`` change no view: no deadline set, no action settled (nor a
+    ``settled_actions`` of their own), none of the ``VIEWED`` classes. Most of what the nightly
+    sync records (results received and applied, ledgers, attempts) is of such kinds; they are
+    skipped without the checks below (decided once per class)."""
+    quiet = _PASSES_BY.get(kind)
+    if quiet is None:
+        quiet = not issubclass(kind, DomainEvent) or (
+            not kind.schedules
+            and not kind.settles
+            and kind.settled_actions is DomainEvent.settled_actions
+            and not issubclass(kind, VIEWED)
+        )
+        _PASSES_BY[kind] = quiet
+    return quiet
+
+
 def changes_for(events: Iterable[tuple[int, DomainEventProtocol[UUID]]]) -> ViewChanges:
     """The view changes that a batch of (notification id, event) pairs implies."""
     scheduled: list[DueItem] = []
@@ -36,6 +67,8 @@ def changes_for(events: Iterable[tuple[int, DomainEventProtocol[UUID]]]) -> View
     released: list[UUID] = []
     deliveries: list[DeliveryChange] = []
     for sequence, event in events:
+        if passes_by(type(event)):
+            continue
         if isinstance(event, DomainEvent):
             for deadline in event.deadlines():
                 scheduled.append(

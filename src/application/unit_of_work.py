@@ -12,6 +12,7 @@ from carepassport.application.store import CarePassportApplication
 from carepassport.domain.errors import NotFound
 from carepassport.domain.reference import Catalogue, Employee, Employer
 from carepassport.domain.settings import Settings, SettingsRecord, default_settings
+from carepassport.domain.time import BusinessCalendar
 from carepassport.domain.values import EmployeeId, EmployerId
 
 A = TypeVar("A", bound=Aggregate)
@@ -24,6 +25,7 @@ class UnitOfWork:
         self.app = app
         self._seen: dict[UUID, Aggregate | None] = {}
         self._settings: Settings | None = None
+        self._calendar: BusinessCalendar | None = None
 
     def find(self, kind: type[A], aggregate_id: UUID) -> A | None:
         """The aggregate from this unit of work, or from the store on first sight."""
@@ -69,6 +71,12 @@ class UnitOfWork:
             self._settings = record.current if record else default_settings()
         return self._settings
 
+    def calendar(self) -> BusinessCalendar:
+        """The business calendar under ``settings()``, made once per unit of work."""
+        if self._calendar is None:
+            self._calendar = self.app.business_calendar(self.settings())
+        return self._calendar
+
     def add(self, aggregate: A) -> A:
         """Track a new aggregate."""
         self._seen[aggregate.id] = aggregate
@@ -93,3 +101,4 @@ class UnitOfWork:
             self.app.record(*changed)
         self._seen.clear()
         self._settings = None
+        self._calendar = None

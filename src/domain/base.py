@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
+from hashlib import sha1
 from typing import Any, ClassVar
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from carepassport.domain.values import Deadline
 
 NAMESPACE = UUID("6f1b1c1e-6a2f-4f8e-9d59-8c2b0f5a7c3d")
+_NAMESPACE_BYTES = NAMESPACE.bytes
+IDENTITIES_REMEMBERED = 8192
+"""Recently derived identities kept (a sync batch derives each result's, claim's and
+registrations' several times); bounded, so memory stays flat."""
 
 
+@lru_cache(maxsize=IDENTITIES_REMEMBERED, typed=True)
 def aggregate_id(kind: str, *parts: object) -> UUID:
-    """A stable identity derived from a kind and natural keys (uuid5: replays give the same id)."""
-    return uuid5(NAMESPACE, "/".join([kind, *(str(part) for part in parts)]))
+    """A stable identity derived from a kind and natural keys (uuid5: replays give the same id).
+
+    ``uuid.uuid5`` computed directly (same digest, same version bits), and remembered: it is a
+    pure function of its arguments (``typed``, so ``1`` and ``True`` stay apart)."""
+    name = "/".join([kind, *map(str, parts)])
+    return UUID(bytes=sha1(_NAMESPACE_BYTES + name.encode()).digest()[:16], version=5)
 
 
 class DomainEvent(Aggregate.Event):

@@ -29,8 +29,19 @@ VIEW_TABLES = ("cp_deadlines", "cp_outbox", "cp_held_results")
 
 
 def _instant(moment: datetime) -> str:
-    """UTC text that sorts in time order."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """UTC text that sorts in time order (remembered for recent instants: a batch of the
+    nightly sync queues its notices at one or two)."""
+    key = (moment, moment.fold)  # equal local times either side of a DST change differ
+    text = _INSTANTS.get(key)
+    if text is None:
+        if len(_INSTANTS) >= INSTANTS_REMEMBERED:
+            _INSTANTS.clear()
+        text = _INSTANTS[key] = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return text
+
+
+INSTANTS_REMEMBERED = 4096
+_INSTANTS: dict[tuple[datetime, int], str] = {}
 
 
 def _parse(text: str) -> datetime:
