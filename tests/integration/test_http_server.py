@@ -15,17 +15,12 @@ from typing import Any
 import httpx
 import pytest
 
-from carepassport.entrypoints.http import create_app
 from tests.integration.cli_helpers import Cli
 from tests.integration.http_helpers import bearer
 from tests.integration.live_server import assert_clean_exit, eventually, live_server
 
 APPROVER = "hr@sunny.example"
 LOOP = ("--tick-every", "0.2")
-
-LMS_RESULTS_ROUTE = "/lms/results" in create_app(lambda: None).openapi()["paths"]  # type: ignore[arg-type, return-value]
-"""``POST /lms/results`` comes with branch http-routes; until it is merged, results are
-delivered by the CLI's CSV import (the same staging feed). Enabled by itself after the merge."""
 
 RESULTS = [
     {
@@ -74,14 +69,9 @@ def tokens(cp: Cli) -> dict[str, dict[str, str]]:
 
 
 def deliver_results(cp: Cli, base_url: str, lms: dict[str, str]) -> None:
-    if LMS_RESULTS_ROUTE:
-        answer = httpx.post(f"{base_url}/lms/results", json={"results": RESULTS}, headers=lms)
-        assert answer.status_code < 300, answer.text
-        return
-    header = ",".join(RESULTS[0])
-    rows = [",".join(str(r[k]).lower() if k == "passed" else str(r[k]) for k in r) for r in RESULTS]
-    Path("results.csv").write_text("\n".join([header, *rows]) + "\n")
-    cp.run("lms", "import", "results.csv", now="2026-07-31T20:00")
+    answer = httpx.post(f"{base_url}/lms/results", json={"results": RESULTS}, headers=lms)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["staged"] == len(RESULTS)
 
 
 def ipac(base_url: str, headers: dict[str, str]) -> dict[str, Any]:
