@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import hmac
+import json
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -169,8 +170,9 @@ class IdempotentRequest(Aggregate):
 
     @staticmethod
     def identity(caller: str, key: str) -> UUID:
-        """The record of ``key`` as used by ``caller``."""
-        return aggregate_id("idempotency-key", caller, key)
+        """The record of ``key`` as used by ``caller`` (as a JSON pair, so no caller and key can
+        spell another's: subjects and keys are free text)."""
+        return aggregate_id("idempotency-key", json.dumps([caller, key]))
 
     @classmethod
     def claim(cls, caller: str, key: str, fingerprint: str, at: datetime) -> IdempotentRequest:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,15 +13,15 @@ from typing import Any, NoReturn
 
 import attrs
 import click
-from eventsourcing.persistence import PersistenceError
 
 from carepassport.application.lms_import import CANONICAL, CsvRejected
-from carepassport.application.ports import LmsError, LmsRequestRefused
+from carepassport.application.ports import LmsError
 from carepassport.application.results import OutboxMessage
 from carepassport.application.services import Services
 from carepassport.bootstrap import DEFAULT_STORE, bootstrap, inbound_files
 from carepassport.domain.errors import DomainError, InvalidValue
 from carepassport.domain.time import wall_clock
+from carepassport.entrypoints.failures import STORE_FAILURES, lms_failure_code
 from carepassport.entrypoints.present import as_json, as_text
 
 EXIT_REFUSED = 1
@@ -98,11 +97,10 @@ def run(ctx: Context, action: Callable[[Services], Any], *, writes: bool = True)
         if isinstance(error, CsvRejected):
             details["problems"] = error.problems
         refuse(ctx, details)
-    except (OSError, sqlite3.Error, PersistenceError) as error:
+    except STORE_FAILURES as error:
         refuse(ctx, {"error": "store_unavailable", "message": f"the store failed: {error}"})
     except LmsError as error:
-        code = "lms_refused" if isinstance(error, LmsRequestRefused) else "lms_unavailable"
-        refuse(ctx, {"error": code, "message": str(error)})
+        refuse(ctx, {"error": lms_failure_code(error), "message": str(error)})
     ctx.show(result)
 
 

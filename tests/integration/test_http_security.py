@@ -3,14 +3,17 @@ and Idempotency-Key replays (ADR 0015)."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from fastapi.testclient import TestClient
 
 from carepassport.application.api_access import ApiTokens
 from carepassport.application.services import Services
+from carepassport.application.store import ConcurrentUpdate, StoreUnavailable
 from carepassport.domain.api_access import ApiToken
-from carepassport.domain.errors import NotFound
-from carepassport.entrypoints.http.core import REPLAYED
+from carepassport.domain.errors import DomainError, NotFound
+from carepassport.entrypoints.http.core import REPLAYED, Core
 from tests.integration.helpers import footprint
 from tests.integration.http_helpers import Headers, assert_problem, bearer
 
@@ -214,3 +217,78 @@ def test_a_request_that_failed_unexpectedly_may_be_retried_with_its_key_at_once(
 
     assert retried.status_code == 201, retried.text
     assert REPLAYED not in retried.headers
+
+
+@pytest.mark.parametrize(
+    "transient",
+    [
+        ConcurrentUpdate("another command changed the same records; try again"),
+        StoreUnavailable("cannot reach the store"),
+    ],
+    ids=["conflict", "store-unavailable"],
+)
+def test_a_transient_refusal_releases_the_idempotency_key_for_a_retry(
+    api: TestClient,
+    api_services: Services,
+    tokens: dict[str, Headers],
+    monkeypatch: pytest.MonkeyPatch,
+    transient: DomainError,
+) -> None:
+    headers = {**tokens["employee"], "Idempotency-Key": "req-transient"}
+    working = api_services.sponsorships.request
+
+    def refused(*_: object) -> None:
+        raise transient
+
+    monkeypatch.setattr(api_services.sponsorships, "request", refused)
+    assert api.post("/sponsorships", json=REQUEST, headers=headers).status_code in (409, 503)
+    monkeypatch.setattr(api_services.sponsorships, "request", working)
+
+    retried = api.post("/sponsorships", json=REQUEST, headers=headers)
+
+    assert retried.status_code == 201, retried.text
+    assert REPLAYED not in retried.headers
+
+
+def test_a_store_failure_is_a_503_that_does_not_describe_the_store(
+    api: TestClient,
+    api_services: Services,
+    tokens: dict[str, Headers],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def down(*_: object) -> None:
+        raise StoreUnavailable("cannot reach postgresql://app:s3cret@db.internal:5432/cp")
+
+    monkeypatch.setattr(api_services.statuses, "of_employee", down)
+
+    response = api.get("/employees/E1/status", headers=tokens["employee"])
+
+    body = assert_problem(response, 503, "store_unavailable")
+    assert "detail" not in body
+    assert "s3cret" not in response.text and "db.internal" not in response.text
+
+
+def test_health_answers_busy_while_a_long_call_holds_the_core(api: TestClient) -> None:
+    core: Core = api.app.state.core  # type: ignore[attr-defined]
+    release = threading.Event()
+    holding = threading.Thread(target=core.call, args=(lambda _: release.wait(30),))
+    holding.start()
+    try:
+        health = api.get("/healthz")
+    finally:
+        release.set()
+        holding.join()
+
+    assert health.status_code == 200
+    assert (health.json()["status"], health.json()["store"]) == ("ok", "busy")
+
+
+def test_every_command_documents_its_idempotency_key(api: TestClient) -> None:
+    paths = api.get("/openapi.json").json()["paths"]
+
+    commands = [op for path in paths.values() for method, op in path.items() if method == "post"]
+
+    assert commands
+    for operation in commands:
+        names = [p["name"] for p in operation.get("parameters", [])]
+        assert "Idempotency-Key" in names, operation["operationId"]

@@ -18,7 +18,12 @@ from carepassport.application.store import StoreUnavailable
 from carepassport.bootstrap import bootstrap
 from carepassport.entrypoints.http import create_app
 from carepassport.entrypoints.http.core import Core
-from carepassport.entrypoints.http.scheduler_loop import Phase, SchedulerLoop, SchedulerState
+from carepassport.entrypoints.http.scheduler_loop import (
+    Phase,
+    SchedulerLoop,
+    SchedulerState,
+    summarise,
+)
 from tests.conftest import APPROVER, toronto
 from tests.integration.http_helpers import seed
 
@@ -224,3 +229,25 @@ class TestHealth:
             assert client.get("/healthz").json()["scheduler"]["state"] in {"running", "stopped"}
 
         assert app.state.scheduler.state().state is Phase.STOPPED
+
+
+def test_an_error_summary_masks_the_credentials_in_urls() -> None:
+    error = RuntimeError("cannot reach postgresql://app:s3cret@db.internal:5432/cp\nmore")
+
+    assert summarise(error) == "RuntimeError: cannot reach postgresql://***@db.internal:5432/cp"
+
+
+def test_a_closed_core_refuses_calls_instead_of_reopening_the_store(services: Services) -> None:
+    opened: list[Services] = []
+
+    def factory() -> Services:
+        opened.append(services)
+        return services
+
+    core = Core(factory)
+    core.call(lambda s: s.scheduler.pending())
+    core.close()
+
+    with pytest.raises(RuntimeError, match="closed"):
+        core.call(lambda s: s.scheduler.pending())
+    assert len(opened) == 1

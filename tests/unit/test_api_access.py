@@ -102,3 +102,9 @@ def test_a_released_request_run_again_blocks_the_next_retry() -> None:
 def test_an_idempotency_key_must_have_1_to_255_characters(key: str) -> None:
     with pytest.raises(InvalidValue, match="1 to 255"):
         IdempotentRequest.claim("employee:E1", key, "f1", AT)
+
+
+def test_no_caller_and_key_spell_another_callers_record() -> None:
+    assert IdempotentRequest.identity("lms:vendor", "a/b") != IdempotentRequest.identity(
+        "lms:vendor/a", "b"
+    )

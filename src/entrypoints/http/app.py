@@ -3,6 +3,7 @@ business rule lives here; see ADR 0015 for who may call what."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Literal
@@ -14,7 +15,7 @@ from pydantic import BaseModel
 
 from carepassport.application.services import Services
 from carepassport.entrypoints.http import problems
-from carepassport.entrypoints.http.core import Authentication, Core
+from carepassport.entrypoints.http.core import Authentication, Busy, Core
 from carepassport.entrypoints.http.models import model_for
 from carepassport.entrypoints.http.problems import is_store_failure
 from carepassport.entrypoints.http.routes import ROUTERS
@@ -36,11 +37,18 @@ first answer (header `Idempotent-Replayed: true`) and records nothing more.
 """
 
 
+HEALTH_WAIT = 2.0
+"""Seconds /healthz waits for a call holding the core before it answers ``busy``."""
+STOP_WAIT = 30.0
+"""Seconds a shutdown waits for the tick under way before it closes the store regardless."""
+log = logging.getLogger(__name__)
+
+
 class Health(BaseModel):
     """Whether the store answers, how many deadlines are pending, and the scheduler's state."""
 
     status: Literal["ok", "unavailable"]
-    store: Literal["ok", "unavailable"]
+    store: Literal["ok", "busy", "unavailable"]
     store_error: str | None = None
     pending_deadlines: int | None
     scheduler: model_for(SchedulerState)  # type: ignore[valid-type]
@@ -65,7 +73,11 @@ def create_app(
             yield
         finally:
             if loop is not None:
-                await run_in_threadpool(loop.stop)
+                await run_in_threadpool(loop.stop, STOP_WAIT)
+                if loop.running():
+                    log.error(
+                        "the scheduler loop did not stop within %s s; closing anyway", STOP_WAIT
+                    )
             core.close()
 
     app = FastAPI(
@@ -88,7 +100,9 @@ def create_app(
         ``manual``: no loop, ``POST /tick`` does the work). 503 when the store fails."""
         state = jsonable(loop.state() if loop is not None else MANUAL)
         try:
-            pending = core.call(lambda s: s.scheduler.pending())
+            pending = core.call(lambda s: s.scheduler.pending(), wait=HEALTH_WAIT)
+        except Busy:  # a long tick or sync holds the store: alive, just occupied
+            return Health(status="ok", store="busy", pending_deadlines=None, scheduler=state)
         except Exception as error:
             if not is_store_failure(error):
                 raise

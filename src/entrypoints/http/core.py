@@ -30,6 +30,14 @@ PUBLIC_PATHS = frozenset({"/healthz", "/openapi.json", "/docs", "/docs/oauth2-re
 
 REPLAYED = "Idempotent-Replayed"
 
+TRANSIENT = frozenset({"conflict", "clock_went_backwards"})
+"""Refusals that may not recur (a concurrent update, a clock behind the store): like 5xx
+answers, they release an Idempotency-Key instead of being replayed."""
+
+
+class Busy(Exception):
+    """The core was held by another call for longer than the caller would wait."""
+
 
 class Core:
     """The wired services, opened on first use and closed once; calls are serialised."""
@@ -38,15 +46,26 @@ class Core:
         self._factory = factory
         self._lock = threading.RLock()
         self._opened: Services | None = None
+        self._closed = False
 
-    def call(self, action: Callable[[Services], T]) -> T:
-        with self._lock:
+    def call(self, action: Callable[[Services], T], wait: float | None = None) -> T:
+        """Run ``action`` on the services, alone; with ``wait``, give up (Busy) after that many
+        seconds of another call holding them."""
+        if not self._lock.acquire(timeout=-1 if wait is None else wait):
+            raise Busy(f"the core was busy for over {wait} s")
+        try:
+            if self._closed:
+                raise RuntimeError("the core was closed")
             if self._opened is None:
                 self._opened = self._factory()
             return action(self._opened)
+        finally:
+            self._lock.release()
 
     def close(self) -> None:
+        """Close the services; later calls are refused."""
         with self._lock:
+            self._closed = True
             if self._opened is not None:
                 self._opened.close()
                 self._opened = None
@@ -105,6 +124,9 @@ class Caller:
 
     def read(self, action: Callable[[Services], Any]) -> Any:
         """Run a query; its result as JSON data."""
+        return self._run(action)
+
+    def _run(self, action: Callable[[Services], Any]) -> Any:
         return jsonable(self.core.call(action))
 
     def command(
@@ -114,7 +136,7 @@ class Caller:
         first answer and record nothing more; the same key with another request is refused."""
         key = self._request.headers.get("idempotency-key")
         if key is None:
-            return self.read(action)
+            return self._run(action)
         fingerprint = self._fingerprint(body)
         who = self.principal
         replay = self.core.call(lambda s: s.idempotency.begin(who, key, fingerprint))
@@ -122,10 +144,15 @@ class Caller:
             kind = ProblemResponse if replay.status >= 400 else JSONResponse
             return kind(replay.body, status_code=replay.status, headers={REPLAYED: "true"})
         try:
-            answer = self.read(action)
+            answer = self._run(action)
         except DomainError as error:
             refused_status, refused_body = refusal(error)
-            self.core.call(lambda s: s.idempotency.finish(who, key, refused_status, refused_body))
+            if refused_status >= 500 or error.code in TRANSIENT:
+                self.core.call(lambda s: s.idempotency.abandon(who, key))
+            else:
+                self.core.call(
+                    lambda s: s.idempotency.finish(who, key, refused_status, refused_body)
+                )
             raise
         except BaseException:
             self.core.call(lambda s: s.idempotency.abandon(who, key))
@@ -162,4 +189,4 @@ EVERYONE = tuple(Role)
 READERS = (Role.COLLEGE, Role.AUDITOR)
 """Roles that see every record."""
 
-__all__ = ["EVERYONE", "READERS", "Authentication", "Caller", "Core", "allow", "problem"]
+__all__ = ["EVERYONE", "READERS", "Authentication", "Busy", "Caller", "Core", "allow", "problem"]

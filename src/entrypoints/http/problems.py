@@ -4,19 +4,18 @@ per error code. No stack trace ever reaches a client."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 
-from eventsourcing.persistence import PersistenceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from carepassport.application.ports import LmsError, LmsRequestRefused
+from carepassport.application.ports import LmsError
 from carepassport.application.store import StoreUnavailable
 from carepassport.domain.errors import DomainError
+from carepassport.entrypoints.failures import STORE_FAILURES, lms_failure_code
 from carepassport.entrypoints.present import jsonable
 
 PROBLEM_BASE = "https://carepassport.example/problems/"
@@ -103,7 +102,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def document_problems(app: FastAPI) -> None:
     """Describe problem responses as ``application/problem+json`` only (FastAPI lists a
-    response model under ``application/json``)."""
+    response model under ``application/json``), and every command's Idempotency-Key."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -115,9 +114,37 @@ def document_problems(app: FastAPI) -> None:
                     content = response.get("content", {})
                     if content.get("application/json", {}).get("schema") == problem_ref:
                         content[PROBLEM_JSON] = content.pop("application/json")
+            for path in document.get("paths", {}).values():
+                if "post" in path and "security" in path["post"]:
+                    _document_idempotency(path["post"])
         return app.openapi_schema or build()
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "Repeat the request with the same key and body to get the first answer "
+    "again, recording nothing more; the same key with another request is refused (409).",
+}
+REPLAYED_HEADER = {
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the recorded answer to an earlier use of the "
+        "Idempotency-Key.",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+
+
+def _document_idempotency(operation: dict[str, Any]) -> None:
+    """A command's Idempotency-Key header, and the header marking a replayed answer."""
+    operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
+    for status, response in operation.get("responses", {}).items():
+        if status.startswith("2"):
+            response.setdefault("headers", {}).update(REPLAYED_HEADER)
 
 
 def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -144,7 +171,11 @@ def problem(code: str, detail: str | None, status: int | None = None, **extra: A
 
 
 def refusal(error: DomainError) -> tuple[int, dict[str, Any]]:
-    """The status and document of a domain refusal."""
+    """The status and document of a domain refusal. A store that cannot be used is logged, not
+    described: its message may name hosts, paths or credentials."""
+    if error.code == "store_unavailable":
+        log.error("the store failed: %s", error.message)
+        return problem_body(error.code, None)
     extra = {"errors": jsonable(error.problems)} if hasattr(error, "problems") else {}
     return problem_body(error.code, error.message, **extra)
 
@@ -184,9 +215,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(LmsError)
     async def lms_failed(_: Request, error: Exception) -> Response:
-        refused = isinstance(error, LmsRequestRefused)
-        log.warning("the LMS %s: %s", "refused" if refused else "failed", error)
-        return problem("lms_refused" if refused else "lms_unavailable", str(error))
+        assert isinstance(error, LmsError)
+        code = lms_failure_code(error)
+        log.warning("the LMS failed (%s): %s", code, error)
+        return problem(code, str(error))
 
     @app.exception_handler(Exception)
     async def failed(_: Request, error: Exception) -> Response:
@@ -199,4 +231,4 @@ def install(app: FastAPI) -> None:
 
 def is_store_failure(error: BaseException) -> bool:
     """Whether an error is the store's (the call may succeed later), not a bug."""
-    return isinstance(error, OSError | sqlite3.Error | PersistenceError | StoreUnavailable)
+    return isinstance(error, (*STORE_FAILURES, StoreUnavailable))

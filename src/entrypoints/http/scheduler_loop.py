@@ -4,6 +4,7 @@ through the same serialised core the routes use, riding out store failures with 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -135,16 +136,24 @@ class SchedulerLoop:
         if self._thread is not None:
             self._thread.join(timeout)
 
+    def running(self) -> bool:
+        """Whether the loop's thread is still alive."""
+        return self._thread is not None and self._thread.is_alive()
+
     def _set(self, state: SchedulerState) -> None:
         with self._lock:
             self._state = state
 
 
+CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]*@", re.IGNORECASE)
+
+
 def summarise(error: BaseException) -> str:
-    """One line naming an error, short enough for a health report."""
+    """One line naming an error, short enough for a health report (which anyone may read), with
+    any user and password in URLs masked."""
     message = str(error).strip().splitlines()
     text = f"{type(error).__name__}: {message[0]}" if message else type(error).__name__
-    return text[:ERROR_SUMMARY_LENGTH]
+    return CREDENTIALS.sub(r"\g<scheme>***@", text)[:ERROR_SUMMARY_LENGTH]
 
 
 __all__ = ["MANUAL", "Phase", "SchedulerLoop", "SchedulerState"]
