@@ -76,23 +76,27 @@ class Working:
 
     def employee(self, employee_id: str) -> EmployeeRow | None:
         """The employee's row."""
-        self._load_employees({employee_id})
+        if employee_id not in self._loaded:
+            self._load_employees({employee_id})
         return self._employees[employee_id]
 
     def put_employee(self, row: EmployeeRow) -> None:
         """Set the employee's row."""
-        self._load_employees({row.employee_id})
+        if row.employee_id not in self._loaded:
+            self._load_employees({row.employee_id})
         self._employees[row.employee_id] = row
         self._dirty_employees.add(row.employee_id)
 
     def fact(self, employee_id: str, code: str) -> FactRow | None:
         """The employee's fact row for the micro-credential."""
-        self._load_employees({employee_id})
+        if employee_id not in self._loaded:
+            self._load_employees({employee_id})
         return self._facts.get((employee_id, code))
 
     def put_fact(self, row: FactRow) -> None:
         """Set the employee's fact row for the micro-credential."""
-        self._load_employees({row.employee_id})
+        if row.employee_id not in self._loaded:
+            self._load_employees({row.employee_id})
         key = (row.employee_id, row.code)
         self._facts[key] = row
         self._dirty_facts.add(key)

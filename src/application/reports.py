@@ -77,21 +77,21 @@ class Reports:
         """Apply every event the projection has not seen, a batch a transaction (only the
         events it follows are decoded, before the transaction opens)."""
         target = store or self._store
+        to_event = self._app.mapper.to_domain_event
         applied = 0
-        while True:
-            after = target.position()
-            batch = self._app.recorder.select_notifications(start=after + 1, limit=BATCH)
-            if not batch:
-                return applied
-            to_event = self._app.mapper.to_domain_event
+        after = target.position()
+        while batch := self._app.recorder.select_notifications(start=after + 1, limit=BATCH):
             events = [to_event(n) for n in batch if follows(n.topic)]
             try:
                 with target.transaction(after, batch[-1].id) as tx:
                     fold(events, tx)
             except IntegrityError:
                 log.info("another process advanced the compliance projection; reading on")
+                after = target.position()
                 continue
             applied += len(batch)
+            after = batch[-1].id
+        return applied
 
     def rebuild(self) -> int:
         """Forget the projection and fold the whole log again."""
