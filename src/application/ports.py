@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Protocol
@@ -406,19 +406,33 @@ class OwnerRow:
 
 
 class ComplianceTx(Protocol):
-    """Reads and writes of the compliance read model inside one transaction."""
+    """Reads and writes of the compliance read model inside one transaction, many rows a
+    statement: the projection reads the rows a batch of events touches at once, folds the
+    batch in memory and writes the changed rows back at once."""
 
-    def employee(self, employee_id: str) -> EmployeeRow | None: ...
+    def owners(self, aggregate_ids: Collection[UUID]) -> list[OwnerRow]:
+        """The owner rows of those aggregates that have one."""
+        ...
 
-    def put_employee(self, row: EmployeeRow) -> None: ...
+    def employees(self, employee_ids: Collection[str]) -> list[EmployeeRow]:
+        """The rows of those employees that have one."""
+        ...
 
-    def fact(self, employee_id: str, code: str) -> FactRow | None: ...
+    def facts(self, employee_ids: Collection[str]) -> list[FactRow]:
+        """Every fact row of those employees."""
+        ...
 
-    def put_fact(self, row: FactRow) -> None: ...
+    def put_owners(self, rows: Sequence[OwnerRow]) -> None:
+        """Insert or replace owner rows (one per aggregate)."""
+        ...
 
-    def owner(self, aggregate_id: UUID) -> OwnerRow | None: ...
+    def put_employees(self, rows: Sequence[EmployeeRow]) -> None:
+        """Insert or replace employee rows (one per employee)."""
+        ...
 
-    def put_owner(self, row: OwnerRow) -> None: ...
+    def put_facts(self, rows: Sequence[FactRow]) -> None:
+        """Insert or replace fact rows (one per employee and micro-credential)."""
+        ...
 
 
 class ComplianceStore(Protocol):

@@ -10,7 +10,7 @@ from datetime import date, datetime
 import attrs
 from eventsourcing.persistence import IntegrityError
 
-from carepassport.application.compliance_projection import fold
+from carepassport.application.compliance_projection import fold, follows
 from carepassport.application.ports import ComplianceStore, EmployeeRow, FactRow
 from carepassport.application.requirements import spreadsheet_safe
 from carepassport.application.store import CarePassportApplication
@@ -74,22 +74,24 @@ class Reports:
         self._store = store
 
     def catch_up(self, store: ComplianceStore | None = None) -> int:
-        """Apply every event the projection has not seen, a batch a transaction."""
+        """Apply every event the projection has not seen, a batch a transaction (only the
+        events it follows are decoded, before the transaction opens)."""
         target = store or self._store
+        to_event = self._app.mapper.to_domain_event
         applied = 0
-        while True:
-            after = target.position()
-            batch = self._app.recorder.select_notifications(start=after + 1, limit=BATCH)
-            if not batch:
-                return applied
+        after = target.position()
+        while batch := self._app.recorder.select_notifications(start=after + 1, limit=BATCH):
+            events = [to_event(n) for n in batch if follows(n.topic)]
             try:
                 with target.transaction(after, batch[-1].id) as tx:
-                    for notification in batch:
-                        fold(self._app.mapper.to_domain_event(notification), tx)
+                    fold(events, tx)
             except IntegrityError:
                 log.info("another process advanced the compliance projection; reading on")
+                after = target.position()
                 continue
             applied += len(batch)
+            after = batch[-1].id
+        return applied
 
     def rebuild(self) -> int:
         """Forget the projection and fold the whole log again."""

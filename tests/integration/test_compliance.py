@@ -9,6 +9,7 @@ import pytest
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.memory import InMemoryLms
 from carepassport.adapters.mail import InMemoryMailer
+from carepassport.application import reports
 from carepassport.application.services import Services
 from carepassport.domain.errors import InvalidTransition, InvalidValue, RegistrationRefused
 from tests.conftest import APPROVER, EMPLOYEE_EMAIL, toronto
@@ -216,6 +217,28 @@ class TestReports:
     ) -> None:
         complete(psw, clock, lms, "IPAC", toronto(2026, 4, 7, 14, 0))
         before = psw.reports.compliance("SUNNY")
+
+        psw.reports.rebuild()
+
+        assert psw.reports.compliance("SUNNY") == before
+
+    @pytest.mark.parametrize("batch", [1, 3])
+    def test_a_projection_folded_in_batches_of_any_size_gives_the_same_report(
+        self,
+        psw: Services,
+        clock: SettableClock,
+        lms: InMemoryLms,
+        monkeypatch: pytest.MonkeyPatch,
+        batch: int,
+    ) -> None:
+        psw.job_functions.add("COOK", ["FIRE"])
+        psw.reference.add_employee(
+            "E2", employer="SUNNY", email="e2@example.org", job_function="COOK"
+        )
+        complete(psw, clock, lms, "IPAC", toronto(2026, 4, 7, 14, 0))
+        psw.job_functions.assign("E2", "PSW")
+        before = psw.reports.compliance("SUNNY")
+        monkeypatch.setattr(reports, "BATCH", batch)
 
         psw.reports.rebuild()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from uuid import UUID
 
@@ -21,35 +21,43 @@ class _Tx:
         self.store = store
         self.c = c
 
-    def _one(self, query: str, params: tuple[object, ...]) -> DictRow | None:
-        self.c.execute(self.store.sql(query), params)
-        return self.c.fetchone()
+    def _all(self, query: str, keys: Collection[object]) -> list[DictRow]:
+        self.c.execute(self.store.sql(query), (list(keys),))
+        return self.c.fetchall()
 
-    def employee(self, employee_id: str) -> EmployeeRow | None:
-        row = self._one(
-            "SELECT * FROM {schema}.cp_report_employees WHERE employee_id = %s", (employee_id,)
+    def owners(self, aggregate_ids: Collection[UUID]) -> list[OwnerRow]:
+        rows = self._all(
+            "SELECT * FROM {schema}.cp_report_owners WHERE aggregate_id = ANY(%s)", aggregate_ids
         )
-        return _employee(row) if row else None
+        return [
+            OwnerRow(row["aggregate_id"], row["employee_id"], row["code"], row["registration_id"])
+            for row in rows
+        ]
 
-    def put_employee(self, row: EmployeeRow) -> None:
-        self.c.execute(
+    def employees(self, employee_ids: Collection[str]) -> list[EmployeeRow]:
+        rows = self._all(
+            "SELECT * FROM {schema}.cp_report_employees WHERE employee_id = ANY(%s)", employee_ids
+        )
+        return [_employee(row) for row in rows]
+
+    def facts(self, employee_ids: Collection[str]) -> list[FactRow]:
+        rows = self._all(
+            "SELECT * FROM {schema}.cp_report_facts WHERE employee_id = ANY(%s)", employee_ids
+        )
+        return [_fact(row) for row in rows]
+
+    def put_employees(self, rows: Sequence[EmployeeRow]) -> None:
+        self.c.executemany(
             self.store.sql(
                 "INSERT INTO {schema}.cp_report_employees VALUES (%s, %s, %s, %s) "
                 "ON CONFLICT (employee_id) DO UPDATE SET employer_id = excluded.employer_id, "
                 "job_function = excluded.job_function, has_left = excluded.has_left"
             ),
-            (row.employee_id, row.employer_id, row.job_function, row.left),
+            [(row.employee_id, row.employer_id, row.job_function, row.left) for row in rows],
         )
 
-    def fact(self, employee_id: str, code: str) -> FactRow | None:
-        row = self._one(
-            "SELECT * FROM {schema}.cp_report_facts WHERE employee_id = %s AND code = %s",
-            (employee_id, code),
-        )
-        return _fact(row) if row else None
-
-    def put_fact(self, row: FactRow) -> None:
-        self.c.execute(
+    def put_facts(self, rows: Sequence[FactRow]) -> None:
+        self.c.executemany(
             self.store.sql(
                 "INSERT INTO {schema}.cp_report_facts VALUES (%s, %s, %s, %s, %s, %s, %s) "
                 "ON CONFLICT (employee_id, code) DO UPDATE SET sources = excluded.sources, "
@@ -57,35 +65,28 @@ class _Tx:
                 "progress = excluded.progress, valid_until = excluded.valid_until, "
                 "standing = excluded.standing"
             ),
-            (
-                row.employee_id,
-                row.code,
-                sorted(row.sources),
-                row.latest_registration,
-                row.progress,
-                row.valid_until,
-                row.standing,
-            ),
+            [
+                (
+                    row.employee_id,
+                    row.code,
+                    sorted(row.sources),
+                    row.latest_registration,
+                    row.progress,
+                    row.valid_until,
+                    row.standing,
+                )
+                for row in rows
+            ],
         )
 
-    def owner(self, aggregate_id: UUID) -> OwnerRow | None:
-        row = self._one(
-            "SELECT * FROM {schema}.cp_report_owners WHERE aggregate_id = %s", (aggregate_id,)
-        )
-        if row is None:
-            return None
-        return OwnerRow(
-            row["aggregate_id"], row["employee_id"], row["code"], row["registration_id"]
-        )
-
-    def put_owner(self, row: OwnerRow) -> None:
-        self.c.execute(
+    def put_owners(self, rows: Sequence[OwnerRow]) -> None:
+        self.c.executemany(
             self.store.sql(
                 "INSERT INTO {schema}.cp_report_owners VALUES (%s, %s, %s, %s) "
                 "ON CONFLICT (aggregate_id) DO UPDATE SET employee_id = excluded.employee_id, "
                 "code = excluded.code, registration_id = excluded.registration_id"
             ),
-            (row.aggregate_id, row.employee_id, row.code, row.registration_id),
+            [(row.aggregate_id, row.employee_id, row.code, row.registration_id) for row in rows],
         )
 
 

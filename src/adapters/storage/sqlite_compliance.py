@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from uuid import UUID
@@ -16,66 +17,79 @@ TRACKING_NAME = "CarePassport.compliance"
 TABLES = ("cp_report_employees", "cp_report_facts", "cp_report_owners")
 
 
+_IN = "IN (SELECT value FROM json_each(?))"
+"""Many keys as one parameter (a JSON array): one statement text whatever their number."""
+
+
+def _keys(values: Collection[object]) -> str:
+    return json.dumps([str(v) for v in values])
+
+
 class _Tx:
     def __init__(self, c: SQLiteCursor) -> None:
         self.c = c
 
-    def employee(self, employee_id: str) -> EmployeeRow | None:
-        self.c.execute("SELECT * FROM cp_report_employees WHERE employee_id = ?", (employee_id,))
-        row = self.c.fetchone()
-        return _employee(row) if row else None
-
-    def put_employee(self, row: EmployeeRow) -> None:
+    def owners(self, aggregate_ids: Collection[UUID]) -> list[OwnerRow]:
         self.c.execute(
-            "INSERT OR REPLACE INTO cp_report_employees VALUES (?, ?, ?, ?)",
-            (row.employee_id, row.employer_id, row.job_function, int(row.left)),
+            f"SELECT * FROM cp_report_owners WHERE aggregate_id {_IN}", (_keys(aggregate_ids),)
         )
+        return [
+            OwnerRow(
+                UUID(row["aggregate_id"]),
+                row["employee_id"],
+                row["code"],
+                UUID(row["registration_id"]) if row["registration_id"] else None,
+            )
+            for row in self.c.fetchall()
+        ]
 
-    def fact(self, employee_id: str, code: str) -> FactRow | None:
+    def employees(self, employee_ids: Collection[str]) -> list[EmployeeRow]:
         self.c.execute(
-            "SELECT * FROM cp_report_facts WHERE employee_id = ? AND code = ?", (employee_id, code)
+            f"SELECT * FROM cp_report_employees WHERE employee_id {_IN}", (_keys(employee_ids),)
         )
-        row = self.c.fetchone()
-        return _fact(row) if row else None
+        return [_employee(row) for row in self.c.fetchall()]
 
-    def put_fact(self, row: FactRow) -> None:
+    def facts(self, employee_ids: Collection[str]) -> list[FactRow]:
         self.c.execute(
-            "INSERT OR REPLACE INTO cp_report_facts VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                row.employee_id,
-                row.code,
-                ",".join(sorted(row.sources)),
-                str(row.latest_registration) if row.latest_registration else None,
-                row.progress,
-                row.valid_until.isoformat() if row.valid_until else None,
-                row.standing,
-            ),
+            f"SELECT * FROM cp_report_facts WHERE employee_id {_IN}", (_keys(employee_ids),)
         )
+        return [_fact(row) for row in self.c.fetchall()]
 
-    def owner(self, aggregate_id: UUID) -> OwnerRow | None:
-        self.c.execute(
-            "SELECT * FROM cp_report_owners WHERE aggregate_id = ?", (str(aggregate_id),)
-        )
-        row = self.c.fetchone()
-        if row is None:
-            return None
-        registration = row["registration_id"]
-        return OwnerRow(
-            UUID(row["aggregate_id"]),
-            row["employee_id"],
-            row["code"],
-            UUID(registration) if registration else None,
-        )
-
-    def put_owner(self, row: OwnerRow) -> None:
-        self.c.execute(
+    def put_owners(self, rows: Sequence[OwnerRow]) -> None:
+        self.c.executemany(
             "INSERT OR REPLACE INTO cp_report_owners VALUES (?, ?, ?, ?)",
-            (
-                str(row.aggregate_id),
-                row.employee_id,
-                row.code,
-                str(row.registration_id) if row.registration_id else None,
-            ),
+            [
+                (
+                    str(row.aggregate_id),
+                    row.employee_id,
+                    row.code,
+                    str(row.registration_id) if row.registration_id else None,
+                )
+                for row in rows
+            ],
+        )
+
+    def put_employees(self, rows: Sequence[EmployeeRow]) -> None:
+        self.c.executemany(
+            "INSERT OR REPLACE INTO cp_report_employees VALUES (?, ?, ?, ?)",
+            [(row.employee_id, row.employer_id, row.job_function, int(row.left)) for row in rows],
+        )
+
+    def put_facts(self, rows: Sequence[FactRow]) -> None:
+        self.c.executemany(
+            "INSERT OR REPLACE INTO cp_report_facts VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    row.employee_id,
+                    row.code,
+                    ",".join(sorted(row.sources)),
+                    str(row.latest_registration) if row.latest_registration else None,
+                    row.progress,
+                    row.valid_until.isoformat() if row.valid_until else None,
+                    row.standing,
+                )
+                for row in rows
+            ],
         )
 
 
