@@ -237,6 +237,14 @@ class Views(Protocol):
         """
         ...
 
+    def alongside(self, changes: Callable[[Sequence[int]], ViewChanges]) -> dict[str, object]:
+        """Keyword arguments for the application's ``save`` that apply the saved events'
+        changes in the events' own transaction (one commit a command). In it the store calls
+        ``changes`` with the new events' notification ids, only if they follow on without a gap
+        from the views' position, and writes what it returns with the new position. Empty
+        where the store cannot (the application then applies the changes after the save)."""
+        ...
+
     def due(self, now: datetime, limit: int) -> list[DueItem]:
         """Unsettled items due at or before ``now``: earliest first, then by priority (lower
         first), then in scheduling order."""

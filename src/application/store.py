@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
@@ -19,7 +19,7 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 
-from carepassport.application.ports import Calendar, Clock, EventReader, Views
+from carepassport.application.ports import Calendar, Clock, EventReader, ViewChanges, Views
 from carepassport.application.projections import changes_for
 from carepassport.application.transcodings import TRANSCODINGS
 from carepassport.domain.errors import ClockWentBackwards, DomainError, NotFound
@@ -180,14 +180,16 @@ class CarePassportApplication(Application[UUID]):
             number += 1
 
     def record(self, *aggregates: Aggregate) -> None:
-        """Save aggregates in one transaction, then bring the derived views up to date."""
+        """Save aggregates in one transaction with the derived views' changes where the store
+        can (otherwise bring the views up to date after it)."""
+        in_step = _ViewsInStep(aggregates)
         try:
-            recordings = self.save(*aggregates)
+            recordings = self.save(*aggregates, **self.views.alongside(in_step.changes))
         except IntegrityError:
             raise ConcurrentUpdate(
                 "another command changed the same records at the same time; try again"
             ) from None
-        if not self._apply_recorded(recordings):
+        if not in_step.applied and not self._apply_recorded(recordings):
             self.catch_up()
         for hook in self.after_record:
             hook()
@@ -224,3 +226,24 @@ class CarePassportApplication(Application[UUID]):
                 log.info("another process advanced the views past %s; reading on", start)
                 continue
             applied += len(batch)
+
+
+class _ViewsInStep:
+    """The view changes of the events a save is about to record, for the store to apply in the
+    same transaction once it knows their notification ids (``Views.alongside``)."""
+
+    def __init__(self, aggregates: Iterable[Aggregate]) -> None:
+        seen: set[int] = set()
+        self.events: list[DomainEventProtocol[UUID]] = []
+        for aggregate in aggregates:  # in the order ``save`` collects them
+            if id(aggregate) not in seen:
+                seen.add(id(aggregate))
+                self.events.extend(aggregate.pending_events)
+        self.applied = False
+
+    def changes(self, ids: Sequence[int]) -> ViewChanges:
+        """The changes, the events numbered ``ids``; from now on the views are in step."""
+        if len(ids) != len(self.events):
+            raise ValueError(f"{len(ids)} notification ids for {len(self.events)} events")
+        self.applied = True
+        return changes_for(zip(ids, self.events, strict=True))

@@ -6,6 +6,7 @@ views hold each event exactly once and can be rebuilt from the log at any time.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
@@ -148,6 +149,19 @@ class SQLiteViews(SQLiteTrackingRecorder):
                 raise IntegrityError(f"views are at {current}, not {after}")
             self._apply(c, changes)
             self._insert_tracking(c, Tracking(TRACKING_NAME, position))
+
+    def alongside(self, changes: Callable[[Sequence[int]], ViewChanges]) -> dict[str, object]:
+        """The events' transaction (it holds the write lock) applies their changes too."""
+
+        def in_transaction(c: SQLiteCursor, ids: Sequence[int]) -> None:
+            if ids[-1] - ids[0] != len(ids) - 1:
+                return
+            if (self._max_tracking_id(TRACKING_NAME, c) or 0) != ids[0] - 1:
+                return
+            self._apply(c, changes(ids))
+            self._insert_tracking(c, Tracking(TRACKING_NAME, ids[-1]))
+
+        return {"in_transaction": in_transaction}
 
     @staticmethod
     def _apply(c: SQLiteCursor, changes: ViewChanges) -> None:
