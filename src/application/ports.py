@@ -9,7 +9,7 @@ from typing import Protocol
 from uuid import UUID
 
 import attrs
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import Notification, StoredEvent
 
 from carepassport.domain.lms import QuizResult
 from carepassport.domain.settings import Settings
@@ -215,6 +215,10 @@ class EventReader(Protocol):
 
     def events_of(self, ids: Sequence[UUID]) -> list[StoredEvent]:
         """Every stored event of these aggregates, each aggregate's oldest first."""
+        ...
+
+    def latest(self) -> Notification | None:
+        """The event with the highest notification id (None in an empty store), in one query."""
         ...
 
 

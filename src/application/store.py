@@ -57,6 +57,9 @@ class CarePassportApplication(Application[UUID]):
     name = "CarePassport"
     snapshotting_intervals: ClassVar[dict[Any, int]] = {LmsSync: 50}
     """The nightly sync gains an event every day; snapshots keep loading it cheap."""
+    snapshotted_ids: ClassVar[frozenset[UUID]] = frozenset({LmsSync.identity()})
+    """The ids of the aggregates of those types (the sync is one, with a fixed id). Others are
+    read from their events alone, without first asking the snapshots table (a query each)."""
 
     def __init__(
         self,
@@ -77,6 +80,8 @@ class CarePassportApplication(Application[UUID]):
             self.close()
             raise
         self.after_record: list[Callable[[], object]] = []
+        self._latest_known: tuple[int, datetime] | None = None
+        """The notification id and recording time of the latest event this process has seen."""
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Add transcodings for the values our events carry (deadlines, dates)."""
@@ -102,13 +107,14 @@ class CarePassportApplication(Application[UUID]):
         return now
 
     def latest_recorded_at(self) -> datetime | None:
-        """When the latest event in the store was recorded."""
-        last = self.recorder.max_notification_id()
-        if not last:
+        """When the latest event in the store was recorded: one query, and the event decoded
+        only when it is not the one whose time this process already knows."""
+        latest = self.reader.latest()
+        if latest is None:
             return None
-        for notification in self.recorder.select_notifications(start=last, limit=1):
-            return recorded_at(self.mapper.to_domain_event(notification))
-        return None
+        if self._latest_known is None or self._latest_known[0] != latest.id:
+            self._latest_known = (latest.id, recorded_at(self.mapper.to_domain_event(latest)))
+        return self._latest_known[1]
 
     # --- settings and calendar ---------------------------------------------------------------
 
@@ -130,7 +136,7 @@ class CarePassportApplication(Application[UUID]):
         at an earlier time (a simulation's ``--now``) sees what was recorded by then.
         """
         try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self._get(aggregate_id)
         except AggregateNotFoundError:
             return None
         now = self.clock.now()
@@ -140,9 +146,19 @@ class CarePassportApplication(Application[UUID]):
             ]
             if not known:
                 return None
-            aggregate = self.repository.get(aggregate_id, version=known[-1])
+            aggregate = self._get(aggregate_id, version=known[-1])
         if not isinstance(aggregate, kind):
             return None
+        return aggregate
+
+    def _get(self, aggregate_id: UUID, version: int | None = None) -> Aggregate:
+        """``repository.get``, skipping the snapshot query for aggregates never snapshotted."""
+        if aggregate_id in self.snapshotted_ids:
+            found: Aggregate = self.repository.get(aggregate_id, version=version)
+            return found
+        aggregate = project_aggregate(None, self.events.get(aggregate_id, lte=version))
+        if aggregate is None:
+            raise AggregateNotFoundError(aggregate_id)
         return aggregate
 
     def find_many(self, ids: Iterable[UUID]) -> dict[UUID, Aggregate | None]:
@@ -191,6 +207,9 @@ class CarePassportApplication(Application[UUID]):
             ) from None
         if not in_step.applied and not self._apply_recorded(recordings):
             self.catch_up()
+        if recordings:
+            latest = recordings[-1]
+            self._latest_known = (latest.notification.id, recorded_at(latest.domain_event))
         for hook in self.after_record:
             hook()
 
