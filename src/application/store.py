@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import (
     ApplicationRecorder,
@@ -19,6 +19,7 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 
+from carepassport.application.event_paths import Collected, project
 from carepassport.application.ports import Calendar, Clock, EventReader, ViewChanges, Views
 from carepassport.application.projections import changes_for
 from carepassport.application.transcodings import TRANSCODINGS
@@ -89,6 +90,16 @@ class CarePassportApplication(Application[UUID]):
         for transcoding in TRANSCODINGS:
             transcoder.register(transcoding)
 
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """The library's ``save`` (record, snapshots, notify), collecting without its runtime
+        protocol checks (``event_paths``)."""
+        processing_event = Collected()
+        processing_event.collect_events(*objs, **kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        return recordings
+
     # --- time -------------------------------------------------------------------------------
 
     def now(self) -> datetime:
@@ -156,7 +167,7 @@ class CarePassportApplication(Application[UUID]):
         if aggregate_id in self.snapshotted_ids:
             found: Aggregate = self.repository.get(aggregate_id, version=version)
             return found
-        aggregate = project_aggregate(None, self.events.get(aggregate_id, lte=version))
+        aggregate = project(self.events.get(aggregate_id, lte=version))
         if aggregate is None:
             raise AggregateNotFoundError(aggregate_id)
         return aggregate
@@ -173,9 +184,7 @@ class CarePassportApplication(Application[UUID]):
         for aggregate_id, events in stored.items():
             aggregate: Aggregate | None = None
             if events:
-                aggregate = project_aggregate(
-                    None, (self.mapper.to_domain_event(e) for e in events)
-                )
+                aggregate = project(self.mapper.to_domain_event(e) for e in events)
                 if aggregate is None or aggregate.modified_on > now:
                     aggregate = self.find(Aggregate, aggregate_id)
             found[aggregate_id] = aggregate

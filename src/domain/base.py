@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, ClassVar
 from uuid import UUID, uuid5
 
@@ -15,7 +16,13 @@ NAMESPACE = UUID("6f1b1c1e-6a2f-4f8e-9d59-8c2b0f5a7c3d")
 
 def aggregate_id(kind: str, *parts: object) -> UUID:
     """A stable identity derived from a kind and natural keys (uuid5: replays give the same id)."""
-    return uuid5(NAMESPACE, "/".join([kind, *(str(part) for part in parts)]))
+    return _named("/".join([kind, *(str(part) for part in parts)]))
+
+
+@lru_cache(maxsize=4096)
+def _named(name: str) -> UUID:
+    """uuid5 in our namespace; a command derives the same few ids many times (a SHA-1 each)."""
+    return uuid5(NAMESPACE, name)
 
 
 class DomainEvent(Aggregate.Event):
