@@ -35,7 +35,9 @@ def _instant(moment: datetime) -> str:
 
 
 def _parse(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """The instant ``_instant`` wrote (ISO 8601 with a Z: ``fromisoformat`` reads it, ~20x
+    faster than ``strptime``)."""
+    return datetime.fromisoformat(text)
 
 
 def _maybe_instant(moment: datetime | None) -> str | None:
@@ -77,6 +79,12 @@ def _delivery_fields(row: Any) -> dict[str, Any]:
         "last_error": row["last_error"],
         "abandoned_at": _maybe_parse(row["abandoned_at"]),
     }
+
+
+def _many(c: SQLiteCursor, statement: str, rows: list[tuple[Any, ...]]) -> None:
+    """``executemany``, skipped for no rows (most batches touch two or three tables)."""
+    if rows:
+        c.executemany(statement, rows)
 
 
 class SQLiteViews(SQLiteTrackingRecorder):
@@ -165,7 +173,9 @@ class SQLiteViews(SQLiteTrackingRecorder):
 
     @staticmethod
     def _apply(c: SQLiteCursor, changes: ViewChanges) -> None:
-        c.executemany(
+        """One statement per kind of change in the batch (none for kinds it has none of)."""
+        _many(
+            c,
             "INSERT INTO cp_deadlines "
             "(aggregate_id, action, rule, due_at, priority, sequence, settled) "
             "VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT (aggregate_id, action) DO UPDATE SET "
@@ -176,12 +186,14 @@ class SQLiteViews(SQLiteTrackingRecorder):
                 for i in changes.scheduled
             ],
         )
-        c.executemany(
+        _many(
+            c,
             "UPDATE cp_deadlines SET settled = 1 "
             "WHERE aggregate_id = ? AND action = ? AND sequence < ?",
             [(str(s.aggregate_id), s.action, s.sequence) for s in changes.settled],
         )
-        c.executemany(
+        _many(
+            c,
             "INSERT OR IGNORE INTO cp_outbox (notification_id, sequence, kind, recipient, "
             "subject, body, about_id, queued_at, sent_at, reply_to) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
@@ -200,12 +212,14 @@ class SQLiteViews(SQLiteTrackingRecorder):
                 for e in changes.queued
             ],
         )
-        c.executemany(APPLY_DELIVERY, [_delivery_row(d) for d in changes.deliveries])
-        c.executemany(
+        _many(c, APPLY_DELIVERY, [_delivery_row(d) for d in changes.deliveries])
+        _many(
+            c,
             "UPDATE cp_outbox SET sent_at = ?, next_attempt_at = NULL WHERE notification_id = ?",
             [(_instant(sent_at), str(nid)) for nid, sent_at in changes.sent],
         )
-        c.executemany(
+        _many(
+            c,
             "INSERT OR IGNORE INTO cp_held_results "
             "(result_id, record_id, student_number, held_since, position) VALUES "
             "(?, ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM cp_held_results))",
@@ -214,7 +228,8 @@ class SQLiteViews(SQLiteTrackingRecorder):
                 for h in changes.held
             ],
         )
-        c.executemany(
+        _many(
+            c,
             "DELETE FROM cp_held_results WHERE result_id = ?",
             [(str(result_id),) for result_id in changes.released],
         )
