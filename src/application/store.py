@@ -82,6 +82,8 @@ class CarePassportApplication(Application[UUID]):
             raise
         self.after_record: list[Callable[[], object]] = []
         self._latest_known: tuple[int, datetime] | None = None
+        self._views_at: int | None = None
+        """The views' position as this process last left them (they never move back)."""
         """The notification id and recording time of the latest event this process has seen."""
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -214,7 +216,9 @@ class CarePassportApplication(Application[UUID]):
             raise ConcurrentUpdate(
                 "another command changed the same records at the same time; try again"
             ) from None
-        if not in_step.applied and not self._apply_recorded(recordings):
+        if in_step.applied:
+            self._views_at = recordings[-1].notification.id
+        elif not self._apply_recorded(recordings):
             self.catch_up()
         if recordings:
             latest = recordings[-1]
@@ -237,13 +241,17 @@ class CarePassportApplication(Application[UUID]):
             self.views.apply(changes_for(events), after=first - 1, position=last)
         except IntegrityError:
             return False
+        self._views_at = last
         return True
 
     def catch_up(self) -> int:
         """Apply every event not yet in the views, in notification order; returns how many."""
         applied = 0
         while True:
-            start = self.views.position() + 1
+            # From where this process last left the views (one query saved); if another
+            # process has moved them on since, ``apply`` refuses and the position is read.
+            known = self._views_at
+            start = (known if known is not None else self.views.position()) + 1
             batch = self.recorder.select_notifications(start=start, limit=CATCH_UP_BATCH)
             if not batch:
                 return applied
@@ -252,7 +260,9 @@ class CarePassportApplication(Application[UUID]):
                 self.views.apply(changes_for(events), after=start - 1, position=batch[-1].id)
             except IntegrityError:
                 log.info("another process advanced the views past %s; reading on", start)
+                self._views_at = None
                 continue
+            self._views_at = batch[-1].id
             applied += len(batch)
 
 
