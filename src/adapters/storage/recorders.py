@@ -60,10 +60,17 @@ class PostgresRecorder(PostgresApplicationRecorder):
     def _insert_with(
         self, step: InTransaction, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """The library's insert (lock, notify, insert, ids), then the step; one transaction."""
-        with self.datastore.transaction(commit=True) as curs:
+        """The library's insert (lock, notify, insert, ids), then the step; one transaction,
+        pipelined as the library's own insert is (a round trip where a result is needed)."""
+        with (
+            self.datastore.get_connection() as conn,
+            conn.pipeline() as pipeline,
+            conn.transaction(),
+            conn.cursor() as curs,
+        ):
             self._insert_events(curs, stored_events, **kwargs)
             self._insert_stored_events(curs, stored_events, **kwargs)
+            pipeline.sync()  # the insert's errors (IntegrityError) here, its status for the ids
             ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
             if ids:
                 step(curs, ids)
