@@ -33,6 +33,7 @@ from carepassport.adapters.storage.memory_compliance import MemoryCompliance
 from carepassport.adapters.storage.postgres import PostgresViews
 from carepassport.adapters.storage.postgres_compliance import PostgresCompliance
 from carepassport.adapters.storage.postgres_setup import SCHEMES, PostgresLocation
+from carepassport.adapters.storage.recorders import recorder_env
 from carepassport.adapters.storage.sqlite import SQLiteViews
 from carepassport.adapters.storage.sqlite_compliance import SQLiteCompliance
 from carepassport.application.approval_tokens import ApprovalTokens
@@ -121,6 +122,7 @@ def _sqlite_config(url: str, create: bool) -> StoreConfig:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(path),
             "SQLITE_LOCK_TIMEOUT": "10",
+            **recorder_env("eventsourcing.sqlite"),
         },
         views=_sqlite_views,
         compliance=_sqlite_compliance,
@@ -132,7 +134,7 @@ def _sqlite_config(url: str, create: bool) -> StoreConfig:
 def _postgres_config(url: str, create: bool) -> StoreConfig:
     location = PostgresLocation.from_url(url)
     return StoreConfig(
-        env=location.env(),
+        env={**location.env(), **recorder_env("eventsourcing.postgres")},
         views=_postgres_views,
         compliance=_postgres_compliance,
         staging=PostgresStagingLms.on,

@@ -63,6 +63,11 @@ class OntarioCalendar:
 class OntarioCalendars:
     """The Calendar port: the Ontario calendar that the recorded settings describe."""
 
+    def __init__(self) -> None:
+        # Load the package's Canadian calendar now (~0.05 s), not in the first command that
+        # asks for a business day; each year is then computed once (``_holidays``).
+        holidays.country_holidays("CA", subdiv="ON", years=[])
+
     def for_settings(self, settings: Settings) -> BusinessCalendar:
         """An Ontario calendar with the settings' optional holidays and closure days."""
         return OntarioCalendar(

@@ -18,7 +18,8 @@ from carepassport.domain.completion import Completion
 from carepassport.domain.compliance import RenewalBasis, renewed_valid_until
 from carepassport.domain.credential import Credential
 from carepassport.domain.errors import NotFound
-from carepassport.domain.reference import Employee, Employer
+from carepassport.domain.reference import Catalogue, Employee, Employer
+from carepassport.domain.settings import SettingsRecord
 from carepassport.domain.values import credential_code, employee_id
 
 
@@ -41,31 +42,45 @@ class Credentials:
 
     def publish(self, item: DueItem) -> bool:
         """R10, scheduled: publish the completion; the credential is issued or renewed (R14)."""
-        uow = UnitOfWork(self._app)
-        completion = uow.find(Completion, item.aggregate_id)
-        if completion is None or completion.published_at is not None:
-            return False
-        now = self._app.now()
-        settings = self._app.settings()
-        entry = uow.catalogue().entry(completion.credential_code)
-        credential = uow.find(
-            Credential, Credential.identity(completion.employee_id, completion.credential_code)
-        )
-        until = renewed_valid_until(
-            completion.completed_at,
-            entry.validity_days,
-            RenewalBasis(entry.renewal_basis),
-            credential.valid_until if credential else None,
-            settings.reminder_window,
-        )
-        completion.publish(until, now)
-        published_at = completion.publication.due_at
-        days = list(settings.reminder_days)
-        if credential is None:
-            uow.add(
-                Credential.issue(
-                    completion.employee_id,
-                    completion.credential_code,
+        with self._app.reading(
+            lambda: [item.aggregate_id, Catalogue.identity(), SettingsRecord.identity()]
+        ):
+            uow = UnitOfWork(self._app)
+            completion = uow.find(Completion, item.aggregate_id)
+            if completion is None or completion.published_at is not None:
+                return False
+            now = self._app.now()
+            settings = self._app.settings()
+            entry = uow.catalogue().entry(completion.credential_code)
+            credential = uow.find(
+                Credential, Credential.identity(completion.employee_id, completion.credential_code)
+            )
+            until = renewed_valid_until(
+                completion.completed_at,
+                entry.validity_days,
+                RenewalBasis(entry.renewal_basis),
+                credential.valid_until if credential else None,
+                settings.reminder_window,
+            )
+            completion.publish(until, now)
+            published_at = completion.publication.due_at
+            days = list(settings.reminder_days)
+            if credential is None:
+                uow.add(
+                    Credential.issue(
+                        completion.employee_id,
+                        completion.credential_code,
+                        completion.id,
+                        completion.completed_at,
+                        published_at,
+                        until,
+                        days,
+                        settings.version,
+                        now,
+                    )
+                )
+            else:
+                credential.renew(
                     completion.id,
                     completion.completed_at,
                     published_at,
@@ -74,19 +89,8 @@ class Credentials:
                     settings.version,
                     now,
                 )
-            )
-        else:
-            credential.renew(
-                completion.id,
-                completion.completed_at,
-                published_at,
-                until,
-                days,
-                settings.version,
-                now,
-            )
-        uow.commit()
-        return True
+            uow.commit()
+            return True
 
     def remind(self, item: DueItem) -> bool:
         """R14, scheduled: a reminder to the employee and the approvers, unless the employee

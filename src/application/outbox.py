@@ -144,8 +144,8 @@ class Outbox:
     def _take(self, entries: list[OutboxEntry], now: datetime) -> list[Notification]:
         """Record an attempt on each message that is still due, in one transaction; a message
         another run took first is left to it."""
-        found = (self._app.find(Notification, e.notification_id) for e in entries)
-        due = [n for n in found if n is not None and n.deliverable(now)]
+        found = self._app.find_many(e.notification_id for e in entries).values()
+        due = [n for n in found if isinstance(n, Notification) and n.deliverable(now)]
         if not due:
             return []
         for notification in due:

@@ -9,7 +9,7 @@ from typing import Protocol
 from uuid import UUID
 
 import attrs
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import Notification, StoredEvent
 
 from carepassport.domain.lms import QuizResult
 from carepassport.domain.settings import Settings
@@ -217,6 +217,10 @@ class EventReader(Protocol):
         """Every stored event of these aggregates, each aggregate's oldest first."""
         ...
 
+    def latest(self) -> Notification | None:
+        """The event with the highest notification id (None in an empty store), in one query."""
+        ...
+
 
 class Views(Protocol):
     """The deadline index and the outbox: derived from the event log, with a tracking position.
@@ -235,6 +239,14 @@ class Views(Protocol):
         Raises IntegrityError, changing nothing, if the views are no longer at ``after``
         (another process applied those events first).
         """
+        ...
+
+    def alongside(self, changes: Callable[[Sequence[int]], ViewChanges]) -> dict[str, object]:
+        """Keyword arguments for the application's ``save`` that apply the saved events'
+        changes in the events' own transaction (one commit a command). In it the store calls
+        ``changes`` with the new events' notification ids, only if they follow on without a gap
+        from the views' position, and writes what it returns with the new position. Empty
+        where the store cannot (the application then applies the changes after the save)."""
         ...
 
     def due(self, now: datetime, limit: int) -> list[DueItem]:

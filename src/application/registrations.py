@@ -15,10 +15,12 @@ from carepassport.application.sync import NightlySync
 from carepassport.application.unit_of_work import UnitOfWork
 from carepassport.domain.attempts import AttemptLedger
 from carepassport.domain.policies import FundingBasis, funding_for_registration
+from carepassport.domain.reference import Catalogue, Employee
 from carepassport.domain.registration import Registration
+from carepassport.domain.settings import SettingsRecord
 from carepassport.domain.sponsorship import Sponsorship, SponsorshipStatus
 from carepassport.domain.time import local
-from carepassport.domain.values import CredentialCode, EmployeeId
+from carepassport.domain.values import CredentialCode, EmployeeId, credential_code, employee_id
 
 
 def why_not_sponsored(sponsorships: list[Sponsorship], code: CredentialCode) -> str:
@@ -73,40 +75,57 @@ class Registrations:
         Self-registration that became due (R4) but that the scheduler has not yet enabled is
         enabled first, as the scheduler would have: that work was due whatever happens next.
         """
-        now = self._app.now_for_write()
-        record = self._reference.employee(employee)
-        entry = self._reference.micro_credential(code)
-        employer = self._reference.employer(record.employer_id)
-        self._requirements.require_prerequisites(record.employee_id, entry)
-        history = self.of_employee(record.employee_id, entry.code)
-        sponsorships = self._sponsorships.enable_due(record.employee_id, now)
-        cover = next((s for s in sponsorships if s.covers(entry.code)), None)
-        basis = funding_for_registration(
-            credential=entry.code,
-            history=[r.as_prior() for r in history],
-            sponsorship_unavailable=None if cover else why_not_sponsored(sponsorships, entry.code),
-            retakes_covered=employer.retakes_covered,
-            self_pay=self_pay,
-        )
-        sponsored = cover if basis is FundingBasis.SPONSORSHIP else None
-        uow = UnitOfWork(self._app)
-        registration = uow.add(
-            Registration.register(
-                record.employee_id,
-                employer.employer_id,
-                entry,
-                len(history) + 1,
-                basis,
-                sponsored.id if sponsored else None,
-                now,
-                self._app.settings().version,
+        with self._app.reading(lambda: self._loads_of_register(employee, code)):
+            now = self._app.now_for_write()
+            record = self._reference.employee(employee)
+            entry = self._reference.micro_credential(code)
+            employer = self._reference.employer(record.employer_id)
+            self._requirements.require_prerequisites(record.employee_id, entry)
+            history = self.of_employee(record.employee_id, entry.code)
+            sponsorships = self._sponsorships.enable_due(record.employee_id, now)
+            cover = next((s for s in sponsorships if s.covers(entry.code)), None)
+            basis = funding_for_registration(
+                credential=entry.code,
+                history=[r.as_prior() for r in history],
+                sponsorship_unavailable=None
+                if cover
+                else why_not_sponsored(sponsorships, entry.code),
+                retakes_covered=employer.retakes_covered,
+                self_pay=self_pay,
             )
-        )
-        if sponsored is not None:
-            uow.add(sponsored).use_for(entry.code, registration.id, now)
-        self._sync.ensure_scheduled(now, uow)
-        uow.commit()
-        return self._view(registration)
+            sponsored = cover if basis is FundingBasis.SPONSORSHIP else None
+            uow = UnitOfWork(self._app)
+            registration = uow.add(
+                Registration.register(
+                    record.employee_id,
+                    employer.employer_id,
+                    entry,
+                    len(history) + 1,
+                    basis,
+                    sponsored.id if sponsored else None,
+                    now,
+                    self._app.settings().version,
+                )
+            )
+            if sponsored is not None:
+                uow.add(sponsored).use_for(entry.code, registration.id, now)
+            self._sync.ensure_scheduled(now, uow)
+            uow.commit()
+            return self._view(registration)
+
+    @staticmethod
+    def _loads_of_register(employee: str, code: str) -> list[UUID]:
+        """What ``register`` loads that is known from its arguments (read ahead together): the
+        employee, the catalogue, the settings, the first sponsorships and registrations."""
+        eid, wanted = employee_id(employee), credential_code(code)
+        return [
+            Employee.identity(eid),
+            Catalogue.identity(),
+            SettingsRecord.identity(),
+            Sponsorship.identity(eid, 1),
+            Sponsorship.identity(eid, 2),
+            Registration.identity(eid, wanted, 1),
+        ]
 
     def show(self, registration_id: str | UUID) -> RegistrationView:
         """One registration as it stands, with its counted and refused attempts."""

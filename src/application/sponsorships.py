@@ -14,9 +14,10 @@ from carepassport.application.results import SponsorshipView
 from carepassport.application.store import CarePassportApplication
 from carepassport.domain.errors import AlreadyRequested, InvalidValue
 from carepassport.domain.notification import Notification
-from carepassport.domain.reference import Employer
+from carepassport.domain.reference import Catalogue, Employee, Employer
+from carepassport.domain.settings import SettingsRecord
 from carepassport.domain.sponsorship import Sponsorship, SponsorshipStatus
-from carepassport.domain.values import EmployeeId, credential_code, email_address
+from carepassport.domain.values import EmployeeId, credential_code, email_address, employee_id
 
 OPEN_STATUSES = (SponsorshipStatus.REQUESTED, SponsorshipStatus.APPROVED)
 
@@ -80,54 +81,56 @@ class Sponsorships:
 
     def request(self, employee: str, codes: list[str]) -> SponsorshipView:
         """R2/R3: request sponsorship; each approver is e-mailed one list of what was asked."""
-        now = self._app.now_for_write()
-        record = self._reference.employee(employee)
-        wanted = [credential_code(code) for code in codes]
-        entries = [self._reference.micro_credential(code) for code in wanted]
-        earlier = self.of_employee(record.employee_id)
-        for sponsorship in earlier:
-            pending = [
-                c
-                for c in wanted
-                if (sponsorship.status in OPEN_STATUSES and c in sponsorship.credentials)
-                or sponsorship.covers(c)
-            ]
-            if pending:
-                raise AlreadyRequested(
-                    f"sponsorship {sponsorship.id} ({sponsorship.status.value}) already covers "
-                    f"{', '.join(pending)}"
-                )
-        employer = self._reference.employer(record.employer_id)
-        settings = self._app.settings()
-        sponsorship = Sponsorship.request(
-            record.employee_id,
-            employer.employer_id,
-            wanted,
-            len(earlier) + 1,
-            now,
-            calendar=self._app.business_calendar(settings),
-            settings_version=settings.version,
-        )
-        tag, reply_to = self.reply_route(sponsorship)
-        subject, body = notices.approval_request(sponsorship, record, entries, tag)
-        mail = to_approvers(
-            notices.APPROVAL_REQUEST, employer, subject, body, sponsorship, now, reply_to
-        )
-        self._app.record(sponsorship, *mail)
-        return SponsorshipView.of(sponsorship)
+        with self._app.reading(lambda: self._loads_of_request(employee)):
+            now = self._app.now_for_write()
+            record = self._reference.employee(employee)
+            wanted = [credential_code(code) for code in codes]
+            entries = [self._reference.micro_credential(code) for code in wanted]
+            earlier = self.of_employee(record.employee_id)
+            for sponsorship in earlier:
+                pending = [
+                    c
+                    for c in wanted
+                    if (sponsorship.status in OPEN_STATUSES and c in sponsorship.credentials)
+                    or sponsorship.covers(c)
+                ]
+                if pending:
+                    raise AlreadyRequested(
+                        f"sponsorship {sponsorship.id} ({sponsorship.status.value}) already covers "
+                        f"{', '.join(pending)}"
+                    )
+            employer = self._reference.employer(record.employer_id)
+            settings = self._app.settings()
+            sponsorship = Sponsorship.request(
+                record.employee_id,
+                employer.employer_id,
+                wanted,
+                len(earlier) + 1,
+                now,
+                calendar=self._app.business_calendar(settings),
+                settings_version=settings.version,
+            )
+            tag, reply_to = self.reply_route(sponsorship)
+            subject, body = notices.approval_request(sponsorship, record, entries, tag)
+            mail = to_approvers(
+                notices.APPROVAL_REQUEST, employer, subject, body, sponsorship, now, reply_to
+            )
+            self._app.record(sponsorship, *mail)
+            return SponsorshipView.of(sponsorship)
 
     def approve(self, sponsorship_id: str | UUID, *, by: str) -> SponsorshipView:
         """R3/R4: approval by a registered approver schedules self-registration."""
-        now = self._app.now_for_write()
-        sponsorship = self._load(sponsorship_id)
-        employer = self._reference.employer(sponsorship.employer_id)
-        approver = email_address(by)
-        settings = self._app.settings()
-        sponsorship.approve(
-            employer, approver, now, self._app.business_calendar(settings), settings.version
-        )
-        self._app.record(sponsorship)
-        return SponsorshipView.of(sponsorship)
+        with self._app.reading(lambda: self._loads_of_approve(sponsorship_id)):
+            now = self._app.now_for_write()
+            sponsorship = self._load(sponsorship_id)
+            employer = self._reference.employer(sponsorship.employer_id)
+            approver = email_address(by)
+            settings = self._app.settings()
+            sponsorship.approve(
+                employer, approver, now, self._app.business_calendar(settings), settings.version
+            )
+            self._app.record(sponsorship)
+            return SponsorshipView.of(sponsorship)
 
     def decline(self, sponsorship_id: str | UUID, *, by: str) -> SponsorshipView:
         """R3: a registered approver declines; nothing is scheduled."""
@@ -145,18 +148,24 @@ class Sponsorships:
 
     def enable_self_registration(self, sponsorship_id: UUID) -> bool:
         """R4, scheduled: enable and e-mail the employee instructions. False if nothing was due."""
-        sponsorship = self._load(sponsorship_id)
-        now = self._app.now()
-        if not sponsorship.enable_self_registration(now):
-            return False
-        employee = self._reference.employee(sponsorship.employee_id)
-        entries = [self._reference.micro_credential(code) for code in sponsorship.credentials]
-        subject, body = notices.self_registration_instructions(sponsorship, entries)
-        mail = notify(
-            notices.SELF_REGISTRATION_INSTRUCTIONS, employee.email, subject, body, sponsorship, now
-        )
-        self._app.record(sponsorship, mail)
-        return True
+        with self._app.reading(lambda: [sponsorship_id, Catalogue.identity()]):
+            sponsorship = self._load(sponsorship_id)
+            now = self._app.now()
+            if not sponsorship.enable_self_registration(now):
+                return False
+            employee = self._reference.employee(sponsorship.employee_id)
+            entries = [self._reference.micro_credential(code) for code in sponsorship.credentials]
+            subject, body = notices.self_registration_instructions(sponsorship, entries)
+            mail = notify(
+                notices.SELF_REGISTRATION_INSTRUCTIONS,
+                employee.email,
+                subject,
+                body,
+                sponsorship,
+                now,
+            )
+            self._app.record(sponsorship, mail)
+            return True
 
     def remind_approvers(self, item: DueItem) -> bool:
         """R3, scheduled: remind the employer's approvers of an unanswered request.
@@ -178,6 +187,22 @@ class Sponsorships:
         )
         self._app.record(sponsorship, *mail)
         return True
+
+    @staticmethod
+    def _loads_of_request(employee: str) -> list[UUID]:
+        """What ``request`` loads that is known from its arguments (read ahead together)."""
+        eid = employee_id(employee)
+        return [
+            Employee.identity(eid),
+            Catalogue.identity(),
+            SettingsRecord.identity(),
+            Sponsorship.identity(eid, 1),
+        ]
+
+    @staticmethod
+    def _loads_of_approve(sponsorship_id: str | UUID) -> list[UUID]:
+        """What ``approve`` loads that is known from its arguments (read ahead together)."""
+        return [parse_id(sponsorship_id, "sponsorship"), SettingsRecord.identity()]
 
     def reply_route(self, sponsorship: Sponsorship) -> tuple[str, str | None]:
         """The subject tag and Reply-To address that carry a request's approval token (R3);

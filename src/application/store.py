@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import (
     ApplicationRecorder,
@@ -19,7 +20,8 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 
-from carepassport.application.ports import Calendar, Clock, EventReader, Views
+from carepassport.application.event_paths import Collected, project
+from carepassport.application.ports import Calendar, Clock, EventReader, ViewChanges, Views
 from carepassport.application.projections import changes_for
 from carepassport.application.transcodings import transcodings
 from carepassport.domain.errors import ClockWentBackwards, DomainError, NotFound
@@ -37,23 +39,6 @@ def recorded_at(event: DomainEventProtocol[UUID]) -> datetime:
     """When the library recorded an event (its ``timestamp``)."""
     moment: datetime = getattr(event, "timestamp")  # noqa: B009 (not on the protocol)
     return moment
-
-
-class _AggregatesProcessed(ProcessingEvent[UUID]):
-    """The library's processing event, collecting our aggregates' events without its
-    ``isinstance`` checks against runtime-checkable protocols: on Python 3.11 each such check
-    walks the protocol's members, and saving a batch of the nightly sync made thousands (ADR
-    0014, second pass). Anything that is not an :class:`Aggregate` goes the library's way."""
-
-    def collect_events(self, *objs: Any, **kwargs: Any) -> None:
-        others = []
-        for obj in objs:
-            if isinstance(obj, Aggregate):
-                self.events.extend(obj.collect_events())
-                self.aggregates[obj.id] = obj
-            else:
-                others.append(obj)
-        super().collect_events(*others, **kwargs)
 
 
 class StoreUnavailable(DomainError):
@@ -74,6 +59,9 @@ class CarePassportApplication(Application[UUID]):
     name = "CarePassport"
     snapshotting_intervals: ClassVar[dict[Any, int]] = {LmsSync: 50}
     """The nightly sync gains an event every day; snapshots keep loading it cheap."""
+    snapshotted_ids: ClassVar[frozenset[UUID]] = frozenset({LmsSync.identity()})
+    """The ids of the aggregates of those types (the sync is one, with a fixed id). Others are
+    read from their events alone, without first asking the snapshots table (a query each)."""
 
     def __init__(
         self,
@@ -94,12 +82,28 @@ class CarePassportApplication(Application[UUID]):
             self.close()
             raise
         self.after_record: list[Callable[[], object]] = []
+        self._latest_known: tuple[int, datetime] | None = None
+        self._views_at: int | None = None
+        self._read_ahead: dict[UUID, Aggregate | None] = {}
+        """Aggregates read ahead for the command under way (``reading``)."""
+        """The views' position as this process last left them (they never move back)."""
+        """The notification id and recording time of the latest event this process has seen."""
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Add transcodings for the values our events carry (deadlines, dates)."""
         super().register_transcodings(transcoder)
         for transcoding in transcodings():
             transcoder.register(transcoding)
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """The library's ``save`` (record, snapshots, notify), collecting without its runtime
+        protocol checks (``event_paths``)."""
+        processing_event = Collected()
+        processing_event.collect_events(*objs, **kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        return recordings
 
     # --- time -------------------------------------------------------------------------------
 
@@ -119,13 +123,14 @@ class CarePassportApplication(Application[UUID]):
         return now
 
     def latest_recorded_at(self) -> datetime | None:
-        """When the latest event in the store was recorded."""
-        last = self.recorder.max_notification_id()
-        if not last:
+        """When the latest event in the store was recorded: one query, and the event decoded
+        only when it is not the one whose time this process already knows."""
+        latest = self.reader.latest()
+        if latest is None:
             return None
-        for notification in self.recorder.select_notifications(start=last, limit=1):
-            return recorded_at(self.mapper.to_domain_event(notification))
-        return None
+        if self._latest_known is None or self._latest_known[0] != latest.id:
+            self._latest_known = (latest.id, recorded_at(self.mapper.to_domain_event(latest)))
+        return self._latest_known[1]
 
     # --- settings and calendar ---------------------------------------------------------------
 
@@ -146,8 +151,11 @@ class CarePassportApplication(Application[UUID]):
         Writes always run at or after the latest event, so they see the latest state; a read
         at an earlier time (a simulation's ``--now``) sees what was recorded by then.
         """
+        if aggregate_id in self._read_ahead:
+            ahead = self._read_ahead.pop(aggregate_id)
+            return ahead if isinstance(ahead, kind) else None
         try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self._get(aggregate_id)
         except AggregateNotFoundError:
             return None
         now = self.clock.now()
@@ -157,9 +165,19 @@ class CarePassportApplication(Application[UUID]):
             ]
             if not known:
                 return None
-            aggregate = self.repository.get(aggregate_id, version=known[-1])
+            aggregate = self._get(aggregate_id, version=known[-1])
         if not isinstance(aggregate, kind):
             return None
+        return aggregate
+
+    def _get(self, aggregate_id: UUID, version: int | None = None) -> Aggregate:
+        """``repository.get``, skipping the snapshot query for aggregates never snapshotted."""
+        if aggregate_id in self.snapshotted_ids:
+            found: Aggregate = self.repository.get(aggregate_id, version=version)
+            return found
+        aggregate = project(self.events.get(aggregate_id, lte=version))
+        if aggregate is None:
+            raise AggregateNotFoundError(aggregate_id)
         return aggregate
 
     def find_many(self, ids: Iterable[UUID]) -> dict[UUID, Aggregate | None]:
@@ -174,20 +192,28 @@ class CarePassportApplication(Application[UUID]):
         for aggregate_id, events in stored.items():
             aggregate: Aggregate | None = None
             if events:
-                aggregate = self._replay(events)
+                aggregate = project(self.mapper.to_domain_event(e) for e in events)
                 if aggregate is None or aggregate.modified_on > now:
                     aggregate = self.find(Aggregate, aggregate_id)
             found[aggregate_id] = aggregate
         return found
 
-    def _replay(self, events: list[StoredEvent]) -> Aggregate | None:
-        """What the library's ``project_aggregate`` does (each event mutates the aggregate in
-        turn), without its per-event ``isinstance`` check against a runtime protocol."""
-        aggregate: Aggregate | None = None
-        for stored in events:
-            event: Aggregate.Event = self.mapper.to_domain_event(stored)  # type: ignore[assignment]
-            aggregate = event.mutate(aggregate)
-        return aggregate
+    @contextmanager
+    def reading(self, ids: Callable[[], Iterable[UUID]]) -> Iterator[None]:
+        """Within the block, the first ``find`` of each aggregate in ``ids()`` (misses too) is
+        served from one read of them all: a command's loads in one query instead of one each.
+        Until this process records anything: then the rest is read again as usual. When the
+        ids cannot be made (an invalid argument), nothing is read ahead and the command's own
+        checks refuse it as before. The snapshotted sync is left to ``find``."""
+        try:
+            wanted = [i for i in ids() if i not in self.snapshotted_ids]
+        except DomainError:
+            wanted = []
+        self._read_ahead = dict(self.find_many(wanted)) if wanted else {}
+        try:
+            yield
+        finally:
+            self._read_ahead = {}
 
     def load(self, kind: type[A], aggregate_id: UUID, what: str) -> A:
         """The aggregate, or a clear NotFound naming ``what`` was asked for."""
@@ -203,26 +229,24 @@ class CarePassportApplication(Application[UUID]):
             yield aggregate
             number += 1
 
-    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
-        """The library's ``save`` (same steps, same order), collecting events as above."""
-        processing_event = _AggregatesProcessed()
-        processing_event.collect_events(*objs, **kwargs)
-        recordings = self._record(processing_event)
-        self._take_snapshots(processing_event)
-        self._notify(recordings)
-        self.notify(processing_event.events)
-        return recordings
-
     def record(self, *aggregates: Aggregate) -> None:
-        """Save aggregates in one transaction, then bring the derived views up to date."""
+        """Save aggregates in one transaction with the derived views' changes where the store
+        can (otherwise bring the views up to date after it)."""
+        self._read_ahead = {}
+        in_step = _ViewsInStep(aggregates)
         try:
-            recordings = self.save(*aggregates)
+            recordings = self.save(*aggregates, **self.views.alongside(in_step.changes))
         except IntegrityError:
             raise ConcurrentUpdate(
                 "another command changed the same records at the same time; try again"
             ) from None
-        if not self._apply_recorded(recordings):
+        if in_step.applied:
+            self._views_at = recordings[-1].notification.id
+        elif not self._apply_recorded(recordings):
             self.catch_up()
+        if recordings:
+            latest = recordings[-1]
+            self._latest_known = (latest.notification.id, recorded_at(latest.domain_event))
         for hook in self.after_record:
             hook()
 
@@ -241,13 +265,17 @@ class CarePassportApplication(Application[UUID]):
             self.views.apply(changes_for(events), after=first - 1, position=last)
         except IntegrityError:
             return False
+        self._views_at = last
         return True
 
     def catch_up(self) -> int:
         """Apply every event not yet in the views, in notification order; returns how many."""
         applied = 0
         while True:
-            start = self.views.position() + 1
+            # From where this process last left the views (one query saved); if another
+            # process has moved them on since, ``apply`` refuses and the position is read.
+            known = self._views_at
+            start = (known if known is not None else self.views.position()) + 1
             batch = self.recorder.select_notifications(start=start, limit=CATCH_UP_BATCH)
             if not batch:
                 return applied
@@ -256,5 +284,28 @@ class CarePassportApplication(Application[UUID]):
                 self.views.apply(changes_for(events), after=start - 1, position=batch[-1].id)
             except IntegrityError:
                 log.info("another process advanced the views past %s; reading on", start)
+                self._views_at = None
                 continue
+            self._views_at = batch[-1].id
             applied += len(batch)
+
+
+class _ViewsInStep:
+    """The view changes of the events a save is about to record, for the store to apply in the
+    same transaction once it knows their notification ids (``Views.alongside``)."""
+
+    def __init__(self, aggregates: Iterable[Aggregate]) -> None:
+        seen: set[int] = set()
+        self.events: list[DomainEventProtocol[UUID]] = []
+        for aggregate in aggregates:  # in the order ``save`` collects them
+            if id(aggregate) not in seen:
+                seen.add(id(aggregate))
+                self.events.extend(aggregate.pending_events)
+        self.applied = False
+
+    def changes(self, ids: Sequence[int]) -> ViewChanges:
+        """The changes, the events numbered ``ids``; from now on the views are in step."""
+        if len(ids) != len(self.events):
+            raise ValueError(f"{len(ids)} notification ids for {len(self.events)} events")
+        self.applied = True
+        return changes_for(zip(ids, self.events, strict=True))

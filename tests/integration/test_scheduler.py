@@ -133,6 +133,24 @@ class TestRecordingTime:
 
         assert footprint(college) == before
 
+    def test_a_write_earlier_than_another_process_latest_event_is_refused(
+        self, durable_url: str, mailer: InMemoryMailer
+    ) -> None:
+        first_clock = SettableClock(toronto(2026, 4, 1, 9, 0))
+        second_clock = SettableClock(toronto(2026, 4, 3, 9, 0))
+        first = bootstrap(durable_url, clock=first_clock, mailer=mailer)
+        second = bootstrap(durable_url, clock=second_clock, mailer=mailer)
+        try:
+            first.reference.add_micro_credential("IPAC", "Infection Prevention", fee="125")
+            second.reference.add_micro_credential("WHMIS", "WHMIS 2015", fee="95")
+            first_clock.set(toronto(2026, 4, 2, 9, 0))  # after its own write, before the other's
+
+            with pytest.raises(ClockWentBackwards):
+                first.reference.add_micro_credential("FIRE", "Fire Safety", fee="60")
+        finally:
+            first.close()
+            second.close()
+
     def test_a_read_at_an_earlier_time_sees_what_was_recorded_by_then(
         self, college: Services, clock: SettableClock
     ) -> None:

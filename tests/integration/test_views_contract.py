@@ -3,16 +3,22 @@ position it was read from; settling respects scheduling order."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 import pytest
 from eventsourcing.persistence import IntegrityError
 
+from carepassport.adapters.clocks import SettableClock
+from carepassport.adapters.mail import InMemoryMailer
 from carepassport.application.ports import DueItem, Settled, ViewChanges, Views
 from carepassport.application.services import Services
+from carepassport.bootstrap import bootstrap
+from carepassport.domain.notification import Notification
 from tests.conftest import toronto
 
 AGGREGATE = UUID("00000000-0000-0000-0000-0000000000a1")
+OTHER = UUID("00000000-0000-0000-0000-0000000000a2")
 LATER = toronto(2030, 1, 1)
 
 
@@ -69,3 +75,49 @@ class TestSettling:
 
         assert still == [item(2, day=3)]
         assert views.pending_count() == 0
+
+
+def queued(about: UUID = AGGREGATE) -> Notification:
+    return Notification.queue(
+        kind="test",
+        recipient="someone@example.org",
+        subject="Subject",
+        body="Body",
+        about_id=about,
+        cause_version=1,
+        queued_at=toronto(2026, 4, 1, 9, 0),
+    )
+
+
+class TestRecording:
+    def test_a_command_leaves_the_views_at_its_last_event(self, services: Services) -> None:
+        app = services.app
+        message = queued()
+
+        app.record(message)
+
+        assert app.views.position() == app.recorder.max_notification_id()
+        assert [e.notification_id for e in app.views.outbox()] == [message.id]
+
+    def test_on_a_durable_store_the_views_change_in_the_events_transaction(
+        self, durable_url: str, clock: SettableClock, mailer: InMemoryMailer
+    ) -> None:
+        cp = bootstrap(durable_url, clock=clock, mailer=mailer)
+        try:
+            app = cp.app
+            app.record(queued())
+            before = app.recorder.max_notification_id()
+            given: list[Sequence[int]] = []
+
+            def failing(ids: Sequence[int]) -> ViewChanges:
+                given.append(list(ids))
+                raise RuntimeError("the views' changes could not be made")
+
+            with pytest.raises(RuntimeError):
+                app.save(queued(about=OTHER), **app.views.alongside(failing))
+
+            assert given == [[before + 1]]  # called in the insert's transaction, with its id
+            assert app.recorder.max_notification_id() == before  # the events were undone too
+            assert app.views.position() == before
+        finally:
+            cp.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, StoredEvent
+from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.sqlite import SQLiteAggregateRecorder
 from psycopg.sql import SQL, Identifier
@@ -44,6 +44,24 @@ class SQLiteEventReader:
                 )
         return found
 
+    def latest(self) -> Notification | None:
+        """The event with the highest notification id, in one query."""
+        recorder = self._recorder
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT rowid, * FROM {recorder.events_table_name} ORDER BY rowid DESC LIMIT 1"
+            )
+            row = c.fetchone()
+        if row is None:
+            return None
+        return Notification(
+            id=row["rowid"],
+            originator_id=recorder.convert_originator_id(row["originator_id"]),
+            originator_version=row["originator_version"],
+            topic=row["topic"],
+            state=row["state"],
+        )
+
 
 class PostgresEventReader:
     """``SELECT ... WHERE originator_id = ANY(%s)`` on the application's events table."""
@@ -56,6 +74,27 @@ class PostgresEventReader:
         ).format(
             schema=Identifier(recorder.datastore.schema),
             table=Identifier(recorder.events_table_name),
+        )
+        self._latest = SQL(
+            "SELECT * FROM {schema}.{table} ORDER BY notification_id DESC LIMIT 1"
+        ).format(
+            schema=Identifier(recorder.datastore.schema),
+            table=Identifier(recorder.events_table_name),
+        )
+
+    def latest(self) -> Notification | None:
+        """The event with the highest notification id, in one query."""
+        with self._recorder.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._latest, prepare=True)
+            row = curs.fetchone()
+        if row is None:
+            return None
+        return Notification(
+            id=row["notification_id"],
+            originator_id=row["originator_id"],
+            originator_version=row["originator_version"],
+            topic=row["topic"],
+            state=bytes(row["state"]),
         )
 
     def events_of(self, ids: Sequence[UUID]) -> list[StoredEvent]:
@@ -84,6 +123,14 @@ class OneByOneEventReader:
     def events_of(self, ids: Sequence[UUID]) -> list[StoredEvent]:
         """Every stored event of these aggregates, each aggregate's oldest first."""
         return [event for i in ids for event in self._recorder.select_events(i)]
+
+    def latest(self) -> Notification | None:
+        """The event with the highest notification id."""
+        last = self._recorder.max_notification_id()
+        if not last:
+            return None
+        found = self._recorder.select_notifications(start=last, limit=1)
+        return found[0] if found else None
 
 
 def event_reader(

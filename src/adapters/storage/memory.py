@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -72,6 +72,10 @@ class MemoryViews:
             last_error=change.last_error if change.last_error is not None else entry.last_error,
             abandoned_at=change.abandoned_at,
         )
+
+    def alongside(self, changes: Callable[[Sequence[int]], ViewChanges]) -> dict[str, object]:
+        """Nothing: in memory there is no commit to share; changes are applied after a save."""
+        return {}
 
     def due(self, now: datetime, limit: int) -> list[DueItem]:
         """Unsettled items due by ``now``, earliest first."""

@@ -7,11 +7,12 @@ several processes take turns through an advisory lock, so due work keeps its ord
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from uuid import UUID
 
+from eventsourcing.persistence import Tracking
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
@@ -82,6 +83,28 @@ class PostgresViews(PostgresTrackedTables):
         ``after`` (another process got there first) fails whole."""
         with self.advancing(after, position) as c:
             self._apply(c, changes)
+
+    def alongside(self, changes: Callable[[Sequence[int]], ViewChanges]) -> dict[str, object]:
+        """The events' transaction (it holds the events table's lock) applies their changes
+        too, after locking the views' tracking row as ``apply`` does."""
+
+        def in_transaction(c: Cursor[DictRow], ids: Sequence[int]) -> None:
+            if ids[-1] - ids[0] != len(ids) - 1:
+                return
+            c.execute(
+                self.sql(
+                    "SELECT notification_id FROM {schema}.{tracking} "
+                    "WHERE application_name = %s FOR UPDATE"
+                ),
+                (TRACKING_NAME,),
+            )
+            row = c.fetchone()
+            if row is None or row["notification_id"] != ids[0] - 1:
+                return
+            self._apply(c, changes(ids))
+            self._insert_tracking(c, Tracking(TRACKING_NAME, ids[-1]))
+
+        return {"in_transaction": in_transaction}
 
     def _apply(self, c: Cursor[DictRow], changes: ViewChanges) -> None:
         self._many(

@@ -6,6 +6,7 @@ views hold each event exactly once and can be rebuilt from the log at any time.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
@@ -45,7 +46,9 @@ _INSTANTS: dict[tuple[datetime, int], str] = {}
 
 
 def _parse(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """The instant ``_instant`` wrote (ISO 8601 with a Z: ``fromisoformat`` reads it, ~20x
+    faster than ``strptime``)."""
+    return datetime.fromisoformat(text)
 
 
 def _maybe_instant(moment: datetime | None) -> str | None:
@@ -87,6 +90,12 @@ def _delivery_fields(row: Any) -> dict[str, Any]:
         "last_error": row["last_error"],
         "abandoned_at": _maybe_parse(row["abandoned_at"]),
     }
+
+
+def _many(c: SQLiteCursor, statement: str, rows: list[tuple[Any, ...]]) -> None:
+    """``executemany``, skipped for no rows (most batches touch two or three tables)."""
+    if rows:
+        c.executemany(statement, rows)
 
 
 class SQLiteViews(SQLiteTrackingRecorder):
@@ -160,9 +169,24 @@ class SQLiteViews(SQLiteTrackingRecorder):
             self._apply(c, changes)
             self._insert_tracking(c, Tracking(TRACKING_NAME, position))
 
+    def alongside(self, changes: Callable[[Sequence[int]], ViewChanges]) -> dict[str, object]:
+        """The events' transaction (it holds the write lock) applies their changes too."""
+
+        def in_transaction(c: SQLiteCursor, ids: Sequence[int]) -> None:
+            if ids[-1] - ids[0] != len(ids) - 1:
+                return
+            if (self._max_tracking_id(TRACKING_NAME, c) or 0) != ids[0] - 1:
+                return
+            self._apply(c, changes(ids))
+            self._insert_tracking(c, Tracking(TRACKING_NAME, ids[-1]))
+
+        return {"in_transaction": in_transaction}
+
     @staticmethod
     def _apply(c: SQLiteCursor, changes: ViewChanges) -> None:
-        c.executemany(
+        """One statement per kind of change in the batch (none for kinds it has none of)."""
+        _many(
+            c,
             "INSERT INTO cp_deadlines "
             "(aggregate_id, action, rule, due_at, priority, sequence, settled) "
             "VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT (aggregate_id, action) DO UPDATE SET "
@@ -173,12 +197,14 @@ class SQLiteViews(SQLiteTrackingRecorder):
                 for i in changes.scheduled
             ],
         )
-        c.executemany(
+        _many(
+            c,
             "UPDATE cp_deadlines SET settled = 1 "
             "WHERE aggregate_id = ? AND action = ? AND sequence < ?",
             [(str(s.aggregate_id), s.action, s.sequence) for s in changes.settled],
         )
-        c.executemany(
+        _many(
+            c,
             "INSERT OR IGNORE INTO cp_outbox (notification_id, sequence, kind, recipient, "
             "subject, body, about_id, queued_at, sent_at, reply_to) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
@@ -197,12 +223,14 @@ class SQLiteViews(SQLiteTrackingRecorder):
                 for e in changes.queued
             ],
         )
-        c.executemany(APPLY_DELIVERY, [_delivery_row(d) for d in changes.deliveries])
-        c.executemany(
+        _many(c, APPLY_DELIVERY, [_delivery_row(d) for d in changes.deliveries])
+        _many(
+            c,
             "UPDATE cp_outbox SET sent_at = ?, next_attempt_at = NULL WHERE notification_id = ?",
             [(_instant(sent_at), str(nid)) for nid, sent_at in changes.sent],
         )
-        c.executemany(
+        _many(
+            c,
             "INSERT OR IGNORE INTO cp_held_results "
             "(result_id, record_id, student_number, held_since, position) VALUES "
             "(?, ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM cp_held_results))",
@@ -211,7 +239,8 @@ class SQLiteViews(SQLiteTrackingRecorder):
                 for h in changes.held
             ],
         )
-        c.executemany(
+        _many(
+            c,
             "DELETE FROM cp_held_results WHERE result_id = ?",
             [(str(result_id),) for result_id in changes.released],
         )
