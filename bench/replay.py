@@ -36,7 +36,7 @@ SIZES = (10_000, 100_000, 1_000_000)
 EVENTS_PER_EMPLOYEE = 7
 READ_BATCH = 500
 """As the projection reads (``reports.BATCH``)."""
-SAMPLES = 300
+SAMPLES = 2000
 
 
 def _aggregates(cp: Any, employees: int) -> Iterator[Aggregate]:

@@ -95,12 +95,17 @@ def shape(results: int) -> tuple[int, int]:
     return max(1, round((results - unmatched) / 1.3)), unmatched
 
 
+COLLEGE_EMAIL = "registrar@college.example"
+
+
 def seed_store(path: Path, results: int) -> dict[str, Any]:
     """Subprocess 1: the registrations and the staged results."""
     registrations, unmatched = shape(results)
     started = now()
     cp, clock = seed.open_store(path)
     try:
+        # As deployed: results for unknown student numbers are held and flagged to the college.
+        cp.reference.change_setting("college_email", COLLEGE_EMAIL)
 
         def aggregates() -> Iterator[Aggregate]:
             for n in range(registrations):
