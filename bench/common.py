@@ -295,6 +295,11 @@ def rate_figures(events: int, seconds: float, a: float, b: float) -> dict[str, A
     }
 
 
+def percentile(times: list[float], q: float) -> float:
+    """The ``q`` quantile (0..1) of sorted ``times``, rounded to 3 decimals."""
+    return round(times[min(len(times) - 1, int(q * len(times)))], 3)
+
+
 def timed(action: Callable[[], object]) -> float:
     """Seconds ``action`` takes."""
     started = now()

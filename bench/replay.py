@@ -18,16 +18,14 @@ import random
 import sqlite3
 import statistics
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from eventsourcing.domain import Aggregate
-
 from bench import seed
-from bench.common import now, rate_figures, sized
+from bench.common import now, percentile, rate_figures, sized
 from carepassport.domain.reference import Employee
 from carepassport.domain.values import EmployeeId
 
@@ -37,16 +35,6 @@ EVENTS_PER_EMPLOYEE = 7
 READ_BATCH = 500
 """As the projection reads (``reports.BATCH``)."""
 SAMPLES = 2000
-
-
-def _aggregates(cp: Any, employees: int) -> Iterator[Aggregate]:
-    for n in range(employees):
-        yield from seed.employee(n, seed.START)
-        first = seed.registration(cp, n, seed.code_of(n), seed.START)
-        passed_at = seed.START + timedelta(days=2)
-        first.succeed(passed_at, passed_at, passed_at)
-        yield first
-        yield seed.registration(cp, n, seed.code_of(n + 1), seed.START)
 
 
 def read_and_decode(cp: Any) -> int:
@@ -83,10 +71,6 @@ def _latencies(action: Callable[[str], object], employees: list[str]) -> list[fl
     return sorted(times)
 
 
-def _p(times: list[float], q: float) -> float:
-    return round(times[min(len(times) - 1, int(q * len(times)))], 3)
-
-
 def measure(events: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """Seed a store of about ``events`` events; the replay row and the status-read row."""
     employees = max(2, events // EVENTS_PER_EMPLOYEE)
@@ -95,7 +79,7 @@ def measure(events: int) -> tuple[dict[str, Any], dict[str, Any]]:
         cp, clock = seed.open_store(path)
         try:
             started = now()
-            seed.save_all(cp, _aggregates(cp, employees))
+            seed.save_all(cp, seed.registered_employees(cp, employees))
             clock.set(seed.START + timedelta(days=3))
             seed.catch_up(cp)
             seed_s = now() - started
@@ -131,12 +115,12 @@ def _status(cp: Any, path: Path, employees: int) -> dict[str, Any]:
     library = _latencies(lambda e: cp.app.repository.get(Employee.identity(EmployeeId(e))), ids)
     sql = _latencies(_sql_reader(path), ids)
     assert all(len(cp.statuses.of_employee(e).credentials) == 2 for e in ids[:5])
-    p50, a50, b50 = _p(status, 0.5), _p(library, 0.5), _p(sql, 0.5)
+    p50, a50, b50 = percentile(status, 0.5), percentile(library, 0.5), percentile(sql, 0.5)
     return {
         "store": "sqlite",
         "samples": len(ids),
         "p50_ms": p50,
-        "p99_ms": _p(status, 0.99),
+        "p99_ms": percentile(status, 0.99),
         "mean_ms": round(statistics.fmean(status), 3),
         "baseline_a_p50_ms": a50,
         "baseline_b_p50_ms": b50,

@@ -1,9 +1,9 @@
 """``make bench``: run every measurement, write ``bench/results.json``, print the table.
 
 ``BENCH_SCALE`` (default 1) shrinks every size for a smoke run; ``--only NAME`` runs a subset
-(workflow, sync, scheduler, replay, status). A measurement that cannot run (PostgreSQL down) is
-reported as skipped with the reason; one that fails is reported with its error, and the run
-exits non-zero.
+(workflow, sync, scheduler, replay with the status reads, http). A measurement that cannot run
+(PostgreSQL down) is reported as skipped with the reason; one that fails is reported with its
+error, and the run exits non-zero.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import common, replay, scheduler, sync, workflow
+from bench import common, http, replay, scheduler, sync, workflow
 
 RESULTS = Path(__file__).with_name("results.json")
 
@@ -108,11 +108,27 @@ def run_replay(results: dict[str, Any]) -> None:
         )
 
 
+def run_http(results: dict[str, Any]) -> None:
+    """Measurement 6 on one SQLite store and one server per size."""
+    rows = results["measurements"].setdefault("http", [])
+    for employees in http.sizes():
+        status, post = http.measure(employees)
+        rows += [status, post]
+        print(
+            f"  http {employees:>6} employees: GET status p50 {status['p50_ms']:.2f} ms "
+            f"(direct {status['direct_p50_ms']:.2f}, +{status['overhead_p50_ms']:.2f} ms) "
+            f"p99 {status['p99_ms']:.2f} ms; POST sponsorships {post['requests_per_s']:.0f}/s "
+            f"(direct {post['direct_requests_per_s']:.0f}/s, ratio A {post['ratio_a']:.2f})",
+            flush=True,
+        )
+
+
 MEASUREMENTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "workflow": run_workflow,
     "sync": run_sync,
     "scheduler": run_scheduler,
     "replay": run_replay,
+    "http": run_http,
 }
 
 
@@ -179,6 +195,28 @@ def goals(m: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
                     ratio <= 1.5,
                 )
             )
+    reads = [row for row in m.get("http", []) if row["request"] == "GET status"]
+    for row in reads:
+        out.append(
+            _goal(
+                f"HTTP status read p50 within 2 ms of the direct call ({row['employees']} "
+                "employees)",
+                f"+{row['overhead_p50_ms']:.2f} ms ({row['p50_ms']:.2f} vs "
+                f"{row['direct_p50_ms']:.2f} ms)",
+                row["overhead_p50_ms"] <= 2,
+            )
+        )
+    if reads:
+        big, small = reads[-1], reads[0]
+        ratio = big["p50_ms"] / small["p50_ms"]
+        out.append(
+            _goal(
+                f"HTTP status read p50 flat: {big['employees']} / {small['employees']} "
+                "employees <= 1.5",
+                f"{ratio:.2f}",
+                ratio <= 1.5,
+            )
+        )
     return out
 
 
@@ -232,6 +270,14 @@ COLUMNS: dict[str, Callable[[dict[str, Any]], tuple[str, str, str]]] = {
         f"p50 {r['p50_ms']:.2f}ms",
         f"p99 {r['p99_ms']:.2f} ms",
     ),
+    "http": lambda r: (
+        f"{r['employees']} emp",
+        f"p50 {r['p50_ms']:.2f}ms" if "p50_ms" in r else f"{r['requests_per_s']:.0f} req/s",
+        f"GET status: +{r['overhead_p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms "
+        f"(direct {r['direct_p99_ms']:.2f})"
+        if "p50_ms" in r
+        else f"POST sponsorships: +{r['overhead_ms']:.2f} ms a request",
+    ),
 }
 """Each measurement's table columns: size, figure, note."""
 
@@ -243,6 +289,11 @@ def normalise(results: dict[str, Any]) -> None:
             size, figure, note = COLUMNS[name](row)
             if name == "status":
                 a, b = f"{row['baseline_a_p50_ms']:.3f} ms", f"{row['baseline_b_p50_ms']:.3f} ms"
+            elif name == "http" and "p50_ms" in row:  # A: the direct call; B: the 401 floor
+                a, b = f"{row['direct_p50_ms']:.3f} ms", f"{row['floor_p50_ms']:.3f} ms"
+            elif name == "http":
+                a = f"{row['direct_requests_per_s']:.0f} req/s"
+                b = f"{row['floor_requests_per_s']:.0f} req/s"
             else:
                 a, b = (
                     _per_s(row["baseline_a_events_per_s"]),

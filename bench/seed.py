@@ -96,6 +96,18 @@ def registration(
     return registered
 
 
+def registered_employees(cp: Any, employees: int) -> Iterator[Aggregate]:
+    """``employees`` employees, each registered in two micro-credentials (``code_of(n)``,
+    passed two days after ``START``, and ``code_of(n + 1)``): seven events an employee."""
+    for n in range(employees):
+        yield from employee(n, START)
+        first = registration(cp, n, code_of(n), START)
+        passed_at = START + timedelta(days=2)
+        first.succeed(passed_at, passed_at, passed_at)
+        yield first
+        yield registration(cp, n, code_of(n + 1), START)
+
+
 def save_all(cp: Any, aggregates: Iterator[Aggregate], batch: int = SAVE_BATCH) -> int:
     """Save aggregates a batch a transaction (no view catch-up); returns events saved."""
     pending: list[Aggregate] = []

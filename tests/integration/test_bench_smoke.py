@@ -9,8 +9,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 ROOT = Path(__file__).parents[2]
-MEASUREMENTS = ("workflow", "sync", "scheduler", "replay", "status")
+MEASUREMENTS = ("workflow", "sync", "scheduler", "replay", "status", "http")
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One smoke run of every measurement, shared by the tests of this module."""
+    return smoke_run(tmp_path_factory.mktemp("bench"))
 
 
 def smoke_run(tmp_path: Path) -> dict[str, Any]:
@@ -29,15 +37,15 @@ def smoke_run(tmp_path: Path) -> dict[str, Any]:
     return results
 
 
-def test_a_smoke_run_reports_every_measurement_beside_both_baselines(tmp_path: Path) -> None:
-    results = smoke_run(tmp_path)
-
+def test_a_smoke_run_reports_every_measurement_beside_both_baselines(
+    results: dict[str, Any],
+) -> None:
     measured = results["measurements"]
     assert set(measured) == set(MEASUREMENTS)
     for name in MEASUREMENTS:
-        for store in {row["store"] for row in measured[name]}:
-            sizes = [row for row in measured[name] if row["store"] == store]
-            assert len(sizes) == 3, f"{name} on {store} is not measured at three sizes"
+        for kind in {(row["store"], row.get("request")) for row in measured[name]}:
+            sizes = [row for row in measured[name] if (row["store"], row.get("request")) == kind]
+            assert len(sizes) == 3, f"{name} {kind} is not measured at three sizes"
         for row in measured[name]:
             for key in ("baseline_a", "baseline_b", "ratio_a", "ratio_b", "figure", "size"):
                 assert key in row, f"{name} row lacks {key}: {row}"
@@ -47,3 +55,23 @@ def test_a_smoke_run_reports_every_measurement_beside_both_baselines(tmp_path: P
     assert stores | skipped == {"memory", "sqlite", "postgresql"}
     assert results["goals"] and all("met" in goal for goal in results["goals"])
     assert results["errors"] == []
+
+
+def test_the_http_api_is_measured_beside_the_direct_calls(results: dict[str, Any]) -> None:
+    rows = results["measurements"]["http"]
+    reads = [row for row in rows if row["request"] == "GET status"]
+    posts = [row for row in rows if row["request"] == "POST sponsorships"]
+    assert [row["employees"] for row in reads] == [row["employees"] for row in posts]
+    assert len({row["employees"] for row in reads}) == 3
+    for row in reads:
+        assert row["samples"] >= 20
+        assert row["direct_p50_ms"] > 0 and 0 < row["floor_p50_ms"] <= row["p99_ms"]
+        assert row["overhead_p50_ms"] == pytest.approx(
+            row["p50_ms"] - row["direct_p50_ms"], abs=2e-3
+        )
+    for row in posts:
+        assert row["requests"] >= 10
+        assert row["requests_per_s"] > 0 and row["direct_requests_per_s"] > 0
+    goals = [goal["goal"] for goal in results["goals"]]
+    assert sum(goal.startswith("HTTP status read p50 within 2 ms") for goal in goals) == 3
+    assert any(goal.startswith("HTTP status read p50 flat") for goal in goals)
