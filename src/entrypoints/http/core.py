@@ -11,7 +11,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Request, Security
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -20,7 +20,12 @@ from carepassport.application.api_access import Access, Principal
 from carepassport.application.services import Services
 from carepassport.domain.api_access import Role
 from carepassport.domain.errors import DomainError
-from carepassport.entrypoints.http.problems import ProblemResponse, problem, refusal
+from carepassport.entrypoints.http.problems import (
+    ProblemResponse,
+    problem,
+    problem_response,
+    refusal,
+)
 from carepassport.entrypoints.present import jsonable
 
 T = TypeVar("T")
@@ -89,11 +94,7 @@ class Authentication:
                 self.core.call, lambda s: s.api_tokens.authenticate(token)
             )
         except DomainError as error:
-            status, body = refusal(error)
-            response: Response = ProblemResponse(
-                body, status_code=status, headers={"WWW-Authenticate": "Bearer"}
-            )
-            await response(scope, receive, send)
+            await problem_response(*refusal(error))(scope, receive, send)
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)

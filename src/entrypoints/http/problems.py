@@ -165,7 +165,11 @@ def problem_body(
 
 def problem(code: str, detail: str | None, status: int | None = None, **extra: Any) -> Response:
     """A problem-details response for a stable error code."""
-    status, body = problem_body(code, detail, status, **extra)
+    return problem_response(*problem_body(code, detail, status, **extra))
+
+
+def problem_response(status: int, body: dict[str, Any]) -> Response:
+    """A problem document as a response; a 401 names the scheme it wants (RFC 9110)."""
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return ProblemResponse(body, status_code=status, headers=headers)
 
@@ -190,9 +194,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def refused(_: Request, error: Exception) -> Response:
         assert isinstance(error, DomainError)
-        status, body = refusal(error)
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return ProblemResponse(body, status_code=status, headers=headers)
+        return problem_response(*refusal(error))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, error: Exception) -> Response:
