@@ -30,7 +30,11 @@ def describe(aggregate: Aggregate, at: datetime) -> dict[str, Any]:
         return attrs.asdict(SponsorshipView.of(aggregate), recurse=False)
     if isinstance(aggregate, Registration):
         return attrs.asdict(RegistrationView.of(aggregate, at=at), recurse=False)
-    return {key: value for key, value in vars(aggregate).items() if not key.startswith("_")}
+    return {
+        key: sorted(value) if isinstance(value, set | frozenset) else value
+        for key, value in vars(aggregate).items()
+        if not key.startswith("_")
+    }
 
 
 class Histories:
