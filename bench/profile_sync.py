@@ -52,15 +52,15 @@ from eventsourcing.domain import Aggregate, event
 
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.staging import SCHEMA, SQLiteStagingLms
-from carepassport.adapters.mail import InMemoryMailer
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap, store_config
-from carepassport.domain.lms import LmsSync, QuizResult
-from carepassport.domain.policies import funding_for_registration
 from carepassport.domain.reference import Employee
-from carepassport.domain.registration import Registration
-from carepassport.domain.student_numbers import StudentNumberClaim
 from carepassport.domain.time import TORONTO
+from carepassport.domain.training.lms import LmsSync, QuizResult
+from carepassport.domain.training.policies import funding_for_registration
+from carepassport.domain.training.registration import Registration
+from carepassport.domain.training.student_numbers import StudentNumberClaim
 from carepassport.domain.values import (
     credential_code,
     email_address,
@@ -446,7 +446,7 @@ def main() -> None:
 
 def _events_per_transaction(report: dict[str, Any]) -> int:
     """The sync commits one transaction a batch of results (see sync.SYNC_BATCH)."""
-    from carepassport.application.sync import SYNC_BATCH
+    from carepassport.application.training.sync import SYNC_BATCH
 
     transactions = max(1, -(-report["taken"] // SYNC_BATCH)) + 1  # + the sync's own event
     return max(1, round(report["events"] / transactions))

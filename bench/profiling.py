@@ -16,9 +16,9 @@ from pyinstrument import Profiler
 
 from bench import replay, sync, workflow
 from carepassport.adapters.clocks import SettableClock
-from carepassport.adapters.mail import InMemoryMailer
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.bootstrap import bootstrap
-from carepassport.domain.lms import LmsSync
+from carepassport.domain.training.lms import LmsSync
 
 
 def _print(profiler: Profiler) -> None:

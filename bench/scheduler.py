@@ -21,7 +21,7 @@ from eventsourcing.domain import Aggregate
 
 from bench import seed
 from bench.common import baselines, now, recording_writes, sized, sqlite_env
-from carepassport.domain.credential import Credential
+from carepassport.domain.compliance.credential import Credential
 from carepassport.domain.values import EmployeeId
 
 SIZES = (10_000, 100_000, 1_000_000)

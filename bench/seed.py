@@ -17,13 +17,13 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from carepassport.adapters.clocks import SettableClock
-from carepassport.adapters.mail import InMemoryMailer
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.bootstrap import bootstrap
-from carepassport.domain.policies import FundingBasis
 from carepassport.domain.reference import Employee
-from carepassport.domain.registration import Registration
-from carepassport.domain.student_numbers import StudentNumberClaim
 from carepassport.domain.time import TORONTO
+from carepassport.domain.training.policies import FundingBasis
+from carepassport.domain.training.registration import Registration
+from carepassport.domain.training.student_numbers import StudentNumberClaim
 from carepassport.domain.values import (
     CredentialCode,
     EmailAddress,

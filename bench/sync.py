@@ -40,10 +40,10 @@ from bench.common import (
 )
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.staging import SQLiteStagingLms
-from carepassport.adapters.mail import InMemoryMailer
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.bootstrap import bootstrap
-from carepassport.domain.lms import LmsResult, LmsSync, QuizResult
 from carepassport.domain.time import TORONTO
+from carepassport.domain.training.lms import LmsResult, LmsSync, QuizResult
 
 SIZES = (1_000, 10_000, 100_000)
 """Staged results per night at scale 1."""

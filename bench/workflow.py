@@ -14,10 +14,10 @@ from typing import Any
 from bench.common import baselines, fresh_store, now, recording_writes
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.memory import InMemoryLms
-from carepassport.adapters.mail import InMemoryMailer
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.bootstrap import bootstrap
-from carepassport.domain.lms import QuizResult
 from carepassport.domain.time import TORONTO
+from carepassport.domain.training.lms import QuizResult
 
 APPROVER = "hr@sunny.example"
 SIZES = (25, 100, 250)

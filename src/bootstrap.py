@@ -1,4 +1,4 @@
-"""The composition root: the only module that names concrete adapters (DESIGN.md §2)."""
+"""The composition root: the only module that names concrete adapters (docs/adr/0018)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from eventsourcing.persistence import InfrastructureFactory, PersistenceError
 
 from carepassport.adapters.calendar import OntarioCalendars
 from carepassport.adapters.clocks import SettableClock, SystemClock
-from carepassport.adapters.inbound import FileInbound
 from carepassport.adapters.lms.brightspace.client import BrightspaceClient
 from carepassport.adapters.lms.brightspace.config import BrightspaceConfig
 from carepassport.adapters.lms.brightspace.datasets import QuizAttemptsDataSet
@@ -24,9 +23,10 @@ from carepassport.adapters.lms.enrolment import InMemoryEnrolment
 from carepassport.adapters.lms.memory import InMemoryLms
 from carepassport.adapters.lms.postgres_staging import PostgresStagingLms
 from carepassport.adapters.lms.staging import SQLiteStagingLms
-from carepassport.adapters.mail import FileOutboxMailer, InMemoryMailer
-from carepassport.adapters.reply_parser import MimeReplyParser
-from carepassport.adapters.smtp import SmtpMailer, SmtpSettings, redact
+from carepassport.adapters.mail.inbound import FileInbound
+from carepassport.adapters.mail.mailers import FileOutboxMailer, InMemoryMailer
+from carepassport.adapters.mail.reply_parser import MimeReplyParser
+from carepassport.adapters.mail.smtp import SmtpMailer, SmtpSettings, redact
 from carepassport.adapters.storage.event_readers import event_reader
 from carepassport.adapters.storage.memory import MemoryViews
 from carepassport.adapters.storage.memory_compliance import MemoryCompliance
@@ -36,21 +36,13 @@ from carepassport.adapters.storage.postgres_setup import SCHEMES, PostgresLocati
 from carepassport.adapters.storage.recorders import recorder_env
 from carepassport.adapters.storage.sqlite import SQLiteViews
 from carepassport.adapters.storage.sqlite_compliance import SQLiteCompliance
-from carepassport.application.approval_tokens import ApprovalTokens
-from carepassport.application.ports import (
-    AdjustableClock,
-    Calendar,
-    Clock,
-    ComplianceStore,
-    InboundMail,
-    LmsEnrolment,
-    Mailer,
-    ResultFormat,
-    StagingLms,
-    Views,
-)
+from carepassport.application.compliance.ports import ComplianceStore
+from carepassport.application.mail.ports import InboundMail, Mailer
+from carepassport.application.ports import AdjustableClock, Calendar, Clock, Views
 from carepassport.application.services import Services
 from carepassport.application.store import StoreUnavailable
+from carepassport.application.training.approval_tokens import ApprovalTokens
+from carepassport.application.training.ports import LmsEnrolment, ResultFormat, StagingLms
 from carepassport.domain.errors import InvalidValue
 
 DEFAULT_STORE = "sqlite:///./carepassport.db"

@@ -9,19 +9,15 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate
 
-from carepassport.application.results import (
-    History,
-    HistoryEntry,
-    RegistrationView,
-    SponsorshipView,
-)
-from carepassport.application.sponsorships import parse_id
+from carepassport.application.results import History, HistoryEntry
 from carepassport.application.store import CarePassportApplication, recorded_at
+from carepassport.application.training.views import RegistrationView, SponsorshipView
 from carepassport.domain.base import DomainEvent, payload
 from carepassport.domain.errors import NotFound
-from carepassport.domain.registration import Registration
-from carepassport.domain.sponsorship import Sponsorship
 from carepassport.domain.time import require_aware
+from carepassport.domain.training.registration import Registration
+from carepassport.domain.training.sponsorship import Sponsorship
+from carepassport.domain.values import parse_id
 
 
 def describe(aggregate: Aggregate, at: datetime) -> dict[str, Any]:

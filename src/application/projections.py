@@ -1,4 +1,4 @@
-"""Derives the deadline index and the outbox from the event log (DESIGN.md §5)."""
+"""Derives the deadline index and the outbox from the event log (docs/rules.md)."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from carepassport.application.ports import (
     ViewChanges,
 )
 from carepassport.domain.base import DomainEvent
-from carepassport.domain.lms import NIGHTLY_SYNC, LmsResult
-from carepassport.domain.notification import Notification
+from carepassport.domain.mail.notification import Notification
+from carepassport.domain.training.lms import NIGHTLY_SYNC, LmsResult
 
 PRIORITIES = {NIGHTLY_SYNC: 0}
 """Lower runs first among items due at the same moment: the midnight sync before the R7 decision
-that depends on it (DESIGN.md R7)."""
+that depends on it (docs/rules.md, R7)."""
 DEFAULT_PRIORITY = 5
 
 

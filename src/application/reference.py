@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
-from carepassport.application.intake import ResultIntake
-from carepassport.application.job_functions import JobFunctions
 from carepassport.application.results import EmployeeView, EmployerView, SettingsView
 from carepassport.application.store import CarePassportApplication
 from carepassport.application.unit_of_work import UnitOfWork
-from carepassport.domain.compliance import RenewalBasis
 from carepassport.domain.errors import AlreadyExists, InvalidValue, NotFound
-from carepassport.domain.reference import Catalogue, Employee, Employer, MicroCredential
+from carepassport.domain.reference import (
+    Catalogue,
+    Employee,
+    Employer,
+    MicroCredential,
+    RenewalBasis,
+)
 from carepassport.domain.settings import SettingsRecord
-from carepassport.domain.student_numbers import StudentNumberClaim
+from carepassport.domain.training.student_numbers import StudentNumberClaim
 from carepassport.domain.values import (
+    EmployeeId,
     StudentNumber,
     credential_code,
     email_address,
@@ -42,11 +47,33 @@ def renewal_basis_of(value: str) -> str:
         raise InvalidValue(f"renewal basis must be one of {known}, not {value!r}") from None
 
 
+class HeldResults(Protocol):
+    """Results held for a student number nobody had (R11), released when an employee gets it:
+    the training capability's intake, passed in so that reference data need not know it."""
+
+    def reconcile(
+        self, employee_id: EmployeeId, number: StudentNumber, at: datetime, uow: UnitOfWork
+    ) -> int:
+        """Release the results held for ``number`` to the employee, recorded at ``at``."""
+        ...
+
+
+class JobFunctionMembership(Protocol):
+    """Who holds which job function: the compliance capability's job functions, passed in."""
+
+    def join(self, record: Employee, name: str, now: datetime, uow: UnitOfWork) -> None:
+        """Move ``record`` into job function ``name``."""
+        ...
+
+
 class ReferenceData:
     """Keeps the catalogue, employers, employees and settings."""
 
     def __init__(
-        self, app: CarePassportApplication, intake: ResultIntake, job_functions: JobFunctions
+        self,
+        app: CarePassportApplication,
+        intake: HeldResults,
+        job_functions: JobFunctionMembership,
     ) -> None:
         self._app = app
         self._intake = intake

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from uuid import UUID
 
-from carepassport.application.outbox import Outbox
+from carepassport.application.mail.outbox import Outbox
 from carepassport.application.ports import DueItem
 from carepassport.application.results import ProcessedItem, TickReport
 from carepassport.application.store import CarePassportApplication, ConcurrentUpdate

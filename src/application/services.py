@@ -8,43 +8,35 @@ from typing import Any
 import attrs
 from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
 
-from carepassport.application.api_access import Access, ApiTokens, IdempotencyKeys
-from carepassport.application.approval_tokens import ApprovalTokens
-from carepassport.application.credentials import Credentials
+from carepassport.application.access.api_access import Access, ApiTokens, IdempotencyKeys
+from carepassport.application.compliance.credentials import Credentials
+from carepassport.application.compliance.job_functions import JobFunctions
+from carepassport.application.compliance.ports import ComplianceStore
+from carepassport.application.compliance.reports import Reports
+from carepassport.application.compliance.requirements import Requirements
+from carepassport.application.compliance.status import Statuses
 from carepassport.application.history import Histories
-from carepassport.application.intake import ResultIntake
-from carepassport.application.job_functions import JobFunctions
-from carepassport.application.lms_access import LmsAccess
-from carepassport.application.lms_import import LmsImport
-from carepassport.application.outbox import Outbox
-from carepassport.application.ports import (
-    Calendar,
-    Clock,
-    ComplianceStore,
-    EventReader,
-    LmsEnrolment,
-    Mailer,
-    ReplyParser,
-    ResultFormat,
-    StagingLms,
-    Views,
-)
+from carepassport.application.mail.outbox import Outbox
+from carepassport.application.mail.ports import Mailer, ReplyParser
+from carepassport.application.ports import Calendar, Clock, EventReader, Views
 from carepassport.application.reference import ReferenceData
-from carepassport.application.registrations import Registrations
-from carepassport.application.replies import ApprovalReplies
-from carepassport.application.reports import Reports
-from carepassport.application.requirements import Requirements
 from carepassport.application.scheduler import Handler, Scheduler
-from carepassport.application.sponsorships import Sponsorships
-from carepassport.application.status import Statuses
 from carepassport.application.store import CarePassportApplication
-from carepassport.application.sync import NightlySync
-from carepassport.domain.completion import PUBLISH_COMPLETION
-from carepassport.domain.credential import CREDENTIAL_EXPIRY, EXPIRY_REMINDER
-from carepassport.domain.lms import NIGHTLY_SYNC
-from carepassport.domain.lms_access import LMS_PROVISIONING
-from carepassport.domain.registration import EXPIRE_ACCESS, GRANT_ACCESS
-from carepassport.domain.sponsorship import APPROVAL_REMINDER, ENABLE_SELF_REGISTRATION
+from carepassport.application.training.approval_tokens import ApprovalTokens
+from carepassport.application.training.intake import ResultIntake
+from carepassport.application.training.lms_access import LmsAccess
+from carepassport.application.training.lms_import import LmsImport
+from carepassport.application.training.ports import LmsEnrolment, ResultFormat, StagingLms
+from carepassport.application.training.registrations import Registrations
+from carepassport.application.training.replies import ApprovalReplies
+from carepassport.application.training.sponsorships import Sponsorships
+from carepassport.application.training.sync import NightlySync
+from carepassport.domain.compliance.credential import CREDENTIAL_EXPIRY, EXPIRY_REMINDER
+from carepassport.domain.training.completion import PUBLISH_COMPLETION
+from carepassport.domain.training.lms import NIGHTLY_SYNC
+from carepassport.domain.training.lms_access import LMS_PROVISIONING
+from carepassport.domain.training.registration import EXPIRE_ACCESS, GRANT_ACCESS
+from carepassport.domain.training.sponsorship import APPROVAL_REMINDER, ENABLE_SELF_REGISTRATION
 
 
 @attrs.frozen

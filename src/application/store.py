@@ -23,11 +23,12 @@ from eventsourcing.persistence import (
 from carepassport.application.event_paths import Collected, project
 from carepassport.application.ports import Calendar, Clock, EventReader, ViewChanges, Views
 from carepassport.application.projections import changes_for
+from carepassport.application.topics import register_moved_topics
 from carepassport.application.transcodings import transcodings
 from carepassport.domain.errors import ClockWentBackwards, DomainError, NotFound
-from carepassport.domain.lms import LmsSync
 from carepassport.domain.settings import Settings, SettingsRecord, default_settings
 from carepassport.domain.time import BusinessCalendar, local, require_aware
+from carepassport.domain.training.lms import LmsSync
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class CarePassportApplication(Application[UUID]):
         views: Callable[[InfrastructureFactory[Any]], Views],
         reader: Callable[[ApplicationRecorder], EventReader],
     ) -> None:
+        register_moved_topics()
         super().__init__(env=env)
         self.clock = clock
         self.calendar = calendar

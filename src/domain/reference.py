@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from uuid import UUID
 
 import attrs
@@ -18,6 +19,13 @@ from carepassport.domain.values import (
     EmployerId,
     StudentNumber,
 )
+
+
+class RenewalBasis(StrEnum):
+    """Where a renewal's validity counts from."""
+
+    FROM_COMPLETION = "from_completion"
+    FROM_PREVIOUS_EXPIRY = "from_previous_expiry"
 
 
 @attrs.frozen

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from carepassport.domain.errors import InvalidValue
 
 TORONTO = ZoneInfo("America/Toronto")
+MIDNIGHT = time(0, 0)
 
 
 class BusinessCalendar(Protocol):

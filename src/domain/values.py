@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import NewType
+from uuid import UUID
 
 import attrs
 
@@ -61,6 +62,16 @@ def email_address(value: str) -> EmailAddress:
     return EmailAddress(value)
 
 
+def parse_id(value: str | UUID, what: str) -> UUID:
+    """An aggregate id given as text."""
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(value.strip())
+    except ValueError:
+        raise InvalidValue(f"{value!r} is not a {what} id") from None
+
+
 def money(value: str | Decimal | int) -> Decimal:
     """A non-negative amount in dollars with at most two decimals."""
     try:
@@ -86,7 +97,7 @@ def positive(value: int, what: str, maximum: int) -> int:
 
 @attrs.frozen
 class Deadline:
-    """A moment derived by a rule, recorded in the event that created it (DESIGN.md §5).
+    """A moment derived by a rule, recorded in the event that created it (docs/rules.md).
 
     ``action`` names the scheduled work, ``rule`` the rule that set it, ``calendar_id`` the
     calendar and settings it was derived with, and ``settings_version`` the settings in force.

@@ -14,10 +14,10 @@ from typing import Any, NoReturn
 import attrs
 import click
 
-from carepassport.application.lms_import import CANONICAL, CsvRejected
-from carepassport.application.ports import LmsError
-from carepassport.application.results import OutboxMessage
+from carepassport.application.mail.views import OutboxMessage
 from carepassport.application.services import Services
+from carepassport.application.training.lms_import import CANONICAL, CsvRejected
+from carepassport.application.training.ports import LmsError
 from carepassport.bootstrap import DEFAULT_STORE, bootstrap, inbound_files
 from carepassport.domain.errors import DomainError, InvalidValue
 from carepassport.domain.time import wall_clock
@@ -341,7 +341,7 @@ def requirements(ctx: Context, employee_id: str, as_csv: bool) -> None:
 
 @cli.group()
 def credentials() -> None:
-    """The college's decisions on credentials (seed 002)."""
+    """The college's decisions on credentials: suspend, reinstate, revoke, recertify."""
 
 
 def _credential_command(name: str, verb: str, help_text: str) -> None:
@@ -367,7 +367,7 @@ _credential_command(
 
 @cli.group()
 def report() -> None:
-    """Reports for employers (seed 002 aggregate reporting)."""
+    """Reports for employers: compliance counts per micro-credential."""
 
 
 @report.command("compliance")

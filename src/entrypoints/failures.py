@@ -6,7 +6,7 @@ import sqlite3
 
 from eventsourcing.persistence import PersistenceError
 
-from carepassport.application.ports import LmsError, LmsRequestRefused
+from carepassport.application.training.ports import LmsError, LmsRequestRefused
 
 STORE_FAILURES = (OSError, sqlite3.Error, PersistenceError)
 """Errors of the store itself (it may answer later), as opposed to bugs."""

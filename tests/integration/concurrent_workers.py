@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from carepassport.adapters.mail import InMemoryMailer
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap
 from carepassport.domain.errors import DomainError

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.memory import InMemoryLms
-from carepassport.adapters.mail import InMemoryMailer
-from carepassport.application.results import SponsorshipView
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.services import Services
+from carepassport.application.training.views import SponsorshipView
 from carepassport.bootstrap import bootstrap
-from carepassport.domain.lms import QuizResult
+from carepassport.domain.training.lms import QuizResult
 from tests.conftest import APPROVER, EMPLOYEE_EMAIL
 
 

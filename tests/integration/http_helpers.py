@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.memory import InMemoryLms
-from carepassport.adapters.mail import InMemoryMailer
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap
 from carepassport.entrypoints.http import PROBLEM_BASE, PROBLEM_JSON, create_app

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.memory import InMemoryLms
-from carepassport.application.results import RegistrationView
 from carepassport.application.services import Services
-from carepassport.domain.lms import QuizResult
+from carepassport.application.training.views import RegistrationView
+from carepassport.domain.training.lms import QuizResult
 from tests.conftest import toronto
 from tests.integration.helpers import enabled_sponsorship
 

@@ -6,8 +6,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from uuid import UUID
 
-from carepassport.application.approval_tokens import ApprovalTokens
 from carepassport.application.services import Services
+from carepassport.application.training.approval_tokens import ApprovalTokens
 from tests.conftest import APPROVAL_SECRET, APPROVER, REPLY_DOMAIN
 
 TOKENS = ApprovalTokens.create(APPROVAL_SECRET, REPLY_DOMAIN)

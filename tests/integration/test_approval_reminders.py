@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from carepassport.adapters.clocks import SettableClock
-from carepassport.adapters.mail import InMemoryMailer
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.services import Services
 from tests.conftest import APPROVER, toronto
 

@@ -8,12 +8,12 @@ from uuid import UUID
 import pytest
 
 from carepassport.adapters.clocks import SettableClock
-from carepassport.adapters.inbound import InMemoryInbound
-from carepassport.adapters.mail import InMemoryMailer
-from carepassport.application.replies import RepliesNotConfigured
+from carepassport.adapters.mail.inbound import InMemoryInbound
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.services import Services
+from carepassport.application.training.replies import RepliesNotConfigured
 from carepassport.bootstrap import bootstrap
-from carepassport.domain.approval_reply import ApprovalReply
+from carepassport.domain.training.approval_reply import ApprovalReply
 from tests.conftest import APPROVAL_SECRET, APPROVER, EMPLOYEE_EMAIL, REPLY_DOMAIN, toronto
 from tests.integration.helpers import footprint
 from tests.integration.reply_helpers import (

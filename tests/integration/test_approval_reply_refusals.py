@@ -7,11 +7,11 @@ from uuid import UUID
 import pytest
 
 from carepassport.adapters.clocks import SettableClock
-from carepassport.adapters.mail import InMemoryMailer
-from carepassport.application.approval_tokens import ApprovalTokens
-from carepassport.application.replies import ReplyOutcome
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.services import Services
-from carepassport.domain.approval_reply import ApprovalReply
+from carepassport.application.training.approval_tokens import ApprovalTokens
+from carepassport.application.training.replies import ReplyOutcome
+from carepassport.domain.training.approval_reply import ApprovalReply
 from tests.conftest import APPROVER, toronto
 from tests.integration.helpers import footprint
 from tests.integration.reply_helpers import (

@@ -13,7 +13,11 @@ from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.brightspace.client import BrightspaceClient, GradeValue
 from carepassport.adapters.lms.brightspace.lms import BrightspaceEnrolment, BrightspaceLms
 from carepassport.adapters.lms.memory import InMemoryLms
-from carepassport.application.ports import LmsRequestRefused, LmsUnavailable, LmsUserUnknown
+from carepassport.application.training.ports import (
+    LmsRequestRefused,
+    LmsUnavailable,
+    LmsUserUnknown,
+)
 from tests.conftest import toronto
 from tests.integration.brightspace_double import LE, LP, TOKEN, BrightspaceState
 from tests.integration.brightspace_helpers import (

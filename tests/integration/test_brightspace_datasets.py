@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from carepassport.adapters.clocks import SettableClock
-from carepassport.adapters.mail import InMemoryMailer
-from carepassport.application.lms_import import CsvProblem, CsvRejected
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.services import Services
+from carepassport.application.training.lms_import import CsvProblem, CsvRejected
 from carepassport.bootstrap import bootstrap
-from carepassport.domain.completion import Completion
 from carepassport.domain.errors import InvalidValue
+from carepassport.domain.training.completion import Completion
 from tests.conftest import toronto
 from tests.integration.brightspace_double import BrightspaceState
 from tests.integration.brightspace_helpers import (

@@ -8,11 +8,11 @@ from datetime import datetime
 import pytest
 
 from carepassport.adapters.clocks import SettableClock
-from carepassport.adapters.mail import InMemoryMailer
-from carepassport.application.ports import LmsUnavailable
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.services import Services
+from carepassport.application.training.ports import LmsUnavailable
 from carepassport.bootstrap import bootstrap
-from carepassport.domain.completion import Completion
+from carepassport.domain.training.completion import Completion
 from tests.conftest import toronto
 from tests.integration.brightspace_double import BrightspaceState
 from tests.integration.brightspace_helpers import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from carepassport.bootstrap import bootstrap
-from carepassport.domain.api_access import Role
+from carepassport.domain.access.api_access import Role
 from carepassport.domain.errors import DomainError
 from tests.integration.cli_helpers import Cli
 

@@ -8,8 +8,8 @@ import pytest
 
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.memory import InMemoryLms
-from carepassport.adapters.mail import InMemoryMailer
-from carepassport.application import reports
+from carepassport.adapters.mail.mailers import InMemoryMailer
+from carepassport.application.compliance import reports
 from carepassport.application.services import Services
 from carepassport.domain.errors import InvalidTransition, InvalidValue, RegistrationRefused
 from tests.conftest import APPROVER, EMPLOYEE_EMAIL, toronto

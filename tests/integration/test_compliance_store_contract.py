@@ -10,7 +10,12 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from carepassport.application.ports import ComplianceStore, EmployeeRow, FactRow, OwnerRow
+from carepassport.application.compliance.ports import (
+    ComplianceStore,
+    EmployeeRow,
+    FactRow,
+    OwnerRow,
+)
 from carepassport.application.services import Services
 
 EMPLOYEE = UUID("00000000-0000-0000-0000-0000000000e1")

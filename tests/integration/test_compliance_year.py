@@ -11,10 +11,10 @@ import pytest
 
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.memory import InMemoryLms
-from carepassport.adapters.mail import InMemoryMailer
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.adapters.storage.memory_compliance import MemoryCompliance
 from carepassport.application.services import Services
-from carepassport.domain.lms import QuizResult
+from carepassport.domain.training.lms import QuizResult
 from tests.conftest import toronto
 
 APPROVER = "hr@acme.example"

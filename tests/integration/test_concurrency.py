@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from carepassport.adapters.clocks import SettableClock
-from carepassport.adapters.mail import InMemoryMailer
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap
 from tests.conftest import APPROVER, toronto

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from carepassport.adapters.lms.memory import InMemoryLms
-from carepassport.application.ports import LmsRequestRefused, LmsUnavailable
 from carepassport.application.services import Services
+from carepassport.application.training.ports import LmsRequestRefused, LmsUnavailable
 from tests.integration.helpers import footprint
 from tests.integration.http_helpers import Headers, assert_problem
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.memory import InMemoryLms
-from carepassport.adapters.mail import InMemoryMailer
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.ports import OutboxEntry
 from carepassport.application.services import Services
 from carepassport.entrypoints.http import create_app

@@ -8,10 +8,10 @@ import threading
 import pytest
 from fastapi.testclient import TestClient
 
-from carepassport.application.api_access import ApiTokens
+from carepassport.application.access.api_access import ApiTokens
 from carepassport.application.services import Services
 from carepassport.application.store import ConcurrentUpdate, StoreUnavailable
-from carepassport.domain.api_access import ApiToken
+from carepassport.domain.access.api_access import ApiToken
 from carepassport.domain.errors import DomainError, NotFound
 from carepassport.entrypoints.http.core import REPLAYED, Core
 from tests.integration.helpers import footprint

@@ -16,8 +16,8 @@ from carepassport.adapters.lms.brightspace.client import BrightspaceClient
 from carepassport.adapters.lms.brightspace.lms import BrightspaceEnrolment, BrightspaceLms
 from carepassport.adapters.lms.enrolment import InMemoryEnrolment
 from carepassport.adapters.lms.memory import InMemoryLms
-from carepassport.application.ports import Lms, LmsEnrolment
-from carepassport.domain.lms import QuizResult
+from carepassport.application.training.ports import Lms, LmsEnrolment
+from carepassport.domain.training.lms import QuizResult
 from tests.conftest import toronto
 from tests.integration.brightspace_double import TOKEN, brightspace_double
 from tests.integration.brightspace_helpers import (

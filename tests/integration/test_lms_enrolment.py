@@ -11,11 +11,11 @@ import pytest
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.enrolment import InMemoryEnrolment
 from carepassport.adapters.lms.memory import InMemoryLms
-from carepassport.adapters.mail import InMemoryMailer
-from carepassport.application.ports import LmsRequestRefused, LmsUserUnknown
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.services import Services
+from carepassport.application.training.ports import LmsRequestRefused, LmsUserUnknown
 from carepassport.bootstrap import bootstrap
-from carepassport.domain.lms_access import LmsProvisioning, Operation, ProvisioningOutcome
+from carepassport.domain.training.lms_access import LmsProvisioning, Operation, ProvisioningOutcome
 from tests.conftest import COLLEGE, toronto
 from tests.integration.lms_helpers import deliver, registered, result
 

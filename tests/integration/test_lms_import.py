@@ -8,8 +8,8 @@ import pytest
 
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.memory import InMemoryLms
-from carepassport.application.lms_import import CsvRejected
 from carepassport.application.services import Services
+from carepassport.application.training.lms_import import CsvRejected
 from carepassport.domain.errors import ClockWentBackwards
 from tests.conftest import toronto
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.memory import InMemoryLms
-from carepassport.adapters.mail import InMemoryMailer
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.services import Services
 from tests.conftest import APPROVER, EMPLOYEE_EMAIL, toronto
 from tests.integration.lms_helpers import deliver, registered, result

@@ -12,9 +12,9 @@ from typing import NamedTuple
 
 import pytest
 
-from carepassport.adapters.mail import FileOutboxMailer, InMemoryMailer
-from carepassport.adapters.smtp import SmtpMailer, SmtpSettings
-from carepassport.application.ports import Mailer, MailServiceUnavailable, OutgoingMessage
+from carepassport.adapters.mail.mailers import FileOutboxMailer, InMemoryMailer
+from carepassport.adapters.mail.smtp import SmtpMailer, SmtpSettings
+from carepassport.application.mail.ports import Mailer, MailServiceUnavailable, OutgoingMessage
 from carepassport.domain.time import TORONTO
 from tests.integration.smtp_server import SmtpServer, free_port
 

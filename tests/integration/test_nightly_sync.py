@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.memory import InMemoryLms
-from carepassport.adapters.mail import InMemoryMailer
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.services import Services
-from carepassport.domain.completion import Completion
-from carepassport.domain.lms import LmsSync
+from carepassport.domain.training.completion import Completion
+from carepassport.domain.training.lms import LmsSync
 from tests.conftest import toronto
 from tests.integration.helpers import footprint
 from tests.integration.lms_helpers import deliver, registered, result

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from carepassport.adapters.clocks import SettableClock
-from carepassport.adapters.mail import InMemoryMailer
-from carepassport.application.outbox import DELIVERY_BATCH
-from carepassport.application.ports import OutgoingMessage
+from carepassport.adapters.mail.mailers import InMemoryMailer
+from carepassport.application.mail.outbox import DELIVERY_BATCH
+from carepassport.application.mail.ports import OutgoingMessage
 from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap
 from carepassport.domain.errors import InvalidTransition, InvalidValue

@@ -10,7 +10,7 @@ import psycopg
 from click.testing import CliRunner
 
 from carepassport.adapters.clocks import SettableClock
-from carepassport.adapters.mail import InMemoryMailer
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.adapters.storage.postgres_setup import lock_key
 from carepassport.bootstrap import bootstrap
 from carepassport.entrypoints.cli import cli

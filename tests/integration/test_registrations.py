@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from carepassport.adapters.clocks import SettableClock
-from carepassport.adapters.mail import InMemoryMailer
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.services import Services
 from carepassport.domain.errors import RegistrationRefused
 from tests.conftest import APPROVER, EMPLOYEE_EMAIL, toronto

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from carepassport.adapters.clocks import SettableClock
-from carepassport.adapters.mail import InMemoryMailer
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap
 from carepassport.domain.errors import ClockWentBackwards, NotAnApprover, NotFound

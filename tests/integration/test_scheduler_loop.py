@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from carepassport.adapters.clocks import SettableClock
-from carepassport.adapters.mail import InMemoryMailer
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.services import Services
 from carepassport.application.store import StoreUnavailable
 from carepassport.bootstrap import bootstrap

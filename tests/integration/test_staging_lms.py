@@ -13,10 +13,10 @@ import pytest
 from carepassport.adapters.lms.memory import InMemoryLms
 from carepassport.adapters.lms.postgres_staging import PostgresStagingLms
 from carepassport.adapters.lms.staging import SQLiteStagingLms
-from carepassport.adapters.mail import InMemoryMailer
-from carepassport.application.ports import StagingLms
+from carepassport.adapters.mail.mailers import InMemoryMailer
+from carepassport.application.training.ports import StagingLms
 from carepassport.bootstrap import bootstrap
-from carepassport.domain.lms import QuizResult
+from carepassport.domain.training.lms import QuizResult
 from tests.conftest import toronto
 
 HELD = toronto(2026, 7, 31, 20, 0)

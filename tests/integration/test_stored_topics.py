@@ -81,3 +81,15 @@ class TestAStoreWrittenBeforeTheLayout:
 
         assert old_store.run("report", "compliance", "SUNNY", now=READ_AT) == expected["compliance"]
         assert old_store.run("mail", "outbox", now=READ_AT) == expected["outbox"]
+
+    def test_it_takes_new_work_recorded_under_the_new_topics(self, old_store: Cli) -> None:
+        before = stored_topics(old_store)
+
+        request = old_store.run("sponsorships", "request", "E3", "IPAC", now="2026-09-02T10:00")
+        shown = old_store.run(
+            "sponsorships", "show", request["sponsorship_id"], now="2026-09-02T10:01"
+        )
+
+        assert shown["status"] == "requested"
+        new = stored_topics(old_store) - before
+        assert "carepassport.domain.training.sponsorship:Sponsorship.SponsorshipRequested" in new

@@ -7,11 +7,11 @@ import pytest
 
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.memory import InMemoryLms
-from carepassport.adapters.mail import InMemoryMailer
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.services import Services
-from carepassport.domain.completion import Completion
 from carepassport.domain.errors import AlreadyExists
-from carepassport.domain.lms import LmsResult
+from carepassport.domain.training.completion import Completion
+from carepassport.domain.training.lms import LmsResult
 from tests.conftest import COLLEGE, toronto
 from tests.integration.helpers import footprint
 from tests.integration.lms_helpers import deliver, registered, result

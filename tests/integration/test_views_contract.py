@@ -10,11 +10,11 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 
 from carepassport.adapters.clocks import SettableClock
-from carepassport.adapters.mail import InMemoryMailer
+from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.ports import DueItem, Settled, ViewChanges, Views
 from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap
-from carepassport.domain.notification import Notification
+from carepassport.domain.mail.notification import Notification
 from tests.conftest import toronto
 
 AGGREGATE = UUID("00000000-0000-0000-0000-0000000000a1")

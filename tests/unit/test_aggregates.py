@@ -16,12 +16,12 @@ from carepassport.domain.errors import (
     InvalidValue,
     NotAnApprover,
 )
-from carepassport.domain.policies import FundingBasis
 from carepassport.domain.reference import Catalogue, Employer, MicroCredential
-from carepassport.domain.registration import Registration, RegistrationStatus
 from carepassport.domain.settings import SettingsRecord
-from carepassport.domain.sponsorship import Sponsorship, SponsorshipStatus
 from carepassport.domain.time import TORONTO
+from carepassport.domain.training.policies import FundingBasis
+from carepassport.domain.training.registration import Registration, RegistrationStatus
+from carepassport.domain.training.sponsorship import Sponsorship, SponsorshipStatus
 from carepassport.domain.values import (
     CredentialCode,
     EmailAddress,

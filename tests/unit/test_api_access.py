@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from tests.conftest import toronto
 
-from carepassport.domain.api_access import (
+from carepassport.domain.access.api_access import (
     IN_FLIGHT_LEASE,
     ApiToken,
     IdempotencyConflict,

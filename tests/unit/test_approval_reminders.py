@@ -10,10 +10,10 @@ import pytest
 
 from carepassport.adapters.calendar import OntarioCalendar
 from carepassport.application.transcodings import TRANSCODINGS
-from carepassport.domain.policies import approval_reminder_times
 from carepassport.domain.reference import Employer
-from carepassport.domain.sponsorship import Sponsorship, SponsorshipStatus
 from carepassport.domain.time import TORONTO
+from carepassport.domain.training.policies import approval_reminder_times
+from carepassport.domain.training.sponsorship import Sponsorship, SponsorshipStatus
 from carepassport.domain.values import CredentialCode, EmailAddress, EmployeeId, EmployerId
 
 DEFAULT = OntarioCalendar()

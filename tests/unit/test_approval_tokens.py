@@ -8,7 +8,7 @@ from uuid import UUID
 
 import pytest
 
-from carepassport.application.approval_tokens import ApprovalTokens
+from carepassport.application.training.approval_tokens import ApprovalTokens
 from carepassport.domain.errors import InvalidValue
 
 SECRET = "test-approval-secret-not-for-production"

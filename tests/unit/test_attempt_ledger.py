@@ -9,20 +9,24 @@ import pytest
 from eventsourcing.domain import Aggregate
 
 from carepassport.adapters.calendar import OntarioCalendar
-from carepassport.domain.attempts import AttemptLedger, LedgerDecision, Verdict
-from carepassport.domain.completion import Completion
-from carepassport.domain.compliance import RenewalBasis, renewed_valid_until
-from carepassport.domain.lms import LmsSync, QuizResult
-from carepassport.domain.policies import (
+from carepassport.domain.compliance.standing import renewed_valid_until
+from carepassport.domain.reference import MicroCredential, RenewalBasis
+from carepassport.domain.time import TORONTO
+from carepassport.domain.training.attempts import AttemptLedger, LedgerDecision, Verdict
+from carepassport.domain.training.completion import Completion
+from carepassport.domain.training.lms import LmsSync, QuizResult
+from carepassport.domain.training.policies import (
     FeePayer,
     FundingBasis,
     Outcome,
     PriorRegistration,
     retake_payer,
 )
-from carepassport.domain.reference import MicroCredential
-from carepassport.domain.registration import FailureReason, Registration, RegistrationStatus
-from carepassport.domain.time import TORONTO
+from carepassport.domain.training.registration import (
+    FailureReason,
+    Registration,
+    RegistrationStatus,
+)
 from carepassport.domain.values import CredentialCode, EmployeeId, EmployerId
 
 IPAC = MicroCredential(CredentialCode("IPAC"), "IPAC", 365, 14, 2, Decimal("125.00"))

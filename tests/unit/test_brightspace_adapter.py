@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from carepassport.adapters.lms.brightspace.config import BrightspaceConfig, CourseMapping
 from carepassport.adapters.lms.brightspace.http import ValenceHttp, retry_after
 from carepassport.adapters.lms.brightspace.mapping import quiz_result, record_id, utc_instant
-from carepassport.application.ports import LmsRequestRefused
+from carepassport.application.training.ports import LmsRequestRefused
 from carepassport.domain.errors import InvalidValue
 from carepassport.domain.time import TORONTO
 

@@ -1,4 +1,4 @@
-"""OntarioCalendar: business days per DESIGN.md §4 (CA-ON public holidays, observed, closures)."""
+"""OntarioCalendar: business days per docs/rules.md (CA-ON public holidays, observed, closures)."""
 
 from __future__ import annotations
 
@@ -132,7 +132,7 @@ class TestClosureDays:
         assert calendar.is_business_day(date(2026, 6, 4))
 
     def test_closure_day_can_observe_a_holiday_the_package_does_not(self) -> None:
-        # DESIGN.md §4: Canada Day 2028 is a Saturday and `holidays` observes no Monday.
+        # docs/rules.md: Canada Day 2028 is a Saturday and `holidays` observes no Monday.
         assert DEFAULT.is_business_day(date(2028, 7, 3))
         calendar = OntarioCalendar(closure_days=frozenset({date(2028, 7, 3)}))
         assert not calendar.is_business_day(date(2028, 7, 3))

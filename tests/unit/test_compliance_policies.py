@@ -9,9 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from carepassport.adapters.calendar import OntarioCalendar
-from carepassport.domain.compliance import (
+from carepassport.domain.compliance.standing import (
     Progress,
-    RenewalBasis,
     RequirementFacts,
     RequirementState,
     Standing,
@@ -21,6 +20,7 @@ from carepassport.domain.compliance import (
     renewed_valid_until,
     requirement_state,
 )
+from carepassport.domain.reference import RenewalBasis
 from carepassport.domain.time import TORONTO
 
 ACTIVE, SUSPENDED, REVOKED = Standing.ACTIVE, Standing.SUSPENDED, Standing.REVOKED

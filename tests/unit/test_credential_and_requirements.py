@@ -1,4 +1,4 @@
-"""Credential (R14, seed 002 revocation), requirements by job function (R1), and their inputs."""
+"""Credential (R14, college decisions), requirements by job function (R1), and their inputs."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pytest
 from eventsourcing import persistence as es
 from eventsourcing.domain import Aggregate
 
-from carepassport.domain.compliance import Standing
-from carepassport.domain.credential import Credential
+from carepassport.domain.compliance.credential import Credential
+from carepassport.domain.compliance.job_function import JobFunction
+from carepassport.domain.compliance.standing import Standing
 from carepassport.domain.errors import AlreadyExists, InvalidTransition, InvalidValue, NotFound
-from carepassport.domain.job_function import JobFunction
 from carepassport.domain.reference import Catalogue, Employee, MicroCredential
 from carepassport.domain.settings import SettingsRecord
 from carepassport.domain.time import TORONTO

@@ -7,9 +7,9 @@ from uuid import UUID
 
 import pytest
 
-from carepassport.domain.delivery import RetrySchedule
 from carepassport.domain.errors import InvalidTransition, InvalidValue
-from carepassport.domain.notification import ERROR_TEXT_LIMIT, Notification
+from carepassport.domain.mail.delivery import RetrySchedule
+from carepassport.domain.mail.notification import ERROR_TEXT_LIMIT, Notification
 from carepassport.domain.time import TORONTO
 
 QUEUED = datetime(2026, 4, 6, 10, 0, tzinfo=TORONTO)

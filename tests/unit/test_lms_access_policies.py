@@ -8,7 +8,8 @@ from uuid import uuid4
 import pytest
 
 from carepassport.domain.errors import InvalidTransition
-from carepassport.domain.lms_access import (
+from carepassport.domain.time import TORONTO
+from carepassport.domain.training.lms_access import (
     LMS_PROVISIONING,
     LmsProvisioning,
     Operation,
@@ -16,7 +17,6 @@ from carepassport.domain.lms_access import (
     provisioning_retry_time,
     unenrolment_abandoned,
 )
-from carepassport.domain.time import TORONTO
 
 
 def toronto(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:

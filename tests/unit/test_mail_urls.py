@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from carepassport.adapters.mail import FileOutboxMailer, InMemoryMailer
-from carepassport.adapters.smtp import SmtpMailer, SmtpSettings, redact
+from carepassport.adapters.mail.mailers import FileOutboxMailer, InMemoryMailer
+from carepassport.adapters.mail.smtp import SmtpMailer, SmtpSettings, redact
 from carepassport.bootstrap import DEFAULT_SENDER, mailer_for
 from carepassport.domain.errors import InvalidValue
 

@@ -1,4 +1,4 @@
-"""Pure policies of DESIGN.md §4: R4, R6, R7 deadlines and R5/R13 funding decisions."""
+"""Pure policies of docs/rules.md: R4, R6, R7 deadlines and R5/R13 funding decisions."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 
 from carepassport.adapters.calendar import OntarioCalendar
 from carepassport.domain.errors import InvalidValue, RegistrationRefused
-from carepassport.domain.policies import (
+from carepassport.domain.time import TORONTO
+from carepassport.domain.training.policies import (
     FeePayer,
     FundingBasis,
     Outcome,
@@ -20,7 +21,6 @@ from carepassport.domain.policies import (
     funding_for_registration,
     self_registration_time,
 )
-from carepassport.domain.time import TORONTO
 
 DEFAULT = OntarioCalendar()
 OPTIONAL = OntarioCalendar(optional_holidays=True)

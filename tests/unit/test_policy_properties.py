@@ -8,13 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from carepassport.adapters.calendar import OntarioCalendar
-from carepassport.domain.policies import (
+from carepassport.domain.time import local
+from carepassport.domain.training.policies import (
     access_expiry_decision_time,
     access_time,
     access_until,
     self_registration_time,
 )
-from carepassport.domain.time import local
 
 instants = st.datetimes(
     min_value=datetime(2025, 1, 1), max_value=datetime(2029, 12, 31), timezones=st.just(UTC)

@@ -10,13 +10,13 @@ from hypothesis import strategies as st
 
 from carepassport.adapters.calendar import OntarioCalendar
 from carepassport.domain.errors import InvalidValue
-from carepassport.domain.policies import (
+from carepassport.domain.time import TORONTO, at_local, first_business_day_after, local
+from carepassport.domain.training.policies import (
     next_midnight,
     publication_time,
     recording_time,
     valid_until,
 )
-from carepassport.domain.time import TORONTO, at_local, first_business_day_after, local
 
 DEFAULT = OntarioCalendar()
 OPTIONAL = OntarioCalendar(optional_holidays=True)

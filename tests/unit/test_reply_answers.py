@@ -7,8 +7,10 @@ from datetime import datetime
 import pytest
 
 from carepassport.adapters.calendar import OntarioCalendar
-from carepassport.application.mail_authentication import authentication_verdicts
-from carepassport.domain.approval_reply import (
+from carepassport.application.mail.authentication import authentication_verdicts
+from carepassport.domain.reference import Employer
+from carepassport.domain.time import TORONTO
+from carepassport.domain.training.approval_reply import (
     AnswerReading,
     RefusalReason,
     ReplyAnswer,
@@ -16,9 +18,7 @@ from carepassport.domain.approval_reply import (
     read_answer,
     refusal_recipients,
 )
-from carepassport.domain.reference import Employer
-from carepassport.domain.sponsorship import Sponsorship
-from carepassport.domain.time import TORONTO
+from carepassport.domain.training.sponsorship import Sponsorship
 from carepassport.domain.values import CredentialCode, EmailAddress, EmployeeId, EmployerId
 
 YES, NO, UNCLEAR = ReplyAnswer.YES, ReplyAnswer.NO, ReplyAnswer.UNCLEAR

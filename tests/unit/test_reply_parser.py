@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from carepassport.adapters.reply_parser import MimeReplyParser, answer_line, html_to_text
-from carepassport.domain.approval_reply import ReplyAnswer, read_answer
+from carepassport.adapters.mail.reply_parser import MimeReplyParser, answer_line, html_to_text
+from carepassport.domain.training.approval_reply import ReplyAnswer, read_answer
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "replies"
 TOKEN = "a" * 48

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from tests.conftest import toronto
 
-from carepassport.application.ports import StagedResult
-from carepassport.application.sync import POSITION_SPAN, sort_key
-from carepassport.domain.lms import QuizResult
+from carepassport.application.training.ports import StagedResult
+from carepassport.application.training.sync import POSITION_SPAN, sort_key
+from carepassport.domain.training.lms import QuizResult
 
 
 def staged(position: int, attempted_at: datetime) -> StagedResult:

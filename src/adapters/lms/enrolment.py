@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from uuid import UUID
 
-from carepassport.application.ports import LmsError, LmsUnavailable
+from carepassport.application.training.ports import LmsError, LmsUnavailable
 
 Enrolled = tuple[str | None, str]
 """(student number, micro-credential code)."""

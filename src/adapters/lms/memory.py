@@ -6,9 +6,9 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 
-from carepassport.application.ports import StagedResult
-from carepassport.domain.lms import QuizResult
+from carepassport.application.training.ports import StagedResult
 from carepassport.domain.time import require_aware
+from carepassport.domain.training.lms import QuizResult
 
 
 class InMemoryLms:

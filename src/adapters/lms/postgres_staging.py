@@ -12,9 +12,9 @@ from eventsourcing.postgres import PostgresDatastore, PostgresFactory, PostgresR
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from carepassport.application.ports import StagedResult
-from carepassport.domain.lms import QuizResult
+from carepassport.application.training.ports import StagedResult
 from carepassport.domain.time import local
+from carepassport.domain.training.lms import QuizResult
 
 TABLE = (
     "CREATE TABLE IF NOT EXISTS {schema}.cp_staged_results ("

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from carepassport.application.ports import StagedResult
-from carepassport.domain.lms import QuizResult
+from carepassport.application.training.ports import StagedResult
+from carepassport.domain.training.lms import QuizResult
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS staged_results ("

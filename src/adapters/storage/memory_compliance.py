@@ -11,7 +11,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError
 
-from carepassport.application.ports import EmployeeRow, FactRow, OwnerRow
+from carepassport.application.compliance.ports import EmployeeRow, FactRow, OwnerRow
 
 
 @attrs.define

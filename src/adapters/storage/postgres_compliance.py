@@ -10,7 +10,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 
 from carepassport.adapters.storage.postgres_tracking import PostgresTrackedTables
-from carepassport.application.ports import EmployeeRow, FactRow, OwnerRow
+from carepassport.application.compliance.ports import EmployeeRow, FactRow, OwnerRow
 
 TRACKING_NAME = "CarePassport.compliance"
 TABLES = ("cp_report_employees", "cp_report_facts", "cp_report_owners")

@@ -11,7 +11,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
-from carepassport.application.ports import EmployeeRow, FactRow, OwnerRow
+from carepassport.application.compliance.ports import EmployeeRow, FactRow, OwnerRow
 
 TRACKING_NAME = "CarePassport.compliance"
 TABLES = ("cp_report_employees", "cp_report_facts", "cp_report_owners")

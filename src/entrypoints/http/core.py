@@ -16,9 +16,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from carepassport.application.api_access import Access, Principal
+from carepassport.application.access.api_access import Access, Principal
 from carepassport.application.services import Services
-from carepassport.domain.api_access import Role
+from carepassport.domain.access.api_access import Role
 from carepassport.domain.errors import DomainError
 from carepassport.entrypoints.http.problems import (
     ProblemResponse,

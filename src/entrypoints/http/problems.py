@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from carepassport.application.ports import LmsError
 from carepassport.application.store import StoreUnavailable
+from carepassport.application.training.ports import LmsError
 from carepassport.domain.errors import DomainError
 from carepassport.entrypoints.failures import STORE_FAILURES, lms_failure_code
 from carepassport.entrypoints.present import jsonable

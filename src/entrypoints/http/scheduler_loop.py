@@ -12,7 +12,7 @@ from enum import StrEnum
 
 import attrs
 
-from carepassport.domain.delivery import RetrySchedule
+from carepassport.domain.mail.delivery import RetrySchedule
 from carepassport.entrypoints.http.core import Core
 from carepassport.entrypoints.http.problems import is_store_failure
 

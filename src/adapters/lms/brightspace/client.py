@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from carepassport.adapters.lms.brightspace.config import BrightspaceConfig
 from carepassport.adapters.lms.brightspace.http import ValenceHttp
 from carepassport.adapters.lms.brightspace.mapping import decimal, utc_instant, whole
-from carepassport.application.ports import LmsRequestRefused, LmsUserUnknown
+from carepassport.application.training.ports import LmsRequestRefused, LmsUserUnknown
 
 
 @attrs.frozen

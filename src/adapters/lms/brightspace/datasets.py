@@ -15,9 +15,9 @@ from typing import Protocol
 
 from carepassport.adapters.lms.brightspace.config import BrightspaceConfig
 from carepassport.adapters.lms.brightspace.mapping import decimal, quiz_result, utc_instant, whole
-from carepassport.application.ports import RowReader
+from carepassport.application.training.ports import RowReader
 from carepassport.domain.errors import InvalidValue
-from carepassport.domain.lms import QuizResult
+from carepassport.domain.training.lms import QuizResult
 
 QUIZ_ATTEMPTS = "brightspace-quiz-attempts"
 ATTEMPT_COLUMNS = (

@@ -29,7 +29,7 @@ from tenacity import (
 )
 
 from carepassport.adapters.lms.brightspace.config import BrightspaceConfig
-from carepassport.application.ports import LmsRequestRefused, LmsUnavailable
+from carepassport.application.training.ports import LmsRequestRefused, LmsUnavailable
 
 log = logging.getLogger(__name__)
 EXCERPT = 200

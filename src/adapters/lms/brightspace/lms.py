@@ -20,15 +20,15 @@ from uuid import UUID
 from carepassport.adapters.lms.brightspace.client import BrightspaceClient
 from carepassport.adapters.lms.brightspace.config import BrightspaceConfig, CourseMapping
 from carepassport.adapters.lms.brightspace.mapping import quiz_result
-from carepassport.application.ports import (
-    Clock,
+from carepassport.application.ports import Clock
+from carepassport.application.training.ports import (
     LmsRequestRefused,
     LmsUserUnknown,
     StagedResult,
     StagingLms,
 )
 from carepassport.domain.errors import InvalidValue
-from carepassport.domain.lms import QuizResult
+from carepassport.domain.training.lms import QuizResult
 
 log = logging.getLogger(__name__)
 

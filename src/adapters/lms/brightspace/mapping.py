@@ -13,8 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from carepassport.adapters.lms.brightspace.config import CourseMapping
 from carepassport.domain.errors import InvalidValue
-from carepassport.domain.lms import QuizResult
 from carepassport.domain.time import TORONTO
+from carepassport.domain.training.lms import QuizResult
 from carepassport.domain.values import student_number
 
 HUNDREDTH = Decimal("0.01")

@@ -1,4 +1,4 @@
-"""The college's decisions on an employee's credentials (seed 002)."""
+"""The college's decisions on credentials: suspend, reinstate, revoke, require recertification."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends
 from pydantic import Field
 
-from carepassport.application.credentials import CredentialView
-from carepassport.domain.api_access import Role
+from carepassport.application.compliance.credentials import CredentialView
+from carepassport.domain.access.api_access import Role
 from carepassport.entrypoints.http.core import Caller, allow
 from carepassport.entrypoints.http.models import Strict, model_for
 

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from carepassport.application.requirements import RequirementsList
-from carepassport.application.status import EmployeeStatus
-from carepassport.domain.api_access import Role
+from carepassport.application.compliance.requirements import RequirementsList
+from carepassport.application.compliance.status import EmployeeStatus
+from carepassport.domain.access.api_access import Role
 from carepassport.entrypoints.http.core import READERS, Caller, allow
 from carepassport.entrypoints.http.models import model_for
 

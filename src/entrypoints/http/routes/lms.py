@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends
 from pydantic import Field
 
-from carepassport.application.lms_import import CANONICAL, ImportReport
-from carepassport.application.status import HeldResultView
-from carepassport.application.sync import SyncReport
-from carepassport.domain.api_access import Role
+from carepassport.application.compliance.status import HeldResultView
+from carepassport.application.training.lms_import import CANONICAL, ImportReport
+from carepassport.application.training.sync import SyncReport
+from carepassport.domain.access.api_access import Role
 from carepassport.entrypoints.http.core import Caller, allow
 from carepassport.entrypoints.http.models import Strict, list_of, model_for
 

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header
 
-from carepassport.application.replies import ReplyOutcome
-from carepassport.application.results import OutboxMessage
-from carepassport.domain.api_access import Role
+from carepassport.application.mail.views import OutboxMessage
+from carepassport.application.training.replies import ReplyOutcome
+from carepassport.domain.access.api_access import Role
 from carepassport.entrypoints.http.core import Caller, allow
 from carepassport.entrypoints.http.models import Strict, list_of, model_for
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from carepassport.application.results import TickReport
-from carepassport.domain.api_access import Role
+from carepassport.domain.access.api_access import Role
 from carepassport.entrypoints.http.core import Caller, allow
 from carepassport.entrypoints.http.models import model_for
 

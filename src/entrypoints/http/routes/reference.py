@@ -9,9 +9,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends
 from pydantic import Field
 
-from carepassport.application.job_functions import EmployeeRequirements, JobFunctionView
+from carepassport.application.compliance.job_functions import EmployeeRequirements, JobFunctionView
 from carepassport.application.results import EmployeeView, EmployerView, SettingsView
-from carepassport.domain.api_access import Role
+from carepassport.domain.access.api_access import Role
 from carepassport.domain.reference import MicroCredential
 from carepassport.entrypoints.http.core import READERS, Caller, allow
 from carepassport.entrypoints.http.models import Strict, list_of, model_for

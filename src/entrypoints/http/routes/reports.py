@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from carepassport.application.reports import ComplianceReport
-from carepassport.domain.api_access import Role
+from carepassport.application.compliance.reports import ComplianceReport
+from carepassport.domain.access.api_access import Role
 from carepassport.entrypoints.http.core import READERS, Caller, allow
 from carepassport.entrypoints.http.models import model_for
 from carepassport.entrypoints.http.routes.employees import SEES_EMPLOYEES

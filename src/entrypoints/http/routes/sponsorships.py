@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import Field
 
-from carepassport.application.results import SponsorshipView
-from carepassport.domain.api_access import Role
+from carepassport.application.training.views import SponsorshipView
+from carepassport.domain.access.api_access import Role
 from carepassport.entrypoints.http.core import READERS, Caller, allow
 from carepassport.entrypoints.http.models import Strict, model_for
 

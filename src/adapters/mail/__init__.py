@@ -1,0 +1,1 @@
+"""Mail adapters: mailers (in memory, file, SMTP), the inbound mailbox and the reply parser."""

@@ -1,0 +1,1 @@
+"""Access use cases: issuing, checking and revoking API tokens."""

@@ -1,0 +1,1 @@
+"""Compliance use cases: credential decisions, job functions, requirements, status and reports."""

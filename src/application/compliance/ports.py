@@ -1,0 +1,97 @@
+"""Ports of the compliance capability: the compliance report's projection store."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from contextlib import AbstractContextManager
+from datetime import date
+from typing import Protocol
+from uuid import UUID
+
+import attrs
+
+
+@attrs.frozen
+class EmployeeRow:
+    """The compliance read model's view of an employee."""
+
+    employee_id: str
+    employer_id: str
+    job_function: str | None
+    left: bool = False
+
+
+@attrs.frozen
+class FactRow:
+    """What the compliance read model knows of one employee and micro-credential."""
+
+    employee_id: str
+    code: str
+    sources: frozenset[str] = frozenset()
+    latest_registration: UUID | None = None
+    progress: str = "none"
+    valid_until: date | None = None
+    standing: str = "active"
+
+
+@attrs.frozen
+class OwnerRow:
+    """Whose an aggregate is: its employee, micro-credential and registration, if any."""
+
+    aggregate_id: UUID
+    employee_id: str
+    code: str = ""
+    registration_id: UUID | None = None
+
+
+class ComplianceTx(Protocol):
+    """Reads and writes of the compliance read model inside one transaction, many rows a
+    statement: the projection reads the rows a batch of events touches at once, folds the
+    batch in memory and writes the changed rows back at once."""
+
+    def owners(self, aggregate_ids: Collection[UUID]) -> list[OwnerRow]:
+        """The owner rows of those aggregates that have one."""
+        ...
+
+    def employees(self, employee_ids: Collection[str]) -> list[EmployeeRow]:
+        """The rows of those employees that have one."""
+        ...
+
+    def facts(self, employee_ids: Collection[str]) -> list[FactRow]:
+        """Every fact row of those employees."""
+        ...
+
+    def put_owners(self, rows: Sequence[OwnerRow]) -> None:
+        """Insert or replace owner rows (one per aggregate)."""
+        ...
+
+    def put_employees(self, rows: Sequence[EmployeeRow]) -> None:
+        """Insert or replace employee rows (one per employee)."""
+        ...
+
+    def put_facts(self, rows: Sequence[FactRow]) -> None:
+        """Insert or replace fact rows (one per employee and micro-credential)."""
+        ...
+
+
+class ComplianceStore(Protocol):
+    """The employer compliance read model, kept beside the event store with its own tracking."""
+
+    def position(self) -> int:
+        """The notification id of the last event applied (0 before any)."""
+        ...
+
+    def transaction(self, after: int, position: int) -> AbstractContextManager[ComplianceTx]:
+        """Changes and the new position, committed together; IntegrityError (nothing changed)
+        if the model is no longer at ``after``."""
+        ...
+
+    def rows(
+        self, employer_id: str, job_function: str | None
+    ) -> list[tuple[EmployeeRow, list[FactRow]]]:
+        """The employer's current employees (optionally of one job function) and their facts."""
+        ...
+
+    def clear(self) -> None:
+        """Forget everything, position included (a rebuild starts from the first event)."""
+        ...

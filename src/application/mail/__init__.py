@@ -1,0 +1,1 @@
+"""Mail use cases: the outbox that sends what the domain owes, and the authentication of replies."""

@@ -1,0 +1,276 @@
+"""The outbox: notifications are queued with their cause, then delivered by the Mailer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from carepassport.application.mail.ports import Mailer, MailServiceUnavailable, OutgoingMessage
+from carepassport.application.ports import OutboxEntry
+from carepassport.application.store import CarePassportApplication, ConcurrentUpdate
+from carepassport.domain.errors import InvalidValue
+from carepassport.domain.mail.delivery import DEFAULT_RETRY_SCHEDULE, RetrySchedule
+from carepassport.domain.mail.notification import Notification
+from carepassport.domain.values import email_address
+
+log = logging.getLogger(__name__)
+DELIVERY_BATCH = 20
+"""Messages taken per transaction. With the SMTP timeout (10 s) a batch ends well inside LEASE."""
+LEASE = timedelta(minutes=10)
+"""How long a delivery run holds the messages it took; after a crash they are retried then."""
+
+
+def notify(
+    kind: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    about: Aggregate,
+    queued_at: datetime,
+    *,
+    reply_to: str | None = None,
+) -> Notification:
+    """Queue a notification caused by ``about``'s latest (pending) event; save them together."""
+    return Notification.queue(
+        kind=kind,
+        recipient=email_address(recipient),
+        subject=subject,
+        body=body,
+        about_id=about.id,
+        cause_version=about.version,
+        queued_at=queued_at,
+        reply_to=reply_to,
+    )
+
+
+class Outbox:
+    """Lists queued notifications and delivers the unsent ones, retrying failures with backoff.
+
+    Each delivery run records an attempt on the messages it takes before handing them to the
+    mailer, so two runs (two processes) never hand over the same message; then it records each
+    outcome: sent, failed with the time of the next attempt, or abandoned (ADR 0011).
+    """
+
+    def __init__(
+        self,
+        app: CarePassportApplication,
+        mailer: Mailer,
+        retry: RetrySchedule = DEFAULT_RETRY_SCHEDULE,
+        lease: timedelta = LEASE,
+    ) -> None:
+        self._app = app
+        self._mailer = mailer
+        self._retry = retry
+        self._lease = lease
+        self._delivering = False
+        self.delivered = 0
+        app.after_record.append(self._deliver_after_command)
+
+    def messages(self, recipient: str | None = None) -> list[OutboxEntry]:
+        """Queued notifications, oldest first, optionally for one recipient."""
+        self._app.catch_up()
+        return self._app.views.outbox(email_address(recipient) if recipient else None)
+
+    def requeue(self, notification: str | UUID) -> OutboxEntry:
+        """Queue an abandoned message again (by notification id or Message-ID); it is tried at
+        once, then with backoff as before."""
+        identity = notification_id(notification)
+        now = self._app.now_for_write()
+        message = self._app.load(Notification, identity, f"message {identity}")
+        message.requeue(now)
+        self._app.record(message)
+        return next(e for e in self.messages(message.recipient) if e.notification_id == identity)
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Hold deliveries back until the block ends (a tick delivers once, at its end)."""
+        was = self._delivering
+        self._delivering = True
+        try:
+            yield
+        finally:
+            self._delivering = was
+
+    def deliver(self, batches: int | None = None) -> int:
+        """One attempt at every message due for one (or at the first ``batches`` batches of
+        them); returns how many were sent. A failure leaves the message queued until its next
+        attempt, and an outage ends the run. It is never re-entered.
+        """
+        if self._delivering:
+            return 0
+        self._delivering = True
+        try:
+            return self._deliver_all(batches)
+        finally:
+            self._delivering = False
+
+    def _deliver_after_command(self) -> int:
+        """After a command, one batch of what is due, oldest first: a command never waits on
+        more than one batch, and a larger backlog goes with the next tick."""
+        return self.deliver(batches=1)
+
+    def _deliver_all(self, batches: int | None) -> int:
+        self._app.catch_up()
+        delivered = 0
+        tried: set[UUID] = set()
+        while batches is None or batches > 0:
+            batches = None if batches is None else batches - 1
+            now = self._app.now()
+            entries = [
+                e
+                for e in self._app.views.deliverable(now, DELIVERY_BATCH)
+                if e.notification_id not in tried
+            ]
+            if not entries:
+                return delivered
+            tried.update(e.notification_id for e in entries)
+            taken = self._take(entries, now)
+            sent, failed, outage = self._send(taken, {e.notification_id: e for e in entries})
+            self._record_outcomes(sent, failed)
+            delivered += len(sent)
+            if outage:
+                return delivered
+        return delivered
+
+    def _take(self, entries: list[OutboxEntry], now: datetime) -> list[Notification]:
+        """Record an attempt on each message that is still due, in one transaction; a message
+        another run took first is left to it."""
+        found = self._app.find_many(e.notification_id for e in entries).values()
+        due = [n for n in found if isinstance(n, Notification) and n.deliverable(now)]
+        if not due:
+            return []
+        for notification in due:
+            notification.begin_attempt(now, self._lease)
+        try:
+            self._app.record(*due)
+            return due
+        except ConcurrentUpdate:
+            log.info("another delivery run took some of these messages; taking one by one")
+        taken = []
+        for notification in due:
+            fresh = self._app.find(Notification, notification.id)
+            if fresh is None or not fresh.deliverable(now):
+                continue
+            fresh.begin_attempt(now, self._lease)
+            try:
+                self._app.record(fresh)
+            except ConcurrentUpdate:
+                continue
+            taken.append(fresh)
+        return taken
+
+    def _send(
+        self, taken: list[Notification], entries: dict[UUID, OutboxEntry]
+    ) -> tuple[list[Notification], list[tuple[Notification, str]], bool]:
+        """One attempt per message. After an outage the rest of the batch fails with the same
+        error without contacting the service again, and the run stops."""
+        sent: list[Notification] = []
+        failed: list[tuple[Notification, str]] = []
+        outage: str | None = None
+        for notification in taken:
+            if outage is not None:
+                failed.append((notification, outage))
+                continue
+            try:
+                self._mailer.send(outgoing(entries[notification.id]))
+            except MailServiceUnavailable as error:
+                outage = describe(error)
+                failed.append((notification, outage))
+            except Exception as error:
+                failed.append((notification, describe(error)))
+            else:
+                sent.append(notification)
+        return sent, failed, outage is not None
+
+    def _record_outcomes(
+        self, sent: list[Notification], failed: list[tuple[Notification, str]]
+    ) -> None:
+        """Record a batch's deliveries and failures in one transaction."""
+        if not sent and not failed:
+            return
+        at = self._app.now()
+        for notification in sent:
+            notification.mark_sent(at)
+        for notification, error in failed:
+            notification.mark_failed(error, at, self._retry)
+            self._log_failure(notification, error)
+        try:
+            self._app.record(*sent, *(n for n, _ in failed))
+        except ConcurrentUpdate:
+            log.info("another process changed some of these messages; recording one by one")
+            self._record_one_by_one(sent, failed, at)
+        self._app.catch_up()
+        self.delivered += len(sent)
+
+    def _record_one_by_one(
+        self, sent: list[Notification], failed: list[tuple[Notification, str]], at: datetime
+    ) -> None:
+        for notification in sent:
+            fresh = self._app.find(Notification, notification.id)
+            if fresh is not None and fresh.sent_at is None:
+                fresh.mark_sent(at)
+                self._record_quietly(fresh)
+        for notification, error in failed:
+            fresh = self._app.find(Notification, notification.id)
+            # Only if our attempt is still the latest (a run after our lease ran out owns it).
+            if (
+                fresh is not None
+                and fresh.attempts == notification.attempts
+                and fresh.sent_at is None
+                and fresh.abandoned_at is None
+            ):
+                fresh.mark_failed(error, at, self._retry)
+                self._record_quietly(fresh)
+
+    def _record_quietly(self, notification: Notification) -> None:
+        try:
+            self._app.record(notification)
+        except ConcurrentUpdate:
+            log.info("notification %s changed meanwhile; left as it is", notification.id)
+
+    @staticmethod
+    def _log_failure(notification: Notification, error: str) -> None:
+        if notification.abandoned_at is not None:
+            log.error("delivery of %s abandoned: %s", notification.id, error)
+        else:
+            log.warning(
+                "delivery of %s failed (attempt %s), retry at %s: %s",
+                notification.id,
+                notification.attempts,
+                notification.next_attempt_at,
+                error,
+            )
+
+
+def outgoing(entry: OutboxEntry) -> OutgoingMessage:
+    """The message the mailer sends for an outbox entry."""
+    return OutgoingMessage(
+        message_id=entry.message_id,
+        recipient=entry.recipient,
+        subject=entry.subject,
+        body=entry.body,
+        kind=entry.kind,
+        queued_at=entry.queued_at,
+        reply_to=entry.reply_to,
+    )
+
+
+def notification_id(value: str | UUID) -> UUID:
+    """A notification's id, given as such or as its Message-ID (``<id@carepassport>``)."""
+    if isinstance(value, UUID):
+        return value
+    text = value.strip().removeprefix("<").removesuffix(">").removesuffix("@carepassport")
+    try:
+        return UUID(text)
+    except ValueError:
+        raise InvalidValue(f"{value!r} is not a message id") from None
+
+
+def describe(error: BaseException) -> str:
+    """A mailer error as recorded text: the adapter's message (never a traceback)."""
+    return str(error).strip() or type(error).__name__

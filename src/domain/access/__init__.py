@@ -1,0 +1,1 @@
+"""Access: API tokens, their roles and scopes, and their revocation."""
