@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import common, http, replay, scheduler, sync, workflow
+from bench import badges, common, http, replay, scheduler, sync, workflow
 
 RESULTS = Path(__file__).with_name("results.json")
 
@@ -123,12 +123,35 @@ def run_http(results: dict[str, Any]) -> None:
         )
 
 
+def run_badges(results: dict[str, Any]) -> None:
+    """Measurement 7: badge proofs beside pyld + cryptography, publications with and without."""
+    rows = results["measurements"].setdefault("badges", [])
+    for row in badges.measure():
+        rows.append(row)
+        if "credentials" in row:
+            print(
+                f"  badges {row['credentials']:>6} credentials: sign {row['sign_ms']:.2f} ms "
+                f"(floor {row['floor_sign_ms']:.2f}, ratio {row['sign_ratio']:.2f}); verify "
+                f"{row['verify_ms']:.2f} ms (floor {row['floor_verify_ms']:.2f}, ratio "
+                f"{row['verify_ratio']:.2f})",
+                flush=True,
+            )
+        else:
+            print(
+                f"  badges {row['publications']:>6} publications: {row['seconds']:.1f} s with "
+                f"badges, {row['without_seconds']:.1f} s without "
+                f"({row['ratio_with_without']:.2f}x)",
+                flush=True,
+            )
+
+
 MEASUREMENTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "workflow": run_workflow,
     "sync": run_sync,
     "scheduler": run_scheduler,
     "replay": run_replay,
     "http": run_http,
+    "badges": run_badges,
 }
 
 
@@ -193,6 +216,25 @@ def goals(m: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
                     f"status {q} flat: {big['events']} / {mid['events']} events <= 1.5",
                     f"{ratio:.2f}",
                     ratio <= 1.5,
+                )
+            )
+    for row in m.get("badges", []):
+        if "credentials" in row:
+            for what in ("sign", "verify"):
+                out.append(
+                    _goal(
+                        f"badges: {what} {row['credentials']} credentials >= 0.8 of the "
+                        "pyld + cryptography floor",
+                        f"{row[what + '_ratio']:.2f}",
+                        row[what + "_ratio"] >= 0.8,
+                    )
+                )
+        else:
+            out.append(
+                _goal(
+                    f"badges: {row['publications']} publications with badges <= 2x without",
+                    f"{row['ratio_with_without']:.2f}x",
+                    row["ratio_with_without"] <= 2,
                 )
             )
     reads = [row for row in m.get("http", []) if row["request"] == "GET status"]
@@ -270,6 +312,13 @@ COLUMNS: dict[str, Callable[[dict[str, Any]], tuple[str, str, str]]] = {
         f"p50 {r['p50_ms']:.2f}ms",
         f"p99 {r['p99_ms']:.2f} ms",
     ),
+    "badges": lambda r: (
+        f"{r['credentials']} cred" if "credentials" in r else f"{r['publications']} pub",
+        f"sign {r['sign_ms']:.2f}ms" if "credentials" in r else f"{r['seconds']:.1f}s",
+        f"verify {r['verify_ms']:.2f} ms (floor {r['floor_verify_ms']:.2f})"
+        if "credentials" in r
+        else f"without badges {r['without_seconds']:.1f}s",
+    ),
     "http": lambda r: (
         f"{r['employees']} emp",
         f"p50 {r['p50_ms']:.2f}ms" if "p50_ms" in r else f"{r['requests_per_s']:.0f} req/s",
@@ -291,6 +340,14 @@ def normalise(results: dict[str, Any]) -> None:
                 a, b = f"{row['baseline_a_p50_ms']:.3f} ms", f"{row['baseline_b_p50_ms']:.3f} ms"
             elif name == "http" and "p50_ms" in row:  # A: the direct call; B: the 401 floor
                 a, b = f"{row['direct_p50_ms']:.3f} ms", f"{row['floor_p50_ms']:.3f} ms"
+            elif name == "badges" and "credentials" in row:
+                a, b = f"{row['floor_sign_ms']:.3f} ms", f"{row['floor_verify_ms']:.3f} ms"
+                row.setdefault("ratio_a", row["sign_ratio"])
+                row.setdefault("ratio_b", row["verify_ratio"])
+            elif name == "badges":
+                a, b = f"{row['without_seconds']:.2f} s", "-"
+                row.setdefault("ratio_a", row["without_seconds"] / row["seconds"])
+                row.setdefault("ratio_b", 0.0)
             elif name == "http":
                 a = f"{row['direct_requests_per_s']:.0f} req/s"
                 b = f"{row['floor_requests_per_s']:.0f} req/s"

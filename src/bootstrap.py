@@ -13,6 +13,11 @@ from typing import Any, BinaryIO
 import attrs
 from eventsourcing.persistence import InfrastructureFactory, PersistenceError
 
+from carepassport.adapters.badges.baking import ImageBaking
+from carepassport.adapters.badges.data_integrity import EddsaRdfc2022
+from carepassport.adapters.badges.images import BadgeImages
+from carepassport.adapters.badges.keys import KEYS_ENV, FolderKeys, MemoryKeys
+from carepassport.adapters.badges.schemas import PinnedSchemas
 from carepassport.adapters.calendar import OntarioCalendars
 from carepassport.adapters.clocks import SettableClock, SystemClock
 from carepassport.adapters.lms.brightspace.client import BrightspaceClient
@@ -36,6 +41,7 @@ from carepassport.adapters.storage.postgres_setup import SCHEMES, PostgresLocati
 from carepassport.adapters.storage.recorders import recorder_env
 from carepassport.adapters.storage.sqlite import SQLiteViews
 from carepassport.adapters.storage.sqlite_compliance import SQLiteCompliance
+from carepassport.application.badges.ports import BadgeTools, SigningKeys
 from carepassport.application.compliance.ports import ComplianceStore
 from carepassport.application.mail.ports import InboundMail, Mailer
 from carepassport.application.ports import AdjustableClock, Calendar, Clock, Views
@@ -63,6 +69,8 @@ class StoreConfig:
     compliance: Callable[[Factory], ComplianceStore]
     staging: Callable[[Factory], StagingLms]
     outbox_folder: Path | None
+    key_folder: Path | None = None
+    """Where the badges' private keys live by default (beside a SQLite store)."""
     prepared: Callable[[], AbstractContextManager[object]] = nullcontext
     """Held while the store is opened (a server store creates its schema and tables under it)."""
 
@@ -120,6 +128,7 @@ def _sqlite_config(url: str, create: bool) -> StoreConfig:
         compliance=_sqlite_compliance,
         staging=lambda _: SQLiteStagingLms(staging_file),
         outbox_folder=path.with_suffix(".outbox"),
+        key_folder=path.with_suffix(".keys"),
     )
 
 
@@ -150,6 +159,30 @@ def store_config(url: str, *, create: bool = True) -> StoreConfig:
     raise InvalidValue(
         f"unsupported store URL {url!r}: use memory://, sqlite:///path/to/file.db or "
         "postgresql://user@host:port/database"
+    )
+
+
+def signing_keys(
+    config: StoreConfig, memory: bool, environ: Mapping[str, str] | None = None
+) -> SigningKeys:
+    """The badges' private keys: ``$CAREPASSPORT_KEYS`` if set, else ``<store>.keys/`` beside a
+    SQLite store; in memory for a memory store; for PostgreSQL the variable is required."""
+    folder = (os.environ if environ is None else environ).get(KEYS_ENV, "")
+    if folder:
+        return FolderKeys(Path(folder))
+    if memory:
+        return MemoryKeys()
+    return FolderKeys(config.key_folder, " (a PostgreSQL store has no folder of its own)")
+
+
+def badge_tools(keys: SigningKeys) -> BadgeTools:
+    """The badges' adapters over ``keys``."""
+    return BadgeTools(
+        keys=keys,
+        proofs=EddsaRdfc2022(),
+        schemas=PinnedSchemas(),
+        baking=ImageBaking(),
+        images=BadgeImages(),
     )
 
 
@@ -197,6 +230,7 @@ def bootstrap(
     environ: Mapping[str, str] | None = None,
     approval_secret: str | None = None,
     reply_domain: str | None = None,
+    keys: SigningKeys | None = None,
 ) -> Services:
     """Wire the core on a store with production adapters, unless others are passed in.
 
@@ -216,6 +250,10 @@ def bootstrap(
     let approvers answer by replying (R3); without one, requests carry no token and replies
     are refused unread. Replies go to ``approvals+TOKEN@<reply_domain>`` (else
     ``$CAREPASSPORT_REPLY_DOMAIN``, else the sender's domain). The secret is never recorded.
+
+    ``keys`` holds the badges' private signing keys; without it, the folder
+    ``$CAREPASSPORT_KEYS``, else ``<db name>.keys/`` beside a SQLite store, else memory for the
+    memory store (a PostgreSQL store needs the variable before it can sign).
     """
     if mailer is not None and mail is not None:
         raise InvalidValue("pass either a mailer or a mail URL, not both")
@@ -258,6 +296,9 @@ def bootstrap(
                 closers=closers,
                 reply_parser=MimeReplyParser(),
                 approval_tokens=tokens,
+                badge_tools=badge_tools(
+                    keys or signing_keys(config, store == "memory://", environ)
+                ),
             )
     except (OSError, sqlite3.Error, PersistenceError) as error:
         raise StoreUnavailable(f"cannot open the store {store}: {error}") from None

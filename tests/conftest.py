@@ -11,6 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from carepassport.adapters.badges.keys import MemoryKeys
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.memory import InMemoryLms
 from carepassport.adapters.mail.mailers import InMemoryMailer
@@ -105,6 +106,7 @@ def services(
         lms=lms,
         approval_secret=APPROVAL_SECRET,
         reply_domain=REPLY_DOMAIN,
+        keys=MemoryKeys(),
     )
     yield wired
     wired.close()

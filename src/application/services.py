@@ -9,6 +9,12 @@ import attrs
 from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
 
 from carepassport.application.access.api_access import Access, ApiTokens, IdempotencyKeys
+from carepassport.application.badges.issuer import Issuer
+from carepassport.application.badges.issuing import Issuing
+from carepassport.application.badges.ports import BadgeTools
+from carepassport.application.badges.reading import BadgeReader
+from carepassport.application.badges.stacking import Stacking
+from carepassport.application.badges.verification import Verifier
 from carepassport.application.compliance.credentials import Credentials
 from carepassport.application.compliance.job_functions import JobFunctions
 from carepassport.application.compliance.ports import ComplianceStore
@@ -61,6 +67,11 @@ class Services:
     api_tokens: ApiTokens
     access: Access
     idempotency: IdempotencyKeys
+    issuer: Issuer
+    issuing: Issuing
+    badges: BadgeReader
+    verifier: Verifier
+    stacking: Stacking
     closers: tuple[Callable[[], None], ...] = ()
 
     @classmethod
@@ -77,6 +88,7 @@ class Services:
         compliance: Callable[[InfrastructureFactory[Any]], ComplianceStore],
         enrolment: LmsEnrolment,
         reply_parser: ReplyParser,
+        badge_tools: BadgeTools,
         result_formats: Sequence[ResultFormat] = (),
         closers: Sequence[Callable[[], None]] = (),
         approval_tokens: ApprovalTokens | None = None,
@@ -105,7 +117,10 @@ class Services:
             app, reference, sponsorships, intake, sync, requirements, lms_access
         )
         outbox = Outbox(app, mailer)
-        credentials = Credentials(app)
+        issuing = Issuing(app, badge_tools)
+        credentials = Credentials(app, issuing)
+        badge_reader = BadgeReader(app, badge_tools, issuing)
+        verifier = Verifier(app, badge_tools)
         handlers: dict[str, Handler] = {
             ENABLE_SELF_REGISTRATION: lambda i: sponsorships.enable_self_registration(
                 i.aggregate_id
@@ -129,7 +144,7 @@ class Services:
             histories=Histories(app),
             sync=sync,
             lms_import=LmsImport(app, staging, sync.start, result_formats),
-            statuses=Statuses(app, reference),
+            statuses=Statuses(app, reference, badge_reader.held),
             job_functions=job_functions,
             credentials=credentials,
             requirements=requirements,
@@ -138,6 +153,11 @@ class Services:
             api_tokens=ApiTokens(app),
             access=Access(app),
             idempotency=IdempotencyKeys(app),
+            issuer=Issuer(app, badge_tools),
+            issuing=issuing,
+            badges=badge_reader,
+            verifier=verifier,
+            stacking=Stacking(app, issuing, verifier),
             closers=tuple(closers),
         )
 

@@ -25,6 +25,7 @@ from carepassport.application.ports import Calendar, Clock, EventReader, ViewCha
 from carepassport.application.projections import changes_for
 from carepassport.application.topics import register_moved_topics
 from carepassport.application.transcodings import transcodings
+from carepassport.domain.badges.status_list import StatusList
 from carepassport.domain.errors import ClockWentBackwards, DomainError, NotFound
 from carepassport.domain.settings import Settings, SettingsRecord, default_settings
 from carepassport.domain.time import BusinessCalendar, local, require_aware
@@ -58,9 +59,12 @@ class CarePassportApplication(Application[UUID]):
     """One bounded context on one store: every aggregate, one notification log."""
 
     name = "CarePassport"
-    snapshotting_intervals: ClassVar[dict[Any, int]] = {LmsSync: 50}
-    """The nightly sync gains an event every day; snapshots keep loading it cheap."""
-    snapshotted_ids: ClassVar[frozenset[UUID]] = frozenset({LmsSync.identity()})
+    snapshotting_intervals: ClassVar[dict[Any, int]] = {LmsSync: 50, StatusList: 200}
+    """The nightly sync gains an event every day, a status list one per badge; snapshots keep
+    loading them cheap."""
+    snapshotted_ids: ClassVar[frozenset[UUID]] = frozenset(
+        {LmsSync.identity(), *(StatusList.identity(n) for n in range(1, 65))}
+    )
     """The ids of the aggregates of those types (the sync is one, with a fixed id). Others are
     read from their events alone, without first asking the snapshots table (a query each)."""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from eventsourcing.utils import register_topic
+from eventsourcing.utils import get_topic, register_topic
 
 from carepassport.domain.access import api_access
 from carepassport.domain.compliance import credential, job_function
@@ -54,3 +54,11 @@ def register_moved_topics() -> None:
     """Make every old topic resolve to its class (idempotent)."""
     for old, module in MOVED_MODULES.items():
         register_topic(old, module)
+
+
+def stored_topics(kind: type) -> list[str]:
+    """Every topic a store may hold events of ``kind`` under: its own and its old names."""
+    topic = get_topic(kind)
+    module, _, name = topic.partition(":")
+    old = [f"{alias}:{name}" for alias, moved in MOVED_MODULES.items() if moved.__name__ == module]
+    return [topic, *old]

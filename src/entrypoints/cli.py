@@ -700,6 +700,11 @@ def _demo_data(services: Services, base_url: str) -> Raw:
     return Raw("\n".join(lines))
 
 
+from carepassport.entrypoints import cli_badges  # noqa: E402 - registers its commands on cli
+
+COMMAND_MODULES = (cli_badges,)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="carepassport")

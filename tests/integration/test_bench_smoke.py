@@ -13,6 +13,7 @@ import pytest
 
 ROOT = Path(__file__).parents[2]
 MEASUREMENTS = ("workflow", "sync", "scheduler", "replay", "status", "http")
+"""The measurements at three sizes beside two baselines (badges has its own shape)."""
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def test_a_smoke_run_reports_every_measurement_beside_both_baselines(
     results: dict[str, Any],
 ) -> None:
     measured = results["measurements"]
-    assert set(measured) == set(MEASUREMENTS)
+    assert set(measured) == {*MEASUREMENTS, "badges"}
     for name in MEASUREMENTS:
         for kind in {(row["store"], row.get("request")) for row in measured[name]}:
             sizes = [row for row in measured[name] if (row["store"], row.get("request")) == kind]
@@ -55,6 +56,20 @@ def test_a_smoke_run_reports_every_measurement_beside_both_baselines(
     assert stores | skipped == {"memory", "sqlite", "postgresql"}
     assert results["goals"] and all("met" in goal for goal in results["goals"])
     assert results["errors"] == []
+
+
+def test_badges_are_measured_beside_the_pyld_and_cryptography_floor(
+    results: dict[str, Any],
+) -> None:
+    proofs = [row for row in results["measurements"]["badges"] if "credentials" in row]
+    (publications,) = [row for row in results["measurements"]["badges"] if "publications" in row]
+
+    assert len(proofs) == 2
+    for row in proofs:
+        assert row["sign_ratio"] > 0 and row["verify_ratio"] > 0
+    assert publications["ratio_with_without"] > 0
+    goals = [g["goal"] for g in results["goals"] if g["goal"].startswith("badges")]
+    assert len(goals) == 5
 
 
 def test_the_http_api_is_measured_beside_the_direct_calls(results: dict[str, Any]) -> None:

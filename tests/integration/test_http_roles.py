@@ -17,7 +17,7 @@ from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.ports import OutboxEntry
 from carepassport.application.services import Services
 from carepassport.entrypoints.http import create_app
-from carepassport.entrypoints.http.core import PUBLIC_PATHS
+from carepassport.entrypoints.http.core import is_public
 from tests.conftest import APPROVER, toronto
 from tests.integration.helpers import complete, footprint
 from tests.integration.http_helpers import SUBJECTS, Headers, assert_problem
@@ -114,6 +114,7 @@ TABLE = [
     row("GET", "/registrations/{registration}", SEES_EMPLOYEES, {EMPLOYEE, APPROVER_ROLE}),
     # employees' status and requirements
     row("GET", "/employees/{employee}/status", SEES_EMPLOYEES, {EMPLOYEE, APPROVER_ROLE}),
+    row("GET", "/employees/{employee}/badges", SEES_EMPLOYEES, {EMPLOYEE, APPROVER_ROLE}),
     row("GET", "/employees/{employee}/requirements", SEES_EMPLOYEES, {EMPLOYEE, APPROVER_ROLE}),
     row("GET", "/employees/{employee}/requirements.csv", SEES_EMPLOYEES, {EMPLOYEE, APPROVER_ROLE}),
     # reports
@@ -327,7 +328,7 @@ def test_the_table_covers_every_route(api_services: Services) -> None:
     served = {
         (method.upper(), path)
         for path, operations in paths.items()
-        if path not in PUBLIC_PATHS
+        if not is_public(path)
         for method in operations
     }
     tabled = {(entry.method, _template(entry.path)) for entry in TABLE}

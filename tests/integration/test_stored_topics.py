@@ -48,6 +48,20 @@ def stored_topics(cli: Cli) -> set[str]:
         return {row[0] for row in db.execute("SELECT DISTINCT topic FROM stored_events")}
 
 
+ADDED_SINCE = {"completions", "badges"}
+"""Keys read models gained after the fixture was recorded (derived from the same events: a
+credential's list of completions, an employee's badges); everything else must read the same."""
+
+
+def without_added(value: Any) -> Any:
+    """``value`` without the keys in ``ADDED_SINCE``, at any depth."""
+    if isinstance(value, dict):
+        return {k: without_added(v) for k, v in value.items() if k not in ADDED_SINCE}
+    if isinstance(value, list):
+        return [without_added(v) for v in value]
+    return value
+
+
 class TestAStoreWrittenBeforeTheLayout:
     def test_its_events_name_the_old_flat_modules(self, old_store: Cli) -> None:
         modules = {topic.split(":")[0] for topic in stored_topics(old_store)}
@@ -59,14 +73,15 @@ class TestAStoreWrittenBeforeTheLayout:
         self, old_store: Cli, expected: dict[str, Any]
     ) -> None:
         for identity, history in expected["histories"].items():
-            assert old_store.run("history", identity, now=READ_AT) == history, identity
+            replayed = old_store.run("history", identity, now=READ_AT)
+            assert without_added(replayed) == history, identity
 
     def test_reports_read_the_same_as_before(
         self, old_store: Cli, expected: dict[str, Any]
     ) -> None:
         assert old_store.run("report", "compliance", "SUNNY", now=READ_AT) == expected["compliance"]
         for employee, status in expected["status"].items():
-            assert old_store.run("status", employee, now=READ_AT) == status
+            assert without_added(old_store.run("status", employee, now=READ_AT)) == status
         for employee, requirements in expected["requirements"].items():
             assert old_store.run("requirements", employee, now=READ_AT) == requirements
         assert old_store.run("mail", "outbox", now=READ_AT) == expected["outbox"]

@@ -42,6 +42,12 @@ def test_every_module_holding_an_aggregate_kept_its_place_or_has_an_alias() -> N
     import carepassport.domain
 
     unmoved = {"carepassport.domain.reference", "carepassport.domain.settings"}
+    born_in_place = {  # new since the layout: never stored under another name
+        "carepassport.domain.badges.badge",
+        "carepassport.domain.badges.issuer",
+        "carepassport.domain.badges.pathway",
+        "carepassport.domain.badges.status_list",
+    }
     holding = set()
     for info in pkgutil.walk_packages(carepassport.domain.__path__, "carepassport.domain."):
         module = importlib.import_module(info.name)
@@ -49,8 +55,8 @@ def test_every_module_holding_an_aggregate_kept_its_place_or_has_an_alias() -> N
             holding.add(info.name)
     aliased = {module.__name__ for module in MOVED_MODULES.values()}
 
-    assert holding - unmoved - aliased == set()
-    assert len(holding) == 14
+    assert holding - unmoved - aliased - born_in_place == set()
+    assert len(holding) == 18
 
 
 def test_new_events_are_recorded_under_the_moved_modules() -> None:

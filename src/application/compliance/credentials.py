@@ -10,6 +10,7 @@ from uuid import UUID
 import attrs
 
 from carepassport.application.compliance import notices
+from carepassport.application.compliance.ports import CredentialObserver, NoObserver
 from carepassport.application.mail.outbox import notify
 from carepassport.application.ports import DueItem
 from carepassport.application.store import CarePassportApplication
@@ -37,8 +38,12 @@ class CredentialView:
 class Credentials:
     """Publishes completions as credentials and keeps their standing."""
 
-    def __init__(self, app: CarePassportApplication) -> None:
+    def __init__(
+        self, app: CarePassportApplication, observer: CredentialObserver | None = None
+    ) -> None:
         self._app = app
+        self.observer: CredentialObserver = observer or NoObserver()
+        """Told of each publication and standing change before it commits (the badges)."""
 
     def publish(self, item: DueItem) -> bool:
         """R10, scheduled: publish the completion; the credential is issued or renewed (R14)."""
@@ -66,7 +71,7 @@ class Credentials:
             published_at = completion.publication.due_at
             days = list(settings.reminder_days)
             if credential is None:
-                uow.add(
+                credential = uow.add(
                     Credential.issue(
                         completion.employee_id,
                         completion.credential_code,
@@ -89,6 +94,7 @@ class Credentials:
                     settings.version,
                     now,
                 )
+            self.observer.published(credential, now, uow)
             uow.commit()
             return True
 
@@ -184,6 +190,7 @@ class Credentials:
         if credential is None:
             raise NotFound(f"employee {eid} holds no {wanted} credential")
         act(credential, now)
+        self.observer.standing_changed(credential, now, uow)
         record = uow.employee(credential.employee_id)
         subject, body = notices.credential_status_changed(record, wanted, change, reason, notes)
         self._tell(record, credential, subject, body, notices.CREDENTIAL_STATUS_CHANGED, uow)

@@ -4,11 +4,37 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
 import attrs
+
+from carepassport.application.unit_of_work import UnitOfWork
+from carepassport.domain.compliance.credential import Credential
+
+
+class CredentialObserver(Protocol):
+    """Told of publications and standing changes in their unit of work, before it commits
+    (the badges follow the credentials without compliance knowing of badges)."""
+
+    def published(self, credential: Credential, at: datetime, uow: UnitOfWork) -> None:
+        """``credential`` was just issued or renewed for its latest completion."""
+        ...
+
+    def standing_changed(self, credential: Credential, at: datetime, uow: UnitOfWork) -> None:
+        """The college just changed ``credential``'s standing."""
+        ...
+
+
+class NoObserver:
+    """Nobody follows the credentials."""
+
+    def published(self, credential: Credential, at: datetime, uow: UnitOfWork) -> None:
+        return None
+
+    def standing_changed(self, credential: Credential, at: datetime, uow: UnitOfWork) -> None:
+        return None
 
 
 @attrs.frozen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -45,11 +46,29 @@ class CredentialStatus:
 
 
 @attrs.frozen
+class HeldBadge:
+    """A digital badge the employee holds: issued here, or another issuer's recognised here."""
+
+    badge_id: str
+    kind: str
+    code: str
+    status: str
+    valid_until: datetime | None
+    url: str
+    issuer: str
+
+
+BadgeLookup = Callable[[str], list[HeldBadge]]
+"""The badges of an employee (the badges capability provides it; compliance knows no more)."""
+
+
+@attrs.frozen
 class EmployeeStatus:
-    """An employee's micro-credentials."""
+    """An employee's micro-credentials, and the badges they hold."""
 
     employee_id: str
     credentials: list[CredentialStatus]
+    badges: list[HeldBadge] = attrs.field(factory=list)
 
 
 @attrs.frozen
@@ -68,9 +87,15 @@ class HeldResultView:
 class Statuses:
     """Reads the portal's view; a completion is valid only once published (R10)."""
 
-    def __init__(self, app: CarePassportApplication, reference: ReferenceData) -> None:
+    def __init__(
+        self,
+        app: CarePassportApplication,
+        reference: ReferenceData,
+        badges: BadgeLookup | None = None,
+    ) -> None:
         self._app = app
         self._reference = reference
+        self._badges = badges
 
     def of_employee(self, employee: str) -> EmployeeStatus:
         """Each micro-credential the employee has registered in, by code."""
@@ -80,7 +105,8 @@ class Statuses:
             registrations = self._registrations(record.employee_id, entry.code)
             if registrations:
                 credentials.append(self._status(registrations[-1]))
-        return EmployeeStatus(employee_id=record.employee_id, credentials=credentials)
+        held = self._badges(record.employee_id) if self._badges else []
+        return EmployeeStatus(employee_id=record.employee_id, credentials=credentials, badges=held)
 
     def _registrations(self, employee: EmployeeId, code: CredentialCode) -> list[Registration]:
         return list(

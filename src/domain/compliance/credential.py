@@ -107,6 +107,8 @@ class Credential(Aggregate):
         self.standing = Standing.ACTIVE
         self.valid_until = valid_until
         self.completion_id = completion_id
+        self.completions = [completion_id]
+        """Every completion published as this credential, oldest first."""
         self.completed_at = completed_at
         self.published_at = published_at
         self.reminders = list(reminders)
@@ -118,6 +120,7 @@ class Credential(Aggregate):
         self.standing = Standing.ACTIVE
         self.valid_until = event.valid_until
         self.completion_id = event.completion_id
+        self.completions.append(event.completion_id)
         self.completed_at = event.completed_at
         self.published_at = event.published_at
         self.reminders = list(event.reminders)

@@ -33,6 +33,16 @@ T = TypeVar("T")
 PUBLIC_PATHS = frozenset({"/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 """Paths anyone may read: health for probes, the API's own description."""
 
+PUBLIC_PREFIXES = ("/badges/", "/verify", "/.well-known/did.json")
+"""Badges are public: anyone shown one may fetch it, its status lists and the issuer's DID
+document, and verify it (docs/adr/0019-open-badges.md)."""
+
+
+def is_public(path: str) -> bool:
+    """Whether ``path`` is served without a token."""
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
 REPLAYED = "Idempotent-Replayed"
 
 TRANSIENT = frozenset({"conflict", "clock_went_backwards"})
@@ -85,7 +95,7 @@ class Authentication:
         self.core = core
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS:
+        if scope["type"] != "http" or is_public(scope["path"]):
             await self.app(scope, receive, send)
             return
         token = _bearer(dict(scope["headers"]).get(b"authorization", b"").decode("latin-1"))

@@ -38,6 +38,8 @@ STATUS_BY_CODE = {
     "lms_refused": 502,
     "lms_unavailable": 503,
     "not_configured": 503,
+    "keys_unavailable": 503,
+    "payload_too_large": 413,
     "store_unavailable": 503,
 }
 """HTTP status per domain error code; any other refusal is 400."""

@@ -1,6 +1,7 @@
 """The API's routers, one per area; ``ROUTERS`` is what the app mounts."""
 
 from carepassport.entrypoints.http.routes import (
+    badges,
     credentials,
     employees,
     lms,
@@ -24,6 +25,8 @@ ROUTERS = (
     records.router,
     mail.router,
     operations.router,
+    badges.router,
+    badges.public,
 )
 
 __all__ = ["ROUTERS"]

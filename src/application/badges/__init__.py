@@ -1,0 +1,1 @@
+"""Badges: Open Badges 3.0 credentials issued at publication, verified, revoked, stacked."""
