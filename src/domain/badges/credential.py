@@ -22,7 +22,9 @@ SCHEMA_URL = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json-ld/"
     "ob_v3p0_achievementcredential_schema.json"
 )
-SCHEMA_TYPE = "1EdTechJsonSchemaValidator2019"
+SCHEMA_TYPE = "JsonSchema"
+"""VC JSON Schema's type, defined by the VC 2.0 context (1EdTechJsonSchemaValidator2019 is
+not defined by the OB 3.0.3 context, so JSON-LD safe mode refuses it)."""
 CREDENTIAL_TYPES = ("VerifiableCredential", "OpenBadgeCredential")
 STATUS_LIST_TYPES = ("VerifiableCredential", "BitstringStatusListCredential")
 MICRO_CREDENTIAL = "MicroCredential"
