@@ -16,9 +16,11 @@ from eventsourcing.application import ProcessingEvent
 from eventsourcing.domain import Aggregate, CanMutateAggregate, DomainEventProtocol
 
 
-def project(events: Iterable[DomainEventProtocol[UUID]]) -> Aggregate | None:
-    """The aggregate the events make (``project_aggregate`` from nothing), or None."""
-    aggregate: Any = None
+def project(
+    events: Iterable[DomainEventProtocol[UUID]], aggregate: Aggregate | None = None
+) -> Aggregate | None:
+    """The aggregate the events make of ``aggregate`` (``project_aggregate``; from nothing by
+    default), or None."""
     for event in events:
         if not isinstance(event, CanMutateAggregate):
             raise TypeError(f"{type(event).__name__} cannot mutate an aggregate")

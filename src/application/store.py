@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -37,6 +39,16 @@ A = TypeVar("A", bound=Aggregate)
 CATCH_UP_BATCH = 500
 
 
+def _copy(aggregate: Aggregate) -> Aggregate:
+    """A copy of ``aggregate`` that changes to it never reach: its attributes copied, and its
+    containers (lists, dicts, sets: an aggregate's only mutable state) copied deeply."""
+    clone = copy.copy(aggregate)
+    for name, value in vars(aggregate).items():
+        if isinstance(value, list | dict | set):
+            setattr(clone, name, copy.deepcopy(value))
+    return clone
+
+
 def recorded_at(event: DomainEventProtocol[UUID]) -> datetime:
     """When the library recorded an event (its ``timestamp``)."""
     moment: datetime = getattr(event, "timestamp")  # noqa: B009 (not on the protocol)
@@ -67,6 +79,13 @@ class CarePassportApplication(Application[UUID]):
     )
     """The ids of the aggregates of those types (the sync is one, with a fixed id). Others are
     read from their events alone, without first asking the snapshots table (a query each)."""
+    kept_fresh_ids: ClassVar[frozenset[UUID]] = frozenset(
+        StatusList.identity(n) for n in range(1, 65)
+    )
+    """The status lists: read for nearly every badge issued or verified, with many events each.
+    A copy is kept and brought up to date with the events recorded since (one indexed read)
+    instead of being rebuilt from its snapshot and events each time."""
+    KEPT_FRESH_MAX = 64
 
     def __init__(
         self,
@@ -91,6 +110,8 @@ class CarePassportApplication(Application[UUID]):
         self._latest_known: tuple[int, datetime] | None = None
         self._views_at: int | None = None
         self._read_ahead: dict[UUID, Aggregate | None] = {}
+        self._fresh: dict[UUID, Aggregate] = {}
+        self._fresh_lock = threading.Lock()
         """Aggregates read ahead for the command under way (``reading``)."""
         """The views' position as this process last left them (they never move back)."""
         """The notification id and recording time of the latest event this process has seen."""
@@ -161,7 +182,11 @@ class CarePassportApplication(Application[UUID]):
             ahead = self._read_ahead.pop(aggregate_id)
             return ahead if isinstance(ahead, kind) else None
         try:
-            aggregate: Aggregate = self._get(aggregate_id)
+            aggregate: Aggregate = (
+                self._get_fresh(aggregate_id)
+                if aggregate_id in self.kept_fresh_ids
+                else self._get(aggregate_id)
+            )
         except AggregateNotFoundError:
             return None
         now = self.clock.now()
@@ -185,6 +210,21 @@ class CarePassportApplication(Application[UUID]):
         if aggregate is None:
             raise AggregateNotFoundError(aggregate_id)
         return aggregate
+
+    def _get_fresh(self, aggregate_id: UUID) -> Aggregate:
+        """The latest state of a ``kept_fresh`` aggregate: the kept copy with the events
+        recorded after it applied (the same state ``_get`` rebuilds), returned as a copy of
+        its own so that a command changing it never changes the kept one."""
+        with self._fresh_lock:
+            kept = self._fresh.get(aggregate_id)
+            if kept is None:
+                kept = self._get(aggregate_id)
+            else:
+                kept = project(self.events.get(aggregate_id, gt=kept.version), kept) or kept
+            if aggregate_id not in self._fresh and len(self._fresh) >= self.KEPT_FRESH_MAX:
+                self._fresh.clear()
+            self._fresh[aggregate_id] = kept
+            return _copy(kept)
 
     def find_many(self, ids: Iterable[UUID]) -> dict[UUID, Aggregate | None]:
         """Several aggregates as ``find`` gives them (None where there is none), their events

@@ -104,6 +104,24 @@ def badges_issuer_show(ctx: Context) -> None:
     run(ctx, lambda s: s.issuer.view(), writes=False)
 
 
+@badges_issuer.command("did-document")
+@pass_context
+def badges_issuer_did_document(ctx: Context) -> None:
+    """The did:web DID document (what /.well-known/did.json serves), to publish or to hand to
+    a verifier that cannot reach this service."""
+    run(ctx, lambda s: s.issuer.did_document(), writes=False)
+
+
+@badges.command("status-list")
+@click.argument("number", type=click.IntRange(min=1))
+@click.argument("purpose", type=click.Choice(["revocation", "suspension"]))
+@pass_context
+def badges_status_list(ctx: Context, number: int, purpose: str) -> None:
+    """The signed status list credential NUMBER for PURPOSE (what /badges/status/N/PURPOSE
+    serves), to hand to a verifier with --status-list."""
+    run(ctx, lambda s: s.badges.status_list(number, purpose), writes=False)
+
+
 @cli.group()
 def keys() -> None:
     """The issuer's Ed25519 signing keys (private halves in the key folder, public recorded)."""

@@ -8,6 +8,7 @@ import io
 import json
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -158,3 +159,47 @@ def test_without_a_key_folder_keys_init_on_postgresql_names_the_variable(
     assert result.exit_code == 1
     assert "CAREPASSPORT_KEYS" in result.stderr
     assert cp.run("badges", "issuer", "show", ok=False).exit_code == 1
+
+
+def test_another_installation_verifies_a_badge_with_the_issuers_did_document_and_lists(
+    badged: tuple[Cli, str], tmp_path: Path
+) -> None:
+    """An employer's own installation (no issuer of its own) verifies the college's badge
+    from files the college publishes; nothing is fetched, so without them the key is unknown."""
+    college, badge_id = badged
+    files = {
+        "badge.json": college.run("badges", "show", badge_id),
+        "did.json": college.run("badges", "issuer", "did-document"),
+        "revocation.json": college.run("badges", "status-list", "1", "revocation"),
+        "suspension.json": college.run("badges", "status-list", "1", "suspension"),
+    }
+    for name, document in files.items():
+        (tmp_path / name).write_text(json.dumps(document))
+    employer = Cli(f"sqlite:///{tmp_path / 'employer.db'}")
+    employer.run(
+        "employers", "add", "HOME", "--name", "Home Care", "--approver", "hr@home.example",
+        now="2026-08-01T09:00",
+    )  # fmt: skip
+    supplied = [
+        "--issuer-document", str(tmp_path / "did.json"),
+        "--status-list", str(tmp_path / "revocation.json"),
+        "--status-list", str(tmp_path / "suspension.json"),
+    ]  # fmt: skip
+
+    def verify_elsewhere(*options: str) -> tuple[int, dict[str, Any]]:
+        result = employer.runner.invoke(
+            cli,
+            ["--store", employer.url, "--json", "--now", "2026-08-05T09:00", "badges", "verify",
+             str(tmp_path / "badge.json"), *options],
+            env=employer.env,
+        )  # fmt: skip
+        assert result.stdout, result.stderr
+        return result.exit_code, json.loads(result.stdout)
+
+    code, bare = verify_elsewhere()
+    assert code == 1
+    assert "issuer-key" in {c["check"] for c in bare["checks"] if not c["passed"]}
+
+    code, report = verify_elsewhere(*supplied)
+    assert (code, report["verified"]) == (0, True)
+    assert {c["check"] for c in report["checks"]} >= {"proof", "issuer-key", "status"}

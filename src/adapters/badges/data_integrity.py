@@ -7,7 +7,9 @@ contexts come from the pinned loader only, so canonicalizing never reaches the n
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -20,6 +22,7 @@ from carepassport.adapters.badges.multikey import (
     encode_multibase,
     load_public_multikey,
 )
+from carepassport.adapters.badges.shapes import PYLD_REFUSALS, ShapeCanonicalizer
 from carepassport.application.badges.ports import CheckFailed, Sign
 from carepassport.domain.badges.credential import xsd_datetime
 from carepassport.domain.errors import InvalidValue
@@ -32,8 +35,9 @@ ASSERTION = "assertionMethod"
 ProofError = CheckFailed
 
 
-def canonicalize(document: dict[str, Any]) -> str:
-    """The RDFC-1.0 canonical N-Quads of a JSON-LD document (pinned contexts only)."""
+def canonicalize_with_pyld(document: dict[str, Any]) -> str:
+    """The RDFC-1.0 canonical N-Quads of a JSON-LD document, by ``pyld`` alone (pinned
+    contexts only)."""
     try:
         canonical: str = jsonld.normalize(
             document,
@@ -44,22 +48,48 @@ def canonicalize(document: dict[str, Any]) -> str:
             },
         )
     except jsonld.JsonLdError as error:
-        cause: BaseException | None = error
-        while cause is not None:
-            if isinstance(cause, UnpinnedDocument):
-                raise ProofError("contexts", str(cause)) from error
-            cause = cause.__cause__ or getattr(cause, "cause", None)
-        raise ProofError("canonicalization", f"not valid JSON-LD: {error}") from error
+        raise _refusal(error) from error
+    except PYLD_REFUSALS as error:  # pyld trips over some inputs instead of refusing them
+        raise ProofError(
+            "canonicalization", f"not valid JSON-LD: {type(error).__name__}: {error}"
+        ) from error
     return canonical
+
+
+def _refusal(error: jsonld.JsonLdError) -> ProofError:
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, UnpinnedDocument):
+            return ProofError("contexts", str(cause))
+        cause = cause.__cause__ or getattr(cause, "cause", None)
+    return ProofError("canonicalization", f"not valid JSON-LD: {error}")
+
+
+def _to_rdf(document: Any) -> Any:
+    return jsonld.to_rdf(document, {"documentLoader": document_loader})
+
+
+_shapes = ShapeCanonicalizer(_to_rdf, canonicalize_with_pyld)
+
+
+def canonicalize(document: dict[str, Any]) -> str:
+    """The RDFC-1.0 canonical N-Quads of a JSON-LD document (pinned contexts only): the same
+    text as :func:`canonicalize_with_pyld`, expanding each shape of document once
+    (:mod:`carepassport.adapters.badges.shapes`)."""
+    return _shapes(document)
 
 
 def hash_data(document: dict[str, Any], options: dict[str, Any]) -> bytes:
     """What is signed: SHA-256(canonical proof configuration) ‖ SHA-256(canonical document)."""
-    config = {"@context": document["@context"], **options}
-    return (
-        hashlib.sha256(canonicalize(config).encode()).digest()
-        + hashlib.sha256(canonicalize(document).encode()).digest()
-    )
+    config = json.dumps({"@context": document["@context"], **options}, sort_keys=True)
+    return _config_digest(config) + hashlib.sha256(canonicalize(document).encode()).digest()
+
+
+@lru_cache(maxsize=1024)
+def _config_digest(config: str) -> bytes:
+    """SHA-256 of a canonical proof configuration; a batch signed in one second at one key
+    shares one."""
+    return hashlib.sha256(canonicalize(json.loads(config)).encode()).digest()
 
 
 timestamp = xsd_datetime

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -25,8 +26,10 @@ IMAGE_LIMIT = 512 * 1024
 """Bytes of issuer image kept in the profile (it is recorded and copied into every badge)."""
 
 
+@lru_cache(maxsize=64)
 def issuer_origin(url: str) -> str:
-    """``scheme://host[:port]`` of an https issuer URL (http only for localhost)."""
+    """``scheme://host[:port]`` of an https issuer URL (http only for localhost); kept for the
+    few URLs a store has, since every badge asks."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise InvalidValue(f"the issuer URL {url!r} is not an http(s) URL")
