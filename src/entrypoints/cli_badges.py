@@ -112,6 +112,22 @@ def badges_issuer_did_document(ctx: Context) -> None:
     run(ctx, lambda s: s.issuer.did_document(), writes=False)
 
 
+@badges.command("image")
+@click.argument("code")
+@click.argument(
+    "image", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--drawn", is_flag=True, help="Go back to the image drawn from the name.")
+@pass_context
+def badges_image(ctx: Context, code: str, image: Path | None, drawn: bool) -> None:
+    """The catalogue entry CODE's own badge image, a PNG or SVG (at most 512 KiB): its badges
+    are baked into it instead of the drawn one."""
+    if (image is None) == (not drawn):
+        raise click.UsageError("name an IMAGE file, or --drawn")
+    data = image.read_bytes() if image else None
+    run(ctx, lambda s: s.issuer.set_entry_image(code, data))
+
+
 @badges.command("status-list")
 @click.argument("number", type=click.IntRange(min=1))
 @click.argument("purpose", type=click.Choice(["revocation", "suspension"]))

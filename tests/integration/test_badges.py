@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from carepassport.adapters.badges import data_integrity
-from carepassport.adapters.badges.baking import bake_png
+from carepassport.adapters.badges.baking import ImageBaking, bake_png
 from carepassport.adapters.badges.images import BadgeImages
 from carepassport.adapters.badges.multikey import did_key, public_multikey
 from carepassport.adapters.clocks import SettableClock
@@ -519,3 +519,57 @@ class TestRecognition:
     def test_our_own_badge_is_not_recognised(self, badged: Services) -> None:
         with pytest.raises(InvalidValue, match="own"):
             badged.stacking.recognise(json.dumps(the_badge(badged)).encode(), "E1")
+
+
+class TestEntryImages:
+    def test_a_badge_is_baked_into_its_entrys_own_png(self, badged: Services) -> None:
+        own = BadgeImages().png("Our own IPAC art", "IPAC", ("#112233", "#ffeedd"))
+        badged.issuer.set_entry_image("IPAC", own)
+        (view,) = badged.badges.of_employee("E1")
+
+        baked = badged.badges.render(view.badge_id, "png").content
+
+        assert ImageBaking().unbake(baked) == the_badge(badged)
+        assert baked.startswith(own[: own.index(b"IEND") - 4])  # its chunks, byte for byte
+
+    def test_a_badge_is_baked_into_its_entrys_own_svg_and_drawn_again_after(
+        self, badged: Services
+    ) -> None:
+        own = (
+            b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+            b"<title>ours</title></svg>"
+        )
+        badged.issuer.set_entry_image("IPAC", own)
+        (view,) = badged.badges.of_employee("E1")
+
+        svg = badged.badges.render(view.badge_id, "svg").content
+        assert b"<title>ours</title>" in svg
+        assert ImageBaking().unbake(svg) == the_badge(badged)
+
+        badged.issuer.set_entry_image("IPAC", None)
+        assert b"<title>ours</title>" not in badged.badges.render(view.badge_id, "svg").content
+
+    @pytest.mark.parametrize(
+        "image",
+        [
+            b"\x89PNG\r\n\x1a\nnot really a png",
+            b'<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]><svg>&x;</svg>',
+            b"GIF89a",
+        ],
+        ids=["corrupt-png", "svg-with-entity", "gif"],
+    )
+    def test_an_image_that_cannot_carry_a_badge_is_refused_and_nothing_recorded(
+        self, badged: Services, image: bytes
+    ) -> None:
+        before = footprint(badged)
+
+        with pytest.raises(InvalidValue):
+            badged.issuer.set_entry_image("IPAC", image)
+
+        assert footprint(badged) == before
+
+    def test_an_image_for_an_unknown_entry_is_refused(self, badged: Services) -> None:
+        with pytest.raises(NotFound):
+            badged.issuer.set_entry_image(
+                "NOPE", BadgeImages().png("x", "NOPE", ("#000000", "#ffffff"))
+            )

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from carepassport.adapters.badges.baking import ImageBaking
+from carepassport.adapters.badges.images import BadgeImages
 from carepassport.entrypoints.cli import cli
 from tests.integration.cli_helpers import Cli
 
@@ -203,3 +204,20 @@ def test_another_installation_verifies_a_badge_with_the_issuers_did_document_and
     code, report = verify_elsewhere(*supplied)
     assert (code, report["verified"]) == (0, True)
     assert {c["check"] for c in report["checks"]} >= {"proof", "issuer-key", "status"}
+
+
+def test_badges_image_bakes_the_entrys_badges_into_its_own_png(
+    badged: tuple[Cli, str], tmp_path: Path
+) -> None:
+    cp, badge_id = badged
+    own = BadgeImages().png("Our art", "IPAC", ("#112233", "#ffeedd"))
+    (tmp_path / "ipac.png").write_bytes(own)
+
+    set_ = cp.run("badges", "image", "IPAC", str(tmp_path / "ipac.png"), now="2026-08-04T08:00")
+    cp.run(
+        "badges", "show", badge_id, "--format", "png", "--out", str(tmp_path / "b.png"), ok=False
+    )
+
+    assert set_ == {"code": "IPAC", "media_type": "image/png"}
+    assert (tmp_path / "b.png").read_bytes().startswith(own[: own.index(b"IEND") - 4])
+    assert cp.run("badges", "image", "IPAC", ok=False).exit_code == 2  # neither file nor --drawn

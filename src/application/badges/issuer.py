@@ -7,11 +7,13 @@ from typing import Any
 
 import attrs
 
-from carepassport.application.badges.ports import BadgeTools
+from carepassport.application.badges.ports import BadgeTools, CheckFailed
 from carepassport.application.store import CarePassportApplication
 from carepassport.application.unit_of_work import UnitOfWork
 from carepassport.domain.badges.issuer import IMAGE_LIMIT, BadgeIssuer, SigningKey
+from carepassport.domain.badges.pathway import BadgeRules
 from carepassport.domain.errors import InvalidTransition, InvalidValue, NotFound
+from carepassport.domain.values import credential_code
 
 DID_CONTEXTS = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -44,16 +46,16 @@ class IssuerView:
     keys: tuple[KeyView, ...]
 
 
-def image_data_url(image: bytes) -> tuple[str, str]:
-    """The media type and data URL of a PNG or SVG issuer image."""
+def image_data_url(image: bytes, what: str = "the issuer image") -> tuple[str, str]:
+    """The media type and data URL of a PNG or SVG image."""
     if len(image) > IMAGE_LIMIT:
-        raise InvalidValue(f"the issuer image is over {IMAGE_LIMIT // 1024} KiB")
+        raise InvalidValue(f"{what} is over {IMAGE_LIMIT // 1024} KiB")
     if image.startswith(PNG):
         media = "image/png"
     elif b"<svg" in image[:2048]:
         media = "image/svg+xml"
     else:
-        raise InvalidValue("the issuer image must be a PNG or an SVG")
+        raise InvalidValue(f"{what} must be a PNG or an SVG")
     return media, f"data:{media};base64,{base64.b64encode(image).decode('ascii')}"
 
 
@@ -81,6 +83,36 @@ class Issuer:
         issuer.set_profile(name, url, email, media, data, colours, include_names, now)
         uow.commit()
         return self.view()
+
+    def set_entry_image(self, code: str, image: bytes | None) -> dict[str, str]:
+        """The catalogue entry ``code``'s badges show this PNG or SVG (baked, in place of the
+        drawn image); ``None`` goes back to the drawn one. The image is refused unless a
+        credential can be baked into it and read back (a PNG that parses, an SVG without a
+        DOCTYPE or entities)."""
+        now = self._app.now_for_write()
+        uow = UnitOfWork(self._app)
+        entry = uow.catalogue().entry(credential_code(code))
+        media, data = ("", "")
+        if image:
+            media, data = image_data_url(image, f"the image for {entry.code}")
+            self._bakeable(image, media)
+        rules = uow.find(BadgeRules, BadgeRules.identity()) or uow.add(BadgeRules.open(now))
+        rules.set_image(entry.code, media, data, now)
+        uow.commit()
+        return {"code": entry.code, "media_type": media or "drawn"}
+
+    def _bakeable(self, image: bytes, media: str) -> None:
+        probe = '{"probe": true}'
+        try:
+            if media == "image/png":
+                baked = self._tools.baking.bake_png(image, probe)
+            else:
+                baked = self._tools.baking.bake_svg(image.decode("utf-8"), probe).encode()
+            read = self._tools.baking.unbake(baked)
+        except (CheckFailed, UnicodeDecodeError, ValueError) as error:
+            raise InvalidValue(f"the image cannot carry a badge: {error}") from None
+        if read != {"probe": True}:
+            raise InvalidValue("the image cannot carry a badge: it did not read back")
 
     def init_key(self) -> KeyView:
         """The first signing key (refused when there is one: rotate instead)."""

@@ -74,6 +74,10 @@ class Issuing:
         """R10: the publication's badge, signed now, saved with the publication."""
         self.issue_for(credential, credential.completion_id, at, uow)
 
+    def reads_at_publication(self, completion_id: UUID) -> list[UUID]:
+        """The issuer, the pathway rules and the (absent) badge of the completion."""
+        return [BadgeIssuer.identity(), BadgeRules.identity(), Badge.for_completion(completion_id)]
+
     def standing_changed(self, credential: Credential, at: datetime, uow: UnitOfWork) -> None:
         """The college's decision, on the badge of the credential's latest completion and on
         the pathway badges that stack it (suspended while it is not active)."""

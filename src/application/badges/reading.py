@@ -3,6 +3,7 @@ CSV of what was issued, and the signed status-list credentials."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from datetime import datetime
@@ -18,7 +19,7 @@ from carepassport.application.store import CarePassportApplication
 from carepassport.domain.badges.badge import Badge
 from carepassport.domain.badges.credential import Addresses, status_list_credential
 from carepassport.domain.badges.issuer import BadgeIssuer
-from carepassport.domain.badges.pathway import BadgeWallet
+from carepassport.domain.badges.pathway import BadgeRules, BadgeWallet
 from carepassport.domain.badges.status_list import StatusList, StatusPurpose
 from carepassport.domain.compliance.credential import Credential
 from carepassport.domain.errors import InvalidValue, NotFound
@@ -86,6 +87,11 @@ class Rendered:
     content: bytes
     media_type: str
     suffix: str
+
+
+def _data(data_url: str) -> bytes:
+    """The bytes of a ``data:…;base64,`` URL (recorded by ``set_entry_image``)."""
+    return base64.b64decode(data_url.partition(",")[2])
 
 
 class BadgeReader:
@@ -176,10 +182,17 @@ class BadgeReader:
         if fmt == "qr":
             return Rendered(self._tools.images.qr_png(badge.document["id"]), "image/png", "png")
         title, colours = self._face(badge)
+        rules = self._app.find(BadgeRules, BadgeRules.identity())
         if fmt == "png":
-            image = self._tools.images.png(title, badge.code, colours)
+            own = rules.image_of(badge.code, "image/png") if rules else None
+            image = _data(own) if own else self._tools.images.png(title, badge.code, colours)
             return Rendered(self._tools.baking.bake_png(image, text), "image/png", "png")
-        image_svg = self._tools.images.svg(title, badge.code, colours)
+        own = rules.image_of(badge.code, "image/svg+xml") if rules else None
+        image_svg = (
+            _data(own).decode("utf-8")
+            if own
+            else self._tools.images.svg(title, badge.code, colours)
+        )
         baked = self._tools.baking.bake_svg(image_svg, text)
         return Rendered(baked.encode(), "image/svg+xml", "svg")
 

@@ -48,7 +48,12 @@ class Credentials:
     def publish(self, item: DueItem) -> bool:
         """R10, scheduled: publish the completion; the credential is issued or renewed (R14)."""
         with self._app.reading(
-            lambda: [item.aggregate_id, Catalogue.identity(), SettingsRecord.identity()]
+            lambda: [
+                item.aggregate_id,
+                Catalogue.identity(),
+                SettingsRecord.identity(),
+                *self.observer.reads_at_publication(item.aggregate_id),
+            ]
         ):
             uow = UnitOfWork(self._app)
             completion = uow.find(Completion, item.aggregate_id)

@@ -26,6 +26,11 @@ class CredentialObserver(Protocol):
         """The college just changed ``credential``'s standing."""
         ...
 
+    def reads_at_publication(self, completion_id: UUID) -> list[UUID]:
+        """The aggregates ``published`` will read for this completion, read ahead with the
+        publication's own (one query for all)."""
+        ...
+
 
 class NoObserver:
     """Nobody follows the credentials."""
@@ -35,6 +40,9 @@ class NoObserver:
 
     def standing_changed(self, credential: Credential, at: datetime, uow: UnitOfWork) -> None:
         return None
+
+    def reads_at_publication(self, completion_id: UUID) -> list[UUID]:
+        return []
 
 
 @attrs.frozen

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from carepassport.domain.badges.issuer import IMAGE_TYPES
 from carepassport.domain.base import CreatedEvent, DomainEvent, aggregate_id
 from carepassport.domain.errors import AlreadyExists, InvalidValue, NotFound
 
@@ -64,9 +65,26 @@ class BadgeRules(Aggregate):
         def apply(self, aggregate: BadgeRules) -> None:
             aggregate.equivalents.append(Equivalent(self.code, self.achievement_id, self.issuer_id))
 
+    class EntryImageSet(DomainEvent):
+        """A catalogue entry's own badge image (a PNG or SVG data URL; empty: the drawn one)."""
+
+        code: str
+        media_type: str
+        data_url: str
+        set_at: datetime
+        business_time_field = "set_at"
+
+        def apply(self, aggregate: BadgeRules) -> None:
+            if self.data_url:
+                aggregate.images[self.code] = (self.media_type, self.data_url)
+            else:
+                aggregate.images.pop(self.code, None)
+
     def __init__(self, opened_at: datetime) -> None:
         self.pathways: dict[str, Pathway] = {}
         self.equivalents: list[Equivalent] = []
+        self.images: dict[str, tuple[str, str]] = {}
+        """Catalogue code -> (media type, data URL) of the entry's own badge image."""
 
     @staticmethod
     def identity() -> UUID:
@@ -120,6 +138,28 @@ class BadgeRules(Aggregate):
             issuer_id=wanted.issuer_id,
             accepted_at=at,
         )
+
+    def set_image(self, code: str, media_type: str, data_url: str, at: datetime) -> None:
+        """``code``'s badges show this image (``data_url`` empty: the drawn one again)."""
+        if data_url and media_type not in IMAGE_TYPES:
+            raise InvalidValue(f"a badge image is one of {', '.join(IMAGE_TYPES)}")
+        if self.images.get(code, ("", "")) == (media_type, data_url) or (
+            not data_url and code not in self.images
+        ):
+            return
+        self.trigger_event(
+            self.EntryImageSet,
+            timestamp=at,
+            code=code,
+            media_type=media_type if data_url else "",
+            data_url=data_url,
+            set_at=at,
+        )
+
+    def image_of(self, code: str, media_type: str) -> str | None:
+        """The data URL of ``code``'s own image if it is of ``media_type``."""
+        found = self.images.get(code)
+        return found[1] if found and found[0] == media_type else None
 
     def equivalent_of(self, achievement_id: str, issuer_id: str) -> str | None:
         """The catalogue code a foreign achievement counts as, if any."""
