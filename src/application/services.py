@@ -17,13 +17,14 @@ from carepassport.application.badges.stacking import Stacking
 from carepassport.application.badges.verification import Verifier
 from carepassport.application.compliance.credentials import Credentials
 from carepassport.application.compliance.job_functions import JobFunctions
-from carepassport.application.compliance.ports import ComplianceStore
+from carepassport.application.compliance.ports import ComplianceStore, Observers
 from carepassport.application.compliance.reports import Reports
 from carepassport.application.compliance.requirements import Requirements
 from carepassport.application.compliance.status import Statuses
 from carepassport.application.history import Histories
 from carepassport.application.mail.outbox import Outbox
 from carepassport.application.mail.ports import Mailer, ReplyParser
+from carepassport.application.matching.matching import Matching
 from carepassport.application.ports import Calendar, Clock, EventReader, Views
 from carepassport.application.reference import ReferenceData
 from carepassport.application.scheduler import Handler, Scheduler
@@ -72,6 +73,7 @@ class Services:
     badges: BadgeReader
     verifier: Verifier
     stacking: Stacking
+    matching: Matching
     closers: tuple[Callable[[], None], ...] = ()
 
     @classmethod
@@ -117,8 +119,9 @@ class Services:
             app, reference, sponsorships, intake, sync, requirements, lms_access
         )
         outbox = Outbox(app, mailer)
-        issuing = Issuing(app, badge_tools)
-        credentials = Credentials(app, issuing)
+        matching = Matching(app)
+        issuing = Issuing(app, badge_tools, matching)
+        credentials = Credentials(app, Observers(issuing, matching))
         badge_reader = BadgeReader(app, badge_tools, issuing)
         verifier = Verifier(app, badge_tools)
         handlers: dict[str, Handler] = {
@@ -158,6 +161,7 @@ class Services:
             badges=badge_reader,
             verifier=verifier,
             stacking=Stacking(app, issuing, verifier),
+            matching=matching,
             closers=tuple(closers),
         )
 

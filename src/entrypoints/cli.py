@@ -700,9 +700,10 @@ def _demo_data(services: Services, base_url: str) -> Raw:
     return Raw("\n".join(lines))
 
 
-from carepassport.entrypoints import cli_badges  # noqa: E402 - registers its commands on cli
+# Registered last: they add their commands to the groups above.
+from carepassport.entrypoints import cli_badges, cli_matching  # noqa: E402
 
-COMMAND_MODULES = (cli_badges,)
+COMMAND_MODULES = (cli_badges, cli_matching)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ independently of the app; a route without a row fails ``test_the_table_covers_ev
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import attrs
@@ -41,6 +42,16 @@ RESULT = {
     "attempted_at": "2026-04-07T11:00-04:00",
 }
 Ids = dict[str, str]
+VACANCY = {
+    "title": "Personal support worker",
+    "noc": "33102",
+    "region": "Toronto",
+    "starts": "2027-06-01",
+    "requires": ["FIRE"],
+    "pay_min": "45000",
+    "pay_max": "52000",
+    "existing": True,
+}
 
 
 @attrs.frozen
@@ -115,6 +126,27 @@ TABLE = [
     # employees' status and requirements
     row("GET", "/employees/{employee}/status", SEES_EMPLOYEES, {EMPLOYEE, APPROVER_ROLE}),
     row("GET", "/employees/{employee}/badges", SEES_EMPLOYEES, {EMPLOYEE, APPROVER_ROLE}),
+    # matching
+    row(
+        "POST",
+        "/vacancies",
+        {APPROVER_ROLE, COLLEGE},
+        {APPROVER_ROLE},
+        json(lambda ids: {**VACANCY, "employer_id": ids["employer"]}),
+    ),
+    row("GET", "/employers/{employer}/vacancies", {APPROVER_ROLE, *READERS}, {APPROVER_ROLE}),
+    row("GET", "/vacancies/{vacancy}", {APPROVER_ROLE, *READERS}, {APPROVER_ROLE}),
+    row("POST", "/vacancies/{vacancy}/close", {APPROVER_ROLE, COLLEGE}, {APPROVER_ROLE}),
+    row("GET", "/vacancies/{vacancy}/matches", {APPROVER_ROLE, *READERS}, {APPROVER_ROLE}),
+    row("GET", "/employees/{employee}/matches", {EMPLOYEE, *READERS}, {EMPLOYEE}),
+    row(
+        "POST",
+        "/employees/{employee}/matching/opt-in",
+        {EMPLOYEE, COLLEGE},
+        {EMPLOYEE},
+        json(lambda _: {"region": "Toronto"}),
+    ),
+    row("POST", "/employees/{employee}/matching/opt-out", {EMPLOYEE, COLLEGE}, {EMPLOYEE}),
     row("GET", "/employees/{employee}/requirements", SEES_EMPLOYEES, {EMPLOYEE, APPROVER_ROLE}),
     row("GET", "/employees/{employee}/requirements.csv", SEES_EMPLOYEES, {EMPLOYEE, APPROVER_ROLE}),
     # reports
@@ -267,12 +299,22 @@ def world(
     assert abandoned.abandoned
     services.job_functions.require("E1", "FIRE")
     clock.set(toronto(2027, 3, 22, 10, 0))  # FIRE expires within 60 days: renewals are due
+    vacancies = {}
+    for employee, employer in (("E1", "SUNNY"), ("E2", "SHADY")):
+        services.matching.opt_in(employee, region="Toronto")
+        fields = {k: v for k, v in VACANCY.items() if k != "starts"}
+        vacancies[employer] = services.matching.post(
+            employer,
+            starts=date(2027, 6, 1),
+            **fields,  # type: ignore[arg-type]
+        ).vacancy_id
 
     def ids(employee: str, employer: str, sponsorship: Any, approver: str) -> Ids:
         (registration,) = services.statuses.of_employee(employee).credentials
         return {
             "employee": employee,
             "employer": employer,
+            "vacancy": vacancies[employer],
             "sponsorship": str(sponsorship.sponsorship_id),
             "registration": registration.registration_id,
             "approver": approver,
@@ -345,6 +387,7 @@ def _template(path: str) -> str:
         .replace("{sponsorship}", "{sponsorship_id}")
         .replace("{registration}", "{registration_id}")
         .replace("{message}", "{message_id}")
+        .replace("{vacancy}", "{vacancy_id}")
         .replace("/RN/", "/{name}/")
         .replace("/FIRE/", "/{code}/")
     )

@@ -21,6 +21,7 @@ from carepassport.domain.access.api_access import (
     Unauthenticated,
 )
 from carepassport.domain.errors import NotFound
+from carepassport.domain.matching.vacancy import Vacancy
 from carepassport.domain.reference import Employee
 from carepassport.domain.training.registration import Registration
 from carepassport.domain.training.sponsorship import Sponsorship
@@ -153,6 +154,29 @@ class Access:
         if principal.role is Role.APPROVER and principal.subject == employer_id(employer):
             return
         raise NotFound(f"employer {employer} not found")
+
+    def vacancy(self, principal: Principal, vacancy_id: str | UUID) -> None:
+        """Refuse unless the caller may see this vacancy and its matches (its employer's
+        approvers, the college, auditors)."""
+        if principal.role in (Role.COLLEGE, Role.AUDITOR):
+            return
+        identity = parse_id(vacancy_id, "vacancy")
+        record = self._app.find(Vacancy, identity)
+        if (
+            record is None
+            or principal.role is not Role.APPROVER
+            or principal.subject != record.employer_id
+        ):
+            raise NotFound(f"vacancy {identity} not found")
+
+    def own_candidate(self, principal: Principal, candidate: str) -> None:
+        """Refuse unless the caller is the candidate (an employee) or the college; an
+        employer never sees a candidate's matches to other employers' vacancies."""
+        if principal.role in (Role.COLLEGE, Role.AUDITOR):
+            return
+        if principal.role is Role.EMPLOYEE and principal.subject == employee_id(candidate):
+            return
+        raise NotFound(f"candidate {candidate} not found")
 
     def sponsorship(self, principal: Principal, sponsorship_id: str | UUID) -> None:
         """Refuse unless the caller may see this sponsorship."""

@@ -14,7 +14,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from carepassport.application.badges.ports import BadgeTools, KeysUnavailable
+from carepassport.application.badges.ports import (
+    Alignments,
+    BadgeTools,
+    KeysUnavailable,
+    NoAlignments,
+)
 from carepassport.application.store import CarePassportApplication
 from carepassport.application.topics import stored_topics
 from carepassport.application.unit_of_work import UnitOfWork
@@ -64,9 +69,15 @@ def profile(issuer: BadgeIssuer, key: SigningKey | None = None) -> IssuerProfile
 class Issuing:
     """Signs and records badges; follows the credentials' standing onto the status lists."""
 
-    def __init__(self, app: CarePassportApplication, tools: BadgeTools) -> None:
+    def __init__(
+        self,
+        app: CarePassportApplication,
+        tools: BadgeTools,
+        alignments: Alignments | None = None,
+    ) -> None:
         self._app = app
         self._tools = tools
+        self._alignments: Alignments = alignments or NoAlignments()
 
     # The compliance capability's observer.
 
@@ -142,6 +153,7 @@ class Issuing:
                 f"renewed every {entry.validity_days} days.",
                 criteria=f"Completed the {entry.title} course and passed its final quiz "
                 f"within {entry.max_attempts} attempts.",
+                alignments=tuple(self._alignments.alignments(entry.code, uow)),
             ),
             expiry_time(credential.valid_until),
             credential.published_at,

@@ -8,6 +8,8 @@ from typing import Any, Protocol
 
 import attrs
 
+from carepassport.application.unit_of_work import UnitOfWork
+from carepassport.domain.badges.credential import Alignment
 from carepassport.domain.errors import DomainError, InvalidValue
 
 Sign = Callable[[bytes], bytes]
@@ -113,3 +115,19 @@ class BadgeTools:
     schemas: Schemas
     baking: Baking
     images: Images
+
+
+class Alignments(Protocol):
+    """The skills a micro-credential teaches, where a framework names them by URL (matching
+    knows them; badges carry them as ``alignment``)."""
+
+    def alignments(self, code: str, uow: UnitOfWork) -> list[Alignment]:
+        """``code``'s aligned skills, in ``uow``."""
+        ...
+
+
+class NoAlignments:
+    """No skills known: badges carry no alignment."""
+
+    def alignments(self, code: str, uow: UnitOfWork) -> list[Alignment]:
+        return []

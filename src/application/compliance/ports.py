@@ -45,6 +45,24 @@ class NoObserver:
         return []
 
 
+class Observers:
+    """Several observers, told in turn (the badges, then matching)."""
+
+    def __init__(self, *observers: CredentialObserver) -> None:
+        self._observers = observers
+
+    def published(self, credential: Credential, at: datetime, uow: UnitOfWork) -> None:
+        for observer in self._observers:
+            observer.published(credential, at, uow)
+
+    def standing_changed(self, credential: Credential, at: datetime, uow: UnitOfWork) -> None:
+        for observer in self._observers:
+            observer.standing_changed(credential, at, uow)
+
+    def reads_at_publication(self, completion_id: UUID) -> list[UUID]:
+        return [i for o in self._observers for i in o.reads_at_publication(completion_id)]
+
+
 @attrs.frozen
 class EmployeeRow:
     """The compliance read model's view of an employee."""

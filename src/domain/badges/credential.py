@@ -138,6 +138,24 @@ class IssuerProfile:
 
 
 @dataclass(frozen=True)
+class Alignment:
+    """A skill the achievement teaches, in a framework that names it by URL (OB 3.0
+    ``Alignment``: ``targetUrl`` is required, so only skills with a URI are aligned)."""
+
+    target_name: str
+    target_url: str
+    target_code: str
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "type": ["Alignment"],
+            "targetName": self.target_name,
+            "targetUrl": self.target_url,
+            "targetCode": self.target_code,
+        }
+
+
+@dataclass(frozen=True)
 class Achievement:
     """What was achieved: a micro-credential (or a pathway) of the catalogue."""
 
@@ -147,6 +165,7 @@ class Achievement:
     criteria: str
     achievement_type: str = MICRO_CREDENTIAL
     image: str = ""
+    alignments: tuple[Alignment, ...] = ()
 
     def document(self) -> dict[str, Any]:
         achievement: dict[str, Any] = {
@@ -159,6 +178,8 @@ class Achievement:
         }
         if self.image:
             achievement["image"] = {"id": self.image, "type": "Image"}
+        if self.alignments:
+            achievement["alignment"] = [a.document() for a in self.alignments]
         return achievement
 
 

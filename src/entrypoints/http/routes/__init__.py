@@ -6,6 +6,7 @@ from carepassport.entrypoints.http.routes import (
     employees,
     lms,
     mail,
+    matching,
     operations,
     records,
     reference,
@@ -27,6 +28,7 @@ ROUTERS = (
     operations.router,
     badges.router,
     badges.public,
+    matching.router,
 )
 
 __all__ = ["ROUTERS"]

@@ -1,0 +1,1 @@
+"""Matching use cases: skills, colleges and intakes, candidates, vacancies and their matches."""

@@ -1,0 +1,79 @@
+"""The CLI's matching commands on SQLite and PostgreSQL: a vacancy posted, an employee who
+holds its requirement matched, listed as JSON and CSV; bad postings refused."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from tests.integration.cli_helpers import Cli
+
+HEADER = "record_id,student_number,credential_code,attempt,score,passed,attempted_at\n"
+POST = [
+    "vacancies", "post", "SUNNY", "--title", "PSW, days", "--noc", "33102",
+    "--region", "Toronto", "--starts", "2026-10-01", "--requires", "IPAC",
+    "--skill", "INFECTION-CONTROL:5", "--pay-min", "45000", "--pay-max", "52000",
+]  # fmt: skip
+
+
+@pytest.fixture
+def matched(cp: Cli, tmp_path: Path) -> tuple[Cli, str]:
+    """E1 holds IPAC (published 2026-08-03), opted in; a vacancy needing IPAC is posted."""
+    cp.run("skills", "add-curated", now="2026-07-01T09:00")
+    cp.run("catalog", "set-skills", "IPAC", "--skill", "INFECTION-CONTROL", now="2026-07-01T09:00")
+    cp.run("register", "E1", "IPAC", "--self-pay", now="2026-07-27T10:00")
+    results = tmp_path / "r.csv"
+    results.write_text(HEADER + "R1,C0912345,IPAC,1,90,true,2026-07-31T16:00\n")
+    cp.run("lms", "import", str(results), now="2026-07-31T20:00")
+    cp.run("tick", now="2026-08-03T10:00")
+    cp.run("candidates", "opt-in", "E1", "--region", "Toronto", now="2026-08-04T09:00")
+    vacancy = cp.run(*POST, "--existing", now="2026-08-04T10:00")
+    return cp, vacancy["vacancy_id"]
+
+
+def test_the_employee_is_listed_eligible_with_full_marks(matched: tuple[Cli, str]) -> None:
+    cp, vacancy_id = matched
+
+    (found,) = cp.run("matches", "list", vacancy_id, now="2026-08-04T11:00")
+
+    assert (found["candidate_id"], found["outcome"], found["score"], found["stars"]) == (
+        "E1",
+        "eligible",
+        100,
+        5,
+    )
+    assert cp.run("matches", "for", "E1", now="2026-08-04T11:00")[0]["vacancy_id"] == vacancy_id
+
+
+def test_the_matches_as_csv_name_each_requirements_state(matched: tuple[Cli, str]) -> None:
+    cp, vacancy_id = matched
+
+    text = cp.run("matches", "list", vacancy_id, "--csv", now="2026-08-04T11:00", ok=False).stdout
+
+    (row,) = csv.DictReader(io.StringIO(text))
+    assert (row["candidate_id"], row["requirements"]) == ("E1", "IPAC held")
+
+
+def test_a_posting_that_does_not_say_whether_the_vacancy_exists_is_refused(cp: Cli) -> None:
+    before = cp.events()
+
+    result = cp.run(*POST, now="2026-08-04T10:00", ok=False)
+
+    assert result.exit_code == 2
+    assert "--existing or --future" in result.output
+    assert cp.events() == before
+
+
+def test_a_weight_outside_1_to_5_is_refused_and_nothing_recorded(cp: Cli) -> None:
+    cp.run("skills", "add-curated", now="2026-07-01T09:00")
+    before = cp.events()
+    bad = [*POST[:-6], "--skill", "PPE:9", "--pay-min", "45000", "--pay-max", "52000"]
+
+    result = cp.run(*bad, "--future", now="2026-08-04T10:00", ok=False)
+
+    assert result.exit_code == 1
+    assert "from 1 to 5" in result.stderr
+    assert cp.events() == before
