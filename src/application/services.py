@@ -24,6 +24,7 @@ from carepassport.application.compliance.status import Statuses
 from carepassport.application.history import Histories
 from carepassport.application.mail.outbox import Outbox
 from carepassport.application.mail.ports import Mailer, ReplyParser
+from carepassport.application.matching.engagements import Engagements
 from carepassport.application.matching.matching import Matching
 from carepassport.application.ports import Calendar, Clock, EventReader, Views
 from carepassport.application.reference import ReferenceData
@@ -39,6 +40,7 @@ from carepassport.application.training.replies import ApprovalReplies
 from carepassport.application.training.sponsorships import Sponsorships
 from carepassport.application.training.sync import NightlySync
 from carepassport.domain.compliance.credential import CREDENTIAL_EXPIRY, EXPIRY_REMINDER
+from carepassport.domain.matching.engagement import OUTCOME_DUE, OUTCOME_REMINDER
 from carepassport.domain.training.completion import PUBLISH_COMPLETION
 from carepassport.domain.training.lms import NIGHTLY_SYNC
 from carepassport.domain.training.lms_access import LMS_PROVISIONING
@@ -74,6 +76,7 @@ class Services:
     verifier: Verifier
     stacking: Stacking
     matching: Matching
+    engagements: Engagements
     closers: tuple[Callable[[], None], ...] = ()
 
     @classmethod
@@ -124,7 +127,10 @@ class Services:
         credentials = Credentials(app, Observers(issuing, matching))
         badge_reader = BadgeReader(app, badge_tools, issuing)
         verifier = Verifier(app, badge_tools)
+        engagements = Engagements(app)
         handlers: dict[str, Handler] = {
+            OUTCOME_REMINDER: engagements.remind,
+            OUTCOME_DUE: engagements.overdue,
             ENABLE_SELF_REGISTRATION: lambda i: sponsorships.enable_self_registration(
                 i.aggregate_id
             ),
@@ -160,8 +166,9 @@ class Services:
             issuing=issuing,
             badges=badge_reader,
             verifier=verifier,
-            stacking=Stacking(app, issuing, verifier),
+            stacking=Stacking(app, issuing, verifier, [matching]),
             matching=matching,
+            engagements=engagements,
             closers=tuple(closers),
         )
 

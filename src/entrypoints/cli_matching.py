@@ -7,7 +7,15 @@ from datetime import date, datetime
 import click
 
 from carepassport.application.services import Services
-from carepassport.entrypoints.cli import Context, Raw, catalog, cli, pass_context, run
+from carepassport.entrypoints.cli import (
+    Context,
+    Raw,
+    catalog,
+    cli,
+    parse_instant,
+    pass_context,
+    run,
+)
 
 DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -284,3 +292,80 @@ def matches_for(ctx: Context, candidate_id: str, as_csv: bool) -> None:
         ),
         writes=False,
     )
+
+
+@matches.command("invite")
+@click.argument("vacancy_id")
+@click.argument("candidate_id")
+@pass_context
+def matches_invite(ctx: Context, vacancy_id: str, candidate_id: str) -> None:
+    """The employer invites a matched candidate (an open vacancy only); they are e-mailed."""
+    run(ctx, lambda s: s.engagements.invite(vacancy_id, candidate_id))
+
+
+@matches.command("interest")
+@click.argument("vacancy_id")
+@click.argument("candidate_id")
+@pass_context
+def matches_interest(ctx: Context, vacancy_id: str, candidate_id: str) -> None:
+    """The candidate is interested (an acceptance if invited); the employer is e-mailed."""
+    run(ctx, lambda s: s.engagements.show_interest(vacancy_id, candidate_id))
+
+
+@matches.command("accept")
+@click.argument("vacancy_id")
+@click.argument("candidate_id")
+@pass_context
+def matches_accept(ctx: Context, vacancy_id: str, candidate_id: str) -> None:
+    """The candidate accepts the invitation; the employer now sees their e-mail."""
+    run(ctx, lambda s: s.engagements.accept(vacancy_id, candidate_id))
+
+
+@matches.command("decline")
+@click.argument("vacancy_id")
+@click.argument("candidate_id")
+@click.option("--reason", default="")
+@pass_context
+def matches_decline(ctx: Context, vacancy_id: str, candidate_id: str, reason: str) -> None:
+    """The candidate declines."""
+    run(ctx, lambda s: s.engagements.decline(vacancy_id, candidate_id, reason))
+
+
+@matches.command("reject")
+@click.argument("vacancy_id")
+@click.argument("candidate_id")
+@click.option("--reason", required=True)
+@pass_context
+def matches_reject(ctx: Context, vacancy_id: str, candidate_id: str, reason: str) -> None:
+    """The employer rejects the candidate, with a reason; the candidate is e-mailed."""
+    run(ctx, lambda s: s.engagements.reject(vacancy_id, candidate_id, reason))
+
+
+@matches.command("interview")
+@click.argument("vacancy_id")
+@click.argument("candidate_id")
+@click.option("--at", "at", required=True, help="When it took place (YYYY-MM-DDTHH:MM).")
+@pass_context
+def matches_interview(ctx: Context, vacancy_id: str, candidate_id: str, at: str) -> None:
+    """The interview took place: the outcome is due within 45 days (reminder on day 30)."""
+    when = parse_instant(at, "--at")
+    run(ctx, lambda s: s.engagements.interview(vacancy_id, candidate_id, when))
+
+
+@matches.command("outcome")
+@click.argument("vacancy_id")
+@click.argument("candidate_id")
+@click.argument("outcome", type=click.Choice(["hired", "not-selected"]))
+@pass_context
+def matches_outcome(ctx: Context, vacancy_id: str, candidate_id: str, outcome: str) -> None:
+    """The interview's outcome; the candidate is e-mailed."""
+    run(ctx, lambda s: s.engagements.give_outcome(vacancy_id, candidate_id, outcome == "hired"))
+
+
+@matches.command("show")
+@click.argument("vacancy_id")
+@click.argument("candidate_id")
+@pass_context
+def matches_show(ctx: Context, vacancy_id: str, candidate_id: str) -> None:
+    """Where a candidate and a vacancy stand."""
+    run(ctx, lambda s: s.engagements.show(vacancy_id, candidate_id), writes=False)

@@ -77,3 +77,20 @@ def test_a_weight_outside_1_to_5_is_refused_and_nothing_recorded(cp: Cli) -> Non
     assert result.exit_code == 1
     assert "from 1 to 5" in result.stderr
     assert cp.events() == before
+
+
+def test_an_invitation_accepted_shows_the_employer_the_candidates_address(
+    matched: tuple[Cli, str],
+) -> None:
+    cp, vacancy_id = matched
+
+    invited = cp.run("matches", "invite", vacancy_id, "E1", now="2026-08-04T12:00")
+    accepted = cp.run("matches", "accept", vacancy_id, "E1", now="2026-08-05T09:00")
+    interviewed = cp.run(
+        "matches", "interview", vacancy_id, "E1", "--at", "2026-08-10T14:00",
+        now="2026-08-10T16:00",
+    )  # fmt: skip
+
+    assert (invited["stage"], invited["candidate_email"]) == ("invited", None)
+    assert (accepted["stage"], accepted["candidate_email"]) == ("accepted", "pat@example.org")
+    assert interviewed["outcome_due"].startswith("2026-09-24T14:00")

@@ -3,17 +3,21 @@ who opted in, kept up to date when a candidate's credentials change."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from uuid import UUID
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from carepassport.adapters.badges import data_integrity
+from carepassport.adapters.badges.multikey import did_key, public_multikey
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.memory import InMemoryLms
 from carepassport.application.services import Services
-from carepassport.domain.errors import InvalidValue, NotFound
+from carepassport.domain.errors import InvalidTransition, InvalidValue, NotFound
 from carepassport.domain.matching.vacancy import DISCLOSURE, MatchBook
-from tests.conftest import toronto
+from tests.conftest import APPROVER, EMPLOYEE_EMAIL, toronto
 from tests.integration.helpers import complete, footprint
 
 PASSED = toronto(2026, 4, 7, 14)
@@ -232,3 +236,135 @@ class TestBadgeAlignment:
             }
         ]  # HAND-HYGIENE and PPE have no URI, so no alignment
         assert market.verifier.verify_document(document).verified
+
+
+class TestRecognisedBadges:
+    def test_a_recognised_foreign_badge_meets_a_requirement_and_says_so(
+        self, market: Services, clock: SettableClock, lms: InMemoryLms
+    ) -> None:
+        market.issuer.set_profile("Care College", url="https://college.example")
+        market.issuer.init_key()
+        complete(market, clock, lms, "IPAC", PASSED)
+        market.matching.opt_in("E1", region="Toronto")
+        vacancy_id = post(market, requires=["IPAC", "FIRE"])
+        assert market.matching.matches(vacancy_id) == []
+        # Another college's credential (built from E1's own, re-signed with its key) that
+        # this college accepts as FIRE.
+        (view,) = market.badges.of_employee("E1")
+        document = dict(market.badges.badge(view.badge_id).document)
+        for name in ("proof", "credentialStatus"):
+            document.pop(name)
+        key = Ed25519PrivateKey.generate()
+        multibase = public_multikey(key.public_key())
+        did = did_key(multibase)
+        document["issuer"] = {"id": did, "type": ["Profile"], "name": "Other College"}
+        foreign = data_integrity.sign(document, key.sign, f"{did}#{multibase}", clock.now())
+        achievement = foreign["credentialSubject"]["achievement"]["id"]
+        market.stacking.accept("FIRE", achievement, did)
+
+        market.stacking.recognise(json.dumps(foreign).encode(), "E1")
+
+        (found,) = market.matching.matches(vacancy_id)
+        fire = next(r for r in found.requirements if r["code"] == "FIRE")
+        assert (found.outcome, fire["state"], fire["source"]) == ("eligible", "held", "recognised")
+        assert fire["reference"] == foreign["id"]
+
+
+@pytest.fixture
+def matched(market: Services, clock: SettableClock, lms: InMemoryLms) -> tuple[Services, str]:
+    """E1 holds IPAC, opted in, and is eligible for an open vacancy."""
+    complete(market, clock, lms, "IPAC", PASSED)
+    market.matching.opt_in("E1", region="Toronto")
+    return market, post(market)
+
+
+def mail_to(services: Services, recipient: str) -> list[str]:
+    return [m.subject for m in services.outbox.messages(recipient)]
+
+
+class TestEngagements:
+    def test_an_invitation_is_mailed_to_the_candidate_without_revealing_their_address(
+        self, matched: tuple[Services, str]
+    ) -> None:
+        services, vacancy_id = matched
+
+        shown = services.engagements.invite(vacancy_id, "E1")
+
+        assert (shown.stage, shown.candidate_email) == ("invited", None)
+        assert "Personal support worker, nights: invited" in mail_to(services, EMPLOYEE_EMAIL)
+
+    def test_accepting_tells_the_employer_and_reveals_the_address(
+        self, matched: tuple[Services, str]
+    ) -> None:
+        services, vacancy_id = matched
+        services.engagements.invite(vacancy_id, "E1")
+
+        shown = services.engagements.accept(vacancy_id, "E1")
+
+        assert (shown.stage, shown.candidate_email) == ("accepted", EMPLOYEE_EMAIL)
+        (body,) = [m.body for m in services.outbox.messages(APPROVER) if "accepted" in m.subject]
+        assert EMPLOYEE_EMAIL in body
+
+    def test_the_employer_is_reminded_on_day_30_and_the_outcome_is_overdue_on_day_45(
+        self, matched: tuple[Services, str], clock: SettableClock
+    ) -> None:
+        services, vacancy_id = matched
+        services.engagements.invite(vacancy_id, "E1")
+        services.engagements.accept(vacancy_id, "E1")
+        interviewed = clock.now()
+        shown = services.engagements.interview(vacancy_id, "E1", interviewed)
+        assert shown.outcome_due == (interviewed + timedelta(days=45)).isoformat()
+
+        clock.set(interviewed + timedelta(days=30))
+        services.scheduler.tick()
+        assert any("Interview outcome due" in s for s in mail_to(services, APPROVER))
+        assert not services.engagements.show(vacancy_id, "E1").overdue
+
+        clock.set(interviewed + timedelta(days=45))
+        services.scheduler.tick()
+        assert services.engagements.show(vacancy_id, "E1").overdue
+        assert any("Interview outcome overdue" in s for s in mail_to(services, APPROVER))
+
+    def test_an_outcome_given_in_time_settles_the_reminder(
+        self, matched: tuple[Services, str], clock: SettableClock
+    ) -> None:
+        services, vacancy_id = matched
+        services.engagements.invite(vacancy_id, "E1")
+        services.engagements.accept(vacancy_id, "E1")
+        interviewed = clock.now()
+        services.engagements.interview(vacancy_id, "E1", interviewed)
+        services.engagements.give_outcome(vacancy_id, "E1", hired=True)
+
+        clock.set(interviewed + timedelta(days=46))
+        services.scheduler.tick()
+
+        assert services.engagements.show(vacancy_id, "E1").stage == "hired"
+        assert not any("Interview outcome" in s for s in mail_to(services, APPROVER))
+
+    def test_an_invitation_to_a_closed_vacancy_is_refused_and_nothing_recorded(
+        self, matched: tuple[Services, str]
+    ) -> None:
+        services, vacancy_id = matched
+        services.matching.close(vacancy_id)
+        before = footprint(services)
+
+        with pytest.raises(InvalidTransition, match="closed"):
+            services.engagements.invite(vacancy_id, "E1")
+
+        assert footprint(services) == before
+
+    def test_an_unmatched_candidate_cannot_be_invited(self, matched: tuple[Services, str]) -> None:
+        services, _ = matched
+        other = post(services, requires=["WHMIS"])
+
+        with pytest.raises(NotFound, match="not matched"):
+            services.engagements.invite(other, "E1")
+
+    def test_an_interview_cannot_be_recorded_before_the_invitation_is_accepted(
+        self, matched: tuple[Services, str], clock: SettableClock
+    ) -> None:
+        services, vacancy_id = matched
+        services.engagements.invite(vacancy_id, "E1")
+
+        with pytest.raises(InvalidTransition):
+            services.engagements.interview(vacancy_id, "E1", clock.now())

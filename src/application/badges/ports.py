@@ -131,3 +131,12 @@ class NoAlignments:
 
     def alignments(self, code: str, uow: UnitOfWork) -> list[Alignment]:
         return []
+
+
+class RecognitionFollower(Protocol):
+    """Told, in its unit of work, that an employee's recognised credentials changed
+    (matching matches them again)."""
+
+    def recognised(self, employee_id: str, at: datetime, uow: UnitOfWork) -> None:
+        """``employee_id`` was just credited with a foreign credential."""
+        ...

@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 
 from carepassport.application.badges.issuing import Issuing, digest
+from carepassport.application.badges.ports import RecognitionFollower
 from carepassport.application.badges.verification import Verifier, issuer_id
 from carepassport.application.store import CarePassportApplication
 from carepassport.application.unit_of_work import UnitOfWork
@@ -55,7 +56,14 @@ class NotVerified(InvalidValue):
 class Stacking:
     """Pathways, equivalents, and recognition of other issuers' credentials."""
 
-    def __init__(self, app: CarePassportApplication, issuing: Issuing, verifier: Verifier) -> None:
+    def __init__(
+        self,
+        app: CarePassportApplication,
+        issuing: Issuing,
+        verifier: Verifier,
+        followers: Sequence[RecognitionFollower] = (),
+    ) -> None:
+        self._followers = tuple(followers)
         self._app = app
         self._issuing = issuing
         self._verifier = verifier
@@ -150,6 +158,8 @@ class Stacking:
         wallet = uow.find(BadgeWallet, BadgeWallet.identity(record.employee_id))
         wallet = wallet or uow.add(BadgeWallet.open(record.employee_id, now))
         wallet.recognise(found, document)
+        for follower in self._followers:
+            follower.recognised(record.employee_id, now, uow)
         uow.commit()
         return self._view(record.employee_id, found)
 

@@ -476,6 +476,9 @@ class Matching:
     def reads_at_publication(self, completion_id: UUID) -> list[UUID]:
         return [VacancyBoard.identity(), SkillFramework.identity()]
 
+    def recognised(self, employee_id: str, at: datetime, uow: UnitOfWork) -> None:
+        self.rematch(employee_id, at, uow)
+
     def alignments(self, code: str, uow: UnitOfWork) -> list[Alignment]:
         """The skills ``code`` teaches that have a URI, for its badges' ``alignment``."""
         framework = uow.find(SkillFramework, SkillFramework.identity())
