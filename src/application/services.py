@@ -25,6 +25,7 @@ from carepassport.application.history import Histories
 from carepassport.application.mail.outbox import Outbox
 from carepassport.application.mail.ports import Mailer, ReplyParser
 from carepassport.application.matching.engagements import Engagements
+from carepassport.application.matching.gaps import SkillsGaps
 from carepassport.application.matching.matching import Matching
 from carepassport.application.ports import Calendar, Clock, EventReader, Views
 from carepassport.application.reference import ReferenceData
@@ -77,6 +78,7 @@ class Services:
     stacking: Stacking
     matching: Matching
     engagements: Engagements
+    skills_gaps: SkillsGaps
     closers: tuple[Callable[[], None], ...] = ()
 
     @classmethod
@@ -128,6 +130,7 @@ class Services:
         badge_reader = BadgeReader(app, badge_tools, issuing)
         verifier = Verifier(app, badge_tools)
         engagements = Engagements(app)
+        reports = Reports(app, compliance_store)
         handlers: dict[str, Handler] = {
             OUTCOME_REMINDER: engagements.remind,
             OUTCOME_DUE: engagements.overdue,
@@ -157,7 +160,7 @@ class Services:
             job_functions=job_functions,
             credentials=credentials,
             requirements=requirements,
-            reports=Reports(app, compliance_store),
+            reports=reports,
             replies=ApprovalReplies(app, reference, sponsorships, reply_parser, approval_tokens),
             api_tokens=ApiTokens(app),
             access=Access(app),
@@ -169,6 +172,7 @@ class Services:
             stacking=Stacking(app, issuing, verifier, [matching]),
             matching=matching,
             engagements=engagements,
+            skills_gaps=SkillsGaps(app, reports),
             closers=tuple(closers),
         )
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import click
 
+from carepassport.application.matching.gaps import parse_target
 from carepassport.application.services import Services
 from carepassport.entrypoints.cli import (
     Context,
@@ -14,6 +16,7 @@ from carepassport.entrypoints.cli import (
     cli,
     parse_instant,
     pass_context,
+    report,
     run,
 )
 
@@ -369,3 +372,35 @@ def matches_outcome(ctx: Context, vacancy_id: str, candidate_id: str, outcome: s
 def matches_show(ctx: Context, vacancy_id: str, candidate_id: str) -> None:
     """Where a candidate and a vacancy stand."""
     run(ctx, lambda s: s.engagements.show(vacancy_id, candidate_id), writes=False)
+
+
+@report.command("skills-gap")
+@click.argument("employer_id")
+@click.option("--job-function", default=None)
+@click.option(
+    "--target",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A target framework: CSV with the header skill,headcount.",
+)
+@click.option(
+    "--on", "on", type=DAY, default=None, help="The date to hold them on (default today)."
+)
+@click.option("--csv", "as_csv", is_flag=True)
+@pass_context
+def report_skills_gap(
+    ctx: Context,
+    employer_id: str,
+    job_function: str | None,
+    target: Path | None,
+    on: datetime | None,
+    as_csv: bool,
+) -> None:
+    """Who holds each required micro-credential (or target skill) on a date, the gap, and
+    the cheapest training from approved colleges that closes it."""
+
+    def action(s: Services) -> object:
+        lines = parse_target(target.read_text("utf-8")) if target else None
+        found = s.skills_gaps.report(employer_id, job_function, _day(on), lines)
+        return Raw(s.skills_gaps.as_csv(found)) if as_csv else found
+
+    run(ctx, action, writes=False)

@@ -94,3 +94,31 @@ def test_an_invitation_accepted_shows_the_employer_the_candidates_address(
     assert (invited["stage"], invited["candidate_email"]) == ("invited", None)
     assert (accepted["stage"], accepted["candidate_email"]) == ("accepted", "pat@example.org")
     assert interviewed["outcome_due"].startswith("2026-09-24T14:00")
+
+
+def test_report_skills_gap_reads_a_target_csv_and_refuses_a_bad_one(
+    matched: tuple[Cli, str], tmp_path: Path
+) -> None:
+    cp, _ = matched
+    good, bad = tmp_path / "target.csv", tmp_path / "bad.csv"
+    good.write_text("skill,headcount\nINFECTION-CONTROL,2\n")
+    bad.write_text("skill,headcount\nINFECTION-CONTROL,none\n")
+    before = cp.events()
+
+    found = cp.run(
+        "report", "skills-gap", "SUNNY", "--target", str(good), "--on", "2026-10-01",
+        now="2026-08-04T12:00",
+    )  # fmt: skip
+    refused = cp.run(
+        "report", "skills-gap", "SUNNY", "--target", str(bad), now="2026-08-04T12:00", ok=False
+    )
+
+    (gap,) = found["gaps"]
+    assert (gap["target"], gap["needed"], gap["holding"], gap["gap"]) == (
+        "INFECTION-CONTROL",
+        2,
+        1,
+        1,
+    )
+    assert refused.exit_code == 1 and "line 2" in refused.stderr
+    assert cp.events() == before

@@ -102,6 +102,12 @@ class Reports:
         """The report at the clock's time."""
         return self.report_from(self._store, employer, job_function)
 
+    def employees(self, employer: str, job_function: str | None = None) -> list[str]:
+        """The employer's current employees (of one job function), by id."""
+        eid = employer_id(employer)
+        self.catch_up(self._store)
+        return sorted(row.employee_id for row, _ in self._store.rows(eid, job_function))
+
     def report_from(
         self, store: ComplianceStore, employer: str, job_function: str | None
     ) -> ComplianceReport:

@@ -47,7 +47,7 @@ from carepassport.domain.matching.vacancy import (
     check_posting,
     pay,
 )
-from carepassport.domain.reference import Catalogue, Employee, Employer
+from carepassport.domain.reference import Catalogue, Employee
 from carepassport.domain.values import (
     credential_code,
     email_address,
@@ -362,7 +362,7 @@ class Matching:
         self._board(uow, now).list(vacancy.id, now)
         book = uow.add(MatchBook.open(vacancy.id, now))
         pool = uow.find(CandidatePool, CandidatePool.identity())
-        context = _Context.read(uow)
+        context = TrainingOffers.read(uow)
         for cid in sorted(pool.members if pool else ()):
             profile = self._profile(uow, cid)
             if profile is not None and in_region(vacancy.need(), profile):
@@ -455,7 +455,7 @@ class Matching:
         profile = self._profile(uow, candidate_id)
         if profile is None:
             return
-        context = _Context.read(uow)
+        context = TrainingOffers.read(uow)
         board = uow.find(VacancyBoard, VacancyBoard.identity())
         for vacancy_id in board.open_ids if board else []:
             vacancy = uow.find(Vacancy, vacancy_id)
@@ -604,14 +604,15 @@ def _single(uow: UnitOfWork, kind: type[S], at: datetime) -> S:
 
 
 @attrs.frozen
-class _Context:
-    """What every match reads besides the candidate: who teaches what, and where."""
+class TrainingOffers:
+    """What every match reads besides the candidate: what each micro-credential teaches, and
+    the approved colleges' intakes of each."""
 
     teaches: dict[str, tuple[str, ...]]
     courses: dict[str, list[Course]]
 
     @classmethod
-    def read(cls, uow: UnitOfWork) -> _Context:
+    def read(cls, uow: UnitOfWork) -> TrainingOffers:
         framework = uow.find(SkillFramework, SkillFramework.identity())
         registry = uow.find(CollegeRegistry, CollegeRegistry.identity())
         catalogue = uow.find(Catalogue, Catalogue.identity())
@@ -629,4 +630,6 @@ class _Context:
         return match(vacancy.need(), profile, self.teaches, self.courses, today)
 
 
-__all__ = ["Employer", "Matching"]
+def training_offers(uow: UnitOfWork) -> TrainingOffers:
+    """What each micro-credential teaches, and where and when approved colleges train it."""
+    return TrainingOffers.read(uow)
