@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import badges, common, http, replay, scheduler, sync, workflow
+from bench import badges, common, http, matching, replay, scheduler, sync, workflow
 
 RESULTS = Path(__file__).with_name("results.json")
 
@@ -145,6 +145,20 @@ def run_badges(results: dict[str, Any]) -> None:
             )
 
 
+def run_matching(results: dict[str, Any]) -> None:
+    """Measurement 8: the vectorised matcher beside the issue's anchors and the reference."""
+    rows = results["measurements"].setdefault("matching", [])
+    for row in matching.measure():
+        rows.append(row)
+        print(
+            f"  matching {row['candidates']} x {row['vacancies']}: all {row['all_s']:.2f} s "
+            f"(anchor {row['all_anchor_s']:.2f}), post {row['post_ms']:.2f} ms, change "
+            f"{row['change_ms']:.3f} ms, {row['memory_mb']:.0f} MB, top 50 = reference on "
+            f"{row['reference_sample']}: {row['top50_equal']}",
+            flush=True,
+        )
+
+
 MEASUREMENTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "workflow": run_workflow,
     "sync": run_sync,
@@ -152,6 +166,7 @@ MEASUREMENTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "replay": run_replay,
     "http": run_http,
     "badges": run_badges,
+    "matching": run_matching,
 }
 
 
@@ -237,6 +252,35 @@ def goals(m: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
                     row["ratio_with_without"] <= 2,
                 )
             )
+    for row in m.get("matching", []):
+        size = f"{row['candidates']} x {row['vacancies']}"
+        out += [
+            _goal(
+                f"matching: all top-50s ({size}) <= half the anchor",
+                f"{row['all_s']:.2f} s (anchor {row['all_anchor_s']:.2f} s)",
+                row["all_s"] <= row["all_anchor_s"] / 2,
+            ),
+            _goal(
+                f"matching: one new vacancy ({row['candidates']} candidates) <= 7 ms median",
+                f"{row['post_ms']:.2f} ms",
+                row["post_ms"] <= row["anchor_post_ms"] / 2,
+            ),
+            _goal(
+                f"matching: one changed candidate ({row['vacancies']} vacancies) <= 0.5 ms median",
+                f"{row['change_ms']:.3f} ms",
+                row["change_ms"] <= 0.5,
+            ),
+            _goal(
+                f"matching: memory < 2 GB ({row['candidates']} candidates)",
+                f"{row['memory_mb']:.0f} MB",
+                row["memory_mb"] < 2048,
+            ),
+            _goal(
+                f"matching: top 50 = reference ({row['reference_sample']} sample)",
+                str(row["top50_equal"]),
+                bool(row["top50_equal"]),
+            ),
+        ]
     reads = [row for row in m.get("http", []) if row["request"] == "GET status"]
     for row in reads:
         out.append(
@@ -319,6 +363,11 @@ COLUMNS: dict[str, Callable[[dict[str, Any]], tuple[str, str, str]]] = {
         if "credentials" in r
         else f"without badges {r['without_seconds']:.1f}s",
     ),
+    "matching": lambda r: (
+        f"{r['candidates']}x{r['vacancies']}",
+        f"all {r['all_s']:.2f}s",
+        f"post {r['post_ms']:.2f} ms, change {r['change_ms']:.3f} ms, {r['memory_mb']:.0f} MB",
+    ),
     "http": lambda r: (
         f"{r['employees']} emp",
         f"p50 {r['p50_ms']:.2f}ms" if "p50_ms" in r else f"{r['requests_per_s']:.0f} req/s",
@@ -348,6 +397,10 @@ def normalise(results: dict[str, Any]) -> None:
                 a, b = f"{row['without_seconds']:.2f} s", "-"
                 row.setdefault("ratio_a", row["without_seconds"] / row["seconds"])
                 row.setdefault("ratio_b", 0.0)
+            elif name == "matching":
+                a, b = f"{row['all_anchor_s']:.2f} s", f"{row['anchor_post_ms']:.1f} ms"
+                row.setdefault("ratio_a", row["all_anchor_s"] / max(row["all_s"], 1e-9))
+                row.setdefault("ratio_b", row["anchor_post_ms"] / max(row["post_ms"], 1e-9))
             elif name == "http":
                 a = f"{row['direct_requests_per_s']:.0f} req/s"
                 b = f"{row['floor_requests_per_s']:.0f} req/s"

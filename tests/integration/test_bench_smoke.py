@@ -42,7 +42,7 @@ def test_a_smoke_run_reports_every_measurement_beside_both_baselines(
     results: dict[str, Any],
 ) -> None:
     measured = results["measurements"]
-    assert set(measured) == {*MEASUREMENTS, "badges"}
+    assert set(measured) == {*MEASUREMENTS, "badges", "matching"}
     for name in MEASUREMENTS:
         for kind in {(row["store"], row.get("request")) for row in measured[name]}:
             sizes = [row for row in measured[name] if (row["store"], row.get("request")) == kind]
@@ -90,3 +90,14 @@ def test_the_http_api_is_measured_beside_the_direct_calls(results: dict[str, Any
     goals = [goal["goal"] for goal in results["goals"]]
     assert sum(goal.startswith("HTTP status read p50 within 2 ms") for goal in goals) == 3
     assert any(goal.startswith("HTTP status read p50 flat") for goal in goals)
+
+
+def test_matching_is_measured_beside_the_anchors_and_checked_against_the_reference(
+    results: dict[str, Any],
+) -> None:
+    (row,) = results["measurements"]["matching"]
+
+    assert row["all_s"] > 0 and row["post_ms"] > 0 and row["change_ms"] > 0
+    assert row["top50_equal"] is True
+    goals = [g["goal"] for g in results["goals"] if g["goal"].startswith("matching")]
+    assert len(goals) == 5
