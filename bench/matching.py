@@ -153,9 +153,7 @@ def measure() -> list[dict[str, Any]]:
         started = now()
         e.vacancies_for(row, board)
         changes.append(now() - started)
-    arrays = e.valid.nbytes + e.regions.nbytes + e.relocate.nbytes
-    arrays += sum(h.nbytes for h in e.holders) + sum(d.nbytes for d in e.holder_days)
-    arrays += sum(d.nbytes for d in e.declared) + e.id_rank.nbytes
+    arrays = e.nbytes
     equal, compared = reference_check()
     post_ms = statistics.median(posts) * 1000
     change_ms = statistics.median(changes) * 1000

@@ -6,12 +6,14 @@ Layout (C candidates, K micro-credentials, S skills):
 * ``valid``: C x K ``int16`` days (the last valid day of an *active* credential, counted from
   2000-01-01 and capped at 2089-09-18, :data:`NEVER`; 0 where none is held). A requirement is
   held on a start date ``s`` when ``valid[c, k] >= day(s)``. 400 MB at 1M candidates.
-* per micro-credential, only its holders, sorted by that day, latest first: those valid on
-  ``s`` are a prefix, found by binary search. A vacancy starts from the shortest such prefix
-  among its requirements and keeps, requirement by requirement, those holding the others
-  (filter first).
-* ``teaches``: for each skill the micro-credentials that teach it; ``declared``: per candidate,
-  a sorted array of declared skills.
+* per micro-credential, a bitset of its holders (C bits as 64-bit words, 25 MB for 200 at 1M),
+  and per region a bitset of those in it or willing to relocate. A vacancy ANDs its region's
+  and its requirements' bitsets (a few microseconds each), unpacks the words left non-zero and
+  keeps, of those few candidates, the ones whose every requirement is still valid on the start
+  date (filter first).
+* ``teaches``: a skill x micro-credential matrix; ``declared``: per candidate, its declared
+  skills (CSR). A vacancy's skills are scored for all its eligible candidates in a few matrix
+  operations.
 
 Scores are integers computed as the reference does (half up on exact fractions), so the top 50
 are the same list, which a test checks against the reference on a sample.
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from itertools import pairwise
+from typing import Any
 
 import attrs
 import numpy as np
@@ -73,24 +75,33 @@ class Engine:
         self.valid = valid
         self.regions = regions
         self.relocate = relocate
-        self.declared = declared
         self.id_rank = np.argsort(np.argsort(np.array(self.ids, dtype=object), kind="stable"))
-        self.holders: list[npt.NDArray[np.int32]] = []
-        self.holder_days: list[npt.NDArray[np.int16]] = []  # negated: ascending
-        for k in range(valid.shape[1]):
-            column = valid[:, k]
-            rows = np.flatnonzero(column).astype(np.int32)
-            rows = rows[np.argsort(-column[rows], kind="stable")]
-            self.holders.append(rows)
-            self.holder_days.append((-column[rows]).astype(np.int16))
-        self.declared_by = _declared_by(declared)
-        self.teaching = {
-            self.skill_index[s]: np.array(
-                sorted(self.code_index[c] for c in cs if c in self.code_index), dtype=np.int64
-            )
-            for s, cs in _by_skill(teaches).items()
-            if s in self.skill_index
-        }
+        self.bits = _bitsets(valid)
+        self.region_bits = np.stack(
+            [_pack((regions == r) | relocate) for r in range(len(region_names))]
+            + [_pack(relocate)]  # the last: a region nobody lives in
+        )
+        counts = np.array([d.size for d in declared], dtype=np.int64)
+        self.declared_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self.declared_skills = (
+            np.concatenate([d.astype(np.int32) for d in declared])
+            if counts.sum()
+            else np.zeros(0, dtype=np.int32)
+        )
+        self.teach_matrix = np.zeros((len(skills), len(codes)), dtype=np.float32)
+        for skill, taught_by in _by_skill(teaches).items():
+            if skill in self.skill_index:
+                for code in taught_by:
+                    if code in self.code_index:
+                        self.teach_matrix[self.skill_index[skill], self.code_index[code]] = 1.0
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes held by the engine's arrays."""
+        arrays: list[npt.NDArray[Any]] = [self.valid, self.regions, self.relocate, self.id_rank]
+        arrays.append(self.bits)
+        arrays += [self.region_bits, self.declared_ptr, self.declared_skills, self.teach_matrix]
+        return sum(a.nbytes for a in arrays)
 
     @classmethod
     def from_profiles(
@@ -139,47 +150,48 @@ class Engine:
     def eligible(self, need: Need) -> Ints:
         """Rows of the candidates holding every requirement on the start date, in region."""
         start = np.int16(day(need.starts))
-        required = [self.code_index[c] for c in need.requires]
-        if required:
-            lengths = [
-                int(self.holder_days[k].searchsorted(-start, side="right")) for k in required
-            ]
-            first = int(np.argmin(lengths))
-            rows: Ints = self.holders[required[first]][: lengths[first]].astype(np.int64)
-            for i, k in enumerate(required):
-                if i != first and rows.size:
-                    rows = rows[self.valid[rows, k] >= start]
-        else:
-            rows = np.arange(len(self.ids), dtype=np.int64)
-        region = self.region_index.get(need.region.casefold(), -1)
-        found: Ints = rows[(self.regions[rows] == region) | self.relocate[rows]]
-        return found
+        required = np.array([self.code_index[c] for c in need.requires], dtype=np.int64)
+        region = self.region_index.get(need.region.casefold(), len(self.region_bits) - 1)
+        words = self.region_bits[region].copy()
+        for k in required:
+            np.bitwise_and(words, self.bits[k], out=words)
+        found = np.flatnonzero(words)
+        if not found.size:
+            return found
+        flags = np.unpackbits(words[found].view(np.uint8), bitorder="little")
+        at = np.flatnonzero(flags)
+        rows: Ints = found[at >> 6] * 64 + (at & 63)
+        if required.size:
+            rows = rows[(self.valid[rows[:, None], required] >= start).all(axis=1)]
+        return rows
 
     def scores(self, need: Need, rows: Ints) -> Ints:
         """The reference's score of each eligible row (requirements all held)."""
-        start = np.int16(day(need.starts))
         total = sum(w for _, w in need.skills)
         if not total or not rows.size:
             return np.full(rows.size, 100, dtype=np.int64)
-        credit2 = np.zeros(rows.size, dtype=np.int64)  # twice the covered weight
-        for skill, weight in need.skills:
-            index = self.skill_index.get(skill, -1)
-            codes = self.teaching.get(index)
-            covered = (
-                (self.valid[rows][:, codes] >= start).any(axis=1)
-                if codes is not None and codes.size
-                else np.zeros(rows.size, dtype=np.bool_)
-            )
-            who = self.declared_by.get(index)
-            declared = (
-                np.isin(rows, who, assume_unique=True)
-                if who is not None
-                else np.zeros(rows.size, dtype=np.bool_)
-            )
-            credit2 += np.where(covered, 2 * weight, np.where(declared, weight, 0))
+        known = [(self.skill_index[s], w) for s, w in need.skills if s in self.skill_index]
+        index = np.array([i for i, _ in known], dtype=np.int64)
+        weights = np.array([w for _, w in known], dtype=np.int64)
+        held = (self.valid[rows] >= np.int16(day(need.starts))).astype(np.float32)
+        covered = (held @ self.teach_matrix[index].T) > 0  # rows x the vacancy's skills
+        declared = np.zeros(covered.shape, dtype=np.bool_)
+        starts, ends = self.declared_ptr[rows], self.declared_ptr[rows + 1]
+        counts = ends - starts
+        if counts.sum():
+            owner = np.repeat(np.arange(rows.size), counts)
+            offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+            skills = self.declared_skills[np.repeat(starts, counts) + offsets]
+            position = np.full(len(self.skill_index), -1, dtype=np.int64)
+            position[index] = np.arange(index.size)
+            hit = position[skills]
+            keep = hit >= 0
+            declared[owner[keep], hit[keep]] = True
+        credit2 = covered @ (2 * weights) + (declared & ~covered) @ weights  # twice the weight
         denominator = 2 * total
         doubled = 50 * (denominator + credit2)  # 100 x (1 + soft) / 2, over the denominator
-        return (2 * doubled + denominator) // (2 * denominator)
+        result: Ints = (2 * doubled + denominator) // (2 * denominator)
+        return result
 
     def top(self, need: Need, k: int = 50) -> Ranked:
         """The ``k`` best eligible candidates: highest score first, then by candidate id."""
@@ -235,18 +247,24 @@ class Board:
         )
 
 
-def _declared_by(declared: Sequence[Ints]) -> dict[int, Ints]:
-    """Skill index -> the sorted rows of the candidates who declared it."""
-    if not declared:
-        return {}
-    counts = np.array([d.size for d in declared], dtype=np.int64)
-    rows = np.repeat(np.arange(len(declared), dtype=np.int64), counts)
-    skills = np.concatenate([d.astype(np.int64) for d in declared]) if rows.size else rows
-    order = np.lexsort((rows, skills))
-    rows, skills = rows[order], skills[order]
-    starts = np.flatnonzero(np.r_[True, skills[1:] != skills[:-1]]) if skills.size else skills
-    bounds = [*starts.tolist(), int(skills.size)]
-    return {int(skills[a]): rows[a:b] for a, b in pairwise(bounds)}
+def _pack(flags: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint64]:
+    """``flags`` as a bitset of 64-bit words (bit ``i % 64`` of word ``i // 64``)."""
+    packed = np.packbits(flags, bitorder="little")
+    padded = np.zeros(-(-packed.size // 8) * 8, dtype=np.uint8)
+    padded[: packed.size] = packed
+    return padded.view(np.uint64)
+
+
+def _bitsets(valid: npt.NDArray[np.int16]) -> npt.NDArray[np.uint64]:
+    """Per micro-credential (row), the bitset of the candidates holding it on any day."""
+    rows, columns = valid.shape
+    words = -(-rows // 64)
+    packed = np.zeros((columns, words * 8), dtype=np.uint8)
+    chunk = 64 * 1024  # rows, a multiple of 8
+    for first in range(0, rows, chunk):
+        block = np.packbits(valid[first : first + chunk] > 0, axis=0, bitorder="little")
+        packed[:, first // 8 : first // 8 + block.shape[0]] = block.T
+    return packed.view(np.uint64)
 
 
 def _by_skill(teaches: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
