@@ -95,9 +95,10 @@ def test_the_http_api_is_measured_beside_the_direct_calls(results: dict[str, Any
 def test_matching_is_measured_beside_the_anchors_and_checked_against_the_reference(
     results: dict[str, Any],
 ) -> None:
-    (row,) = results["measurements"]["matching"]
+    row, post = results["measurements"]["matching"]
 
     assert row["all_s"] > 0 and row["post_ms"] > 0 and row["change_ms"] > 0
+    assert post["post_s"] > 0 and post["recorded"] > 0 and post["read_floor_s"] > 0
     assert row["top50_equal"] is True
     goals = [g["goal"] for g in results["goals"] if g["goal"].startswith("matching")]
     assert len(goals) == 5

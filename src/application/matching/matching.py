@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from importlib import resources
@@ -33,6 +33,7 @@ from carepassport.domain.matching.colleges import College, CollegeRegistry
 from carepassport.domain.matching.matcher import (
     Course,
     Held,
+    Need,
     Profile,
     Result,
     Source,
@@ -55,6 +56,9 @@ from carepassport.domain.values import (
     employer_id,
     parse_id,
 )
+
+PROFILE_BATCH = 500
+"""Candidates whose aggregates are read in one go when many are matched at once."""
 
 CURATED = "psw_skills.json"
 CSV_COLUMNS = (
@@ -363,10 +367,9 @@ class Matching:
         book = uow.add(MatchBook.open(vacancy.id, now))
         pool = uow.find(CandidatePool, CandidatePool.identity())
         context = TrainingOffers.read(uow)
-        for cid in sorted(pool.members if pool else ()):
-            profile = self._profile(uow, cid)
-            if profile is not None and in_region(vacancy.need(), profile):
-                book.record(context.match(vacancy, profile, now.date()), now)
+        need = vacancy.need()
+        for profile in self._profiles(uow, sorted(pool.members if pool else ()), need):
+            book.record(context.match(vacancy, profile, now.date()), now)
         uow.commit()
         return VacancyView.of(vacancy, len(book.results))
 
@@ -493,6 +496,32 @@ class Matching:
             self.rematch(cid, at, uow)
 
     # --- reading ------------------------------------------------------------------------
+
+    def _profiles(
+        self, uow: UnitOfWork, candidate_ids: Sequence[str], need: Need
+    ) -> Iterator[Profile]:
+        """The profiles of the candidates in ``need``'s region (or who would move), read
+        ``PROFILE_BATCH`` candidates a query; nothing else of the others is read."""
+        catalogue = uow.find(Catalogue, Catalogue.identity())
+        codes = sorted(catalogue.entries) if catalogue else []
+        for start in range(0, len(candidate_ids), PROFILE_BATCH):
+            batch = candidate_ids[start : start + PROFILE_BATCH]
+            uow.prefetch(Candidate.identity(cid) for cid in batch)
+            candidates = [uow.find(Candidate, Candidate.identity(cid)) for cid in batch]
+            here = [
+                c
+                for c in candidates
+                if c is not None and (c.relocate or c.region.casefold() == need.region.casefold())
+            ]
+            employees = [c.candidate_id for c in here if c.kind is CandidateKind.EMPLOYEE]
+            uow.prefetch(
+                [Credential.identity(employee_id(c), code) for c in employees for code in codes]
+                + [BadgeWallet.identity(c) for c in employees]
+            )
+            for candidate in here:
+                profile = self._profile(uow, candidate.candidate_id)
+                if profile is not None:
+                    yield profile
 
     def _profile(self, uow: UnitOfWork, candidate_id: str) -> Profile | None:
         """What the matcher may know of a candidate: region, relocation, what they hold."""
