@@ -63,6 +63,8 @@ class Row:
     allowed: frozenset[str]
     scoped: frozenset[str] = frozenset()
     request: Callable[[Ids], dict[str, Any]] = lambda _: {}
+    prepare: Callable[[Services, Ids], object] = lambda _s, _i: None
+    """Brings the world to where the call is valid (e.g. an invitation before an acceptance)."""
 
     def call(self, api: TestClient, headers: Headers, ids: Ids) -> Any:
         options = self.request(ids)
@@ -76,8 +78,27 @@ def row(
     allowed: set[str],
     scoped: set[str] | None = None,
     request: Callable[[Ids], dict[str, Any]] = lambda _: {},
+    prepare: Callable[[Services, Ids], object] = lambda _s, _i: None,
 ) -> Row:
-    return Row(method, path, frozenset(allowed), frozenset(scoped or ()), request)
+    return Row(method, path, frozenset(allowed), frozenset(scoped or ()), request, prepare)
+
+
+def steps(*names: str) -> Callable[[Services, Ids], None]:
+    """Take these engagement steps on the world's vacancy and candidate, in order."""
+
+    def take(services: Services, ids: Ids) -> None:
+        vacancy, candidate = ids["vacancy"], ids["employee"]
+        for name in names:
+            if name == "interview":
+                services.engagements.interview(vacancy, candidate, toronto(2027, 3, 22, 9, 0))
+            else:
+                getattr(services.engagements, name)(vacancy, candidate)
+
+    return take
+
+
+ENGAGEMENT = "/vacancies/{vacancy}/candidates/{employee}"
+MY_MATCH = "/employees/{employee}/matches/{vacancy}"
 
 
 def json(make: Callable[[Ids], Any]) -> Callable[[Ids], dict[str, Any]]:
@@ -147,6 +168,49 @@ TABLE = [
         json(lambda _: {"region": "Toronto"}),
     ),
     row("POST", "/employees/{employee}/matching/opt-out", {EMPLOYEE, COLLEGE}, {EMPLOYEE}),
+    # both sides of a match
+    row(
+        "GET",
+        ENGAGEMENT,
+        {EMPLOYEE, APPROVER_ROLE, *READERS},
+        {EMPLOYEE, APPROVER_ROLE},
+        prepare=steps("invite"),
+    ),
+    row("POST", f"{ENGAGEMENT}/invite", {APPROVER_ROLE, COLLEGE}, {APPROVER_ROLE}),
+    row(
+        "POST",
+        f"{ENGAGEMENT}/reject",
+        {APPROVER_ROLE, COLLEGE},
+        {APPROVER_ROLE},
+        json(lambda _: {"reason": "the post needs night shifts"}),
+        steps("invite"),
+    ),
+    row(
+        "POST",
+        f"{ENGAGEMENT}/interview",
+        {APPROVER_ROLE, COLLEGE},
+        {APPROVER_ROLE},
+        json(lambda _: {"interviewed_at": "2027-03-22T09:00:00-04:00"}),
+        steps("invite", "accept"),
+    ),
+    row(
+        "POST",
+        f"{ENGAGEMENT}/outcome",
+        {APPROVER_ROLE, COLLEGE},
+        {APPROVER_ROLE},
+        json(lambda _: {"hired": True}),
+        steps("invite", "accept", "interview"),
+    ),
+    row("POST", f"{MY_MATCH}/interest", {EMPLOYEE, COLLEGE}, {EMPLOYEE}),
+    row("POST", f"{MY_MATCH}/accept", {EMPLOYEE, COLLEGE}, {EMPLOYEE}, prepare=steps("invite")),
+    row(
+        "POST",
+        f"{MY_MATCH}/decline",
+        {EMPLOYEE, COLLEGE},
+        {EMPLOYEE},
+        json(lambda _: {"reason": "moving away"}),
+        steps("invite"),
+    ),
     row("GET", "/employees/{employee}/requirements", SEES_EMPLOYEES, {EMPLOYEE, APPROVER_ROLE}),
     row("GET", "/employees/{employee}/requirements.csv", SEES_EMPLOYEES, {EMPLOYEE, APPROVER_ROLE}),
     # reports
@@ -305,7 +369,7 @@ def world(
         fields = {k: v for k, v in VACANCY.items() if k != "starts"}
         vacancies[employer] = services.matching.post(
             employer,
-            starts=date(2027, 6, 1),
+            starts=date(2027, 4, 1),  # FIRE is valid then: each employee is matched
             **fields,  # type: ignore[arg-type]
         ).vacancy_id
 
@@ -340,6 +404,7 @@ def unsent(services: Services) -> list[OutboxEntry]:
 def test_a_role_in_the_table_succeeds_and_any_other_is_forbidden(
     world: World, entry: Row, role: str
 ) -> None:
+    entry.prepare(world.services, world.mine)
     before = footprint(world.services)
 
     response = entry.call(world.api, world.tokens[role], world.mine)
@@ -355,6 +420,7 @@ def test_a_role_in_the_table_succeeds_and_any_other_is_forbidden(
 def test_another_employees_or_employers_record_is_not_found_and_nothing_is_recorded(
     world: World, entry: Row, role: str
 ) -> None:
+    entry.prepare(world.services, world.theirs)
     before = footprint(world.services)
 
     response = entry.call(world.api, world.tokens[role], world.theirs)
@@ -388,6 +454,7 @@ def _template(path: str) -> str:
         .replace("{registration}", "{registration_id}")
         .replace("{message}", "{message_id}")
         .replace("{vacancy}", "{vacancy_id}")
+        .replace("/candidates/{employee_id}", "/candidates/{candidate_id}")
         .replace("/RN/", "/{name}/")
         .replace("/FIRE/", "/{code}/")
     )

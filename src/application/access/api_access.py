@@ -178,6 +178,14 @@ class Access:
             return
         raise NotFound(f"candidate {candidate} not found")
 
+    def engagement(self, principal: Principal, vacancy_id: str | UUID, candidate: str) -> None:
+        """Refuse unless the caller is on one side of this vacancy and candidate: the
+        vacancy's employer (its approvers) or the candidate (an employee), or the college."""
+        if principal.role is Role.EMPLOYEE:
+            self.own_candidate(principal, candidate)
+        else:
+            self.vacancy(principal, vacancy_id)
+
     def sponsorship(self, principal: Principal, sponsorship_id: str | UUID) -> None:
         """Refuse unless the caller may see this sponsorship."""
         self._record(principal, Sponsorship, sponsorship_id, "sponsorship")

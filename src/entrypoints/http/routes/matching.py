@@ -1,6 +1,7 @@
-"""Vacancies and matches over HTTP. An employer's approvers see its vacancies and the matches to
-them (never a candidate's e-mail or name); an employee sees their own matches and opts in or
-out; the college sees and does everything."""
+"""Vacancies, matches and both sides' steps on them over HTTP. An employer's approvers see its
+vacancies and the matches to them (never a candidate's name, and the e-mail only once the
+candidate accepted an invitation) and take the employer's steps; an employee sees their own
+matches, opts in or out and takes the candidate's steps; the college sees and does everything."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
+from carepassport.application.matching.engagements import EngagementView
 from carepassport.application.matching.matching import CandidateView, MatchView, VacancyView
 from carepassport.domain.access.api_access import Role
 from carepassport.entrypoints.http.core import READERS, Caller, allow
@@ -19,6 +21,9 @@ router = APIRouter(tags=["matching"])
 Vacancy = model_for(VacancyView)
 Match = model_for(MatchView)
 Candidate = model_for(CandidateView)
+Engagement = model_for(EngagementView)
+EMPLOYER_SIDE = (Role.APPROVER, Role.COLLEGE)
+CANDIDATE_SIDE = (Role.EMPLOYEE, Role.COLLEGE)
 
 
 class VacancyRequest(Strict):
@@ -139,3 +144,124 @@ def opt_out(
     """Stop being matched; every current match is withdrawn."""
     caller.check(lambda access, who: access.own_candidate(who, employee_id))
     return caller.command(lambda s: s.matching.opt_out(employee_id))
+
+
+# --- both sides' steps on a match ------------------------------------------------------------
+
+
+class Reason(Strict):
+    reason: str = Field(min_length=1, description="Told to the candidate.")
+
+
+class MaybeReason(Strict):
+    reason: str = ""
+
+
+class Interview(Strict):
+    interviewed_at: AwareDatetime = Field(description="When the interview took place.")
+
+
+class Outcome(Strict):
+    hired: bool
+
+
+@router.get("/vacancies/{vacancy_id}/candidates/{candidate_id}", response_model=Engagement)
+def show_engagement(
+    vacancy_id: str,
+    candidate_id: str,
+    caller: Annotated[Caller, Depends(allow(Role.APPROVER, Role.EMPLOYEE, *READERS))],
+) -> Any:
+    """Where the candidate and the vacancy stand (either side may look)."""
+    caller.check(lambda access, who: access.engagement(who, vacancy_id, candidate_id))
+    return caller.read(lambda s: s.engagements.show(vacancy_id, candidate_id))
+
+
+@router.post("/vacancies/{vacancy_id}/candidates/{candidate_id}/invite", response_model=Engagement)
+def invite(
+    vacancy_id: str,
+    candidate_id: str,
+    caller: Annotated[Caller, Depends(allow(*EMPLOYER_SIDE))],
+) -> Any:
+    """Invite a matched candidate to apply (an open vacancy); the candidate is e-mailed."""
+    caller.check(lambda access, who: access.vacancy(who, vacancy_id))
+    return caller.command(lambda s: s.engagements.invite(vacancy_id, candidate_id))
+
+
+@router.post("/vacancies/{vacancy_id}/candidates/{candidate_id}/reject", response_model=Engagement)
+def reject(
+    vacancy_id: str,
+    candidate_id: str,
+    body: Reason,
+    caller: Annotated[Caller, Depends(allow(*EMPLOYER_SIDE))],
+) -> Any:
+    """Reject the candidate, with a reason; the candidate is e-mailed."""
+    caller.check(lambda access, who: access.vacancy(who, vacancy_id))
+    return caller.command(
+        lambda s: s.engagements.reject(vacancy_id, candidate_id, body.reason), body
+    )
+
+
+@router.post(
+    "/vacancies/{vacancy_id}/candidates/{candidate_id}/interview", response_model=Engagement
+)
+def interview(
+    vacancy_id: str,
+    candidate_id: str,
+    body: Interview,
+    caller: Annotated[Caller, Depends(allow(*EMPLOYER_SIDE))],
+) -> Any:
+    """The interview took place: the outcome is due within 45 days (rule M1)."""
+    caller.check(lambda access, who: access.vacancy(who, vacancy_id))
+    return caller.command(
+        lambda s: s.engagements.interview(vacancy_id, candidate_id, body.interviewed_at), body
+    )
+
+
+@router.post("/vacancies/{vacancy_id}/candidates/{candidate_id}/outcome", response_model=Engagement)
+def outcome(
+    vacancy_id: str,
+    candidate_id: str,
+    body: Outcome,
+    caller: Annotated[Caller, Depends(allow(*EMPLOYER_SIDE))],
+) -> Any:
+    """The interview's outcome (hired or not); the candidate is e-mailed."""
+    caller.check(lambda access, who: access.vacancy(who, vacancy_id))
+    return caller.command(
+        lambda s: s.engagements.give_outcome(vacancy_id, candidate_id, body.hired), body
+    )
+
+
+@router.post("/employees/{employee_id}/matches/{vacancy_id}/interest", response_model=Engagement)
+def show_interest(
+    employee_id: str,
+    vacancy_id: str,
+    caller: Annotated[Caller, Depends(allow(*CANDIDATE_SIDE))],
+) -> Any:
+    """Interest in a vacancy the employee matches (an acceptance, if they were invited)."""
+    caller.check(lambda access, who: access.own_candidate(who, employee_id))
+    return caller.command(lambda s: s.engagements.show_interest(vacancy_id, employee_id))
+
+
+@router.post("/employees/{employee_id}/matches/{vacancy_id}/accept", response_model=Engagement)
+def accept(
+    employee_id: str,
+    vacancy_id: str,
+    caller: Annotated[Caller, Depends(allow(*CANDIDATE_SIDE))],
+) -> Any:
+    """Accept an invitation: the employer may now see the employee's e-mail."""
+    caller.check(lambda access, who: access.own_candidate(who, employee_id))
+    return caller.command(lambda s: s.engagements.accept(vacancy_id, employee_id))
+
+
+@router.post("/employees/{employee_id}/matches/{vacancy_id}/decline", response_model=Engagement)
+def decline(
+    employee_id: str,
+    vacancy_id: str,
+    body: MaybeReason,
+    caller: Annotated[Caller, Depends(allow(*CANDIDATE_SIDE))],
+) -> Any:
+    """Decline (an invitation, or an interest taken back); the employer is e-mailed."""
+    caller.check(lambda access, who: access.own_candidate(who, employee_id))
+    return caller.command(
+        lambda s: s.engagements.decline(vacancy_id, employee_id, body.reason), body
+    )
