@@ -375,7 +375,13 @@ def matches_show(ctx: Context, vacancy_id: str, candidate_id: str) -> None:
 
 
 @report.command("skills-gap")
-@click.argument("employer_id")
+@click.argument("employer_id", required=False)
+@click.option(
+    "--college",
+    "college_id",
+    default=None,
+    help="Instead of an employer: a college's micro-credentials across the employers needing them.",
+)
 @click.option("--job-function", default=None)
 @click.option(
     "--target",
@@ -389,18 +395,35 @@ def matches_show(ctx: Context, vacancy_id: str, candidate_id: str) -> None:
 @pass_context
 def report_skills_gap(
     ctx: Context,
-    employer_id: str,
+    employer_id: str | None,
+    college_id: str | None,
     job_function: str | None,
     target: Path | None,
     on: datetime | None,
     as_csv: bool,
 ) -> None:
     """Who holds each required micro-credential (or target skill) on a date, the gap, and
-    the cheapest training from approved colleges that closes it."""
+    the cheapest training from approved colleges that closes it; with --college, which of a
+    college's micro-credentials the employers it serves are short of, largest gap first."""
+    if (employer_id is None) == (college_id is None):
+        raise click.UsageError("name an employer or --college ID (one of the two)")
+    if college_id is not None and (job_function or target):
+        raise click.UsageError("--job-function and --target are for an employer's report")
+    if college_id is not None:
+        college = college_id
+
+        def demand(s: Services) -> object:
+            found = s.skills_gaps.for_college(college, _day(on))
+            return Raw(s.skills_gaps.college_csv(found)) if as_csv else found
+
+        run(ctx, demand, writes=False)
+        return
+    assert employer_id is not None
+    employer = employer_id
 
     def action(s: Services) -> object:
         lines = parse_target(target.read_text("utf-8")) if target else None
-        found = s.skills_gaps.report(employer_id, job_function, _day(on), lines)
+        found = s.skills_gaps.report(employer, job_function, _day(on), lines)
         return Raw(s.skills_gaps.as_csv(found)) if as_csv else found
 
     run(ctx, action, writes=False)

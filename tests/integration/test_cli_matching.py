@@ -122,3 +122,28 @@ def test_report_skills_gap_reads_a_target_csv_and_refuses_a_bad_one(
     )
     assert refused.exit_code == 1 and "line 2" in refused.stderr
     assert cp.events() == before
+
+
+def test_report_skills_gap_for_a_college_lists_its_demand_as_csv(matched: tuple[Cli, str]) -> None:
+    cp, _ = matched
+    cp.run("employees", "require", "E1", "IPAC", now="2026-08-04T12:00")
+
+    text = cp.run(
+        "report", "skills-gap", "--college", "HOME", "--on", "2026-10-01", "--csv",
+        now="2026-08-04T12:30", ok=False,
+    ).stdout  # fmt: skip
+
+    rows = {r["code"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert (rows["IPAC"]["needed"], rows["IPAC"]["holding"], rows["IPAC"]["gap"]) == ("1", "1", "0")
+
+
+def test_report_skills_gap_names_an_employer_or_a_college_not_both(
+    matched: tuple[Cli, str],
+) -> None:
+    cp, _ = matched
+
+    both = cp.run("report", "skills-gap", "SUNNY", "--college", "HOME", ok=False)
+    neither = cp.run("report", "skills-gap", ok=False)
+
+    assert both.exit_code == neither.exit_code == 2
+    assert "one of the two" in both.stderr

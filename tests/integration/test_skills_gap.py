@@ -12,7 +12,7 @@ from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.memory import InMemoryLms
 from carepassport.application.matching.gaps import Plan, parse_target
 from carepassport.application.services import Services
-from carepassport.domain.errors import InvalidValue
+from carepassport.domain.errors import InvalidValue, NotFound
 from tests.conftest import toronto
 from tests.integration.helpers import complete
 
@@ -90,3 +90,58 @@ def test_a_target_csv_with_bad_lines_is_refused_whole_with_every_line_named() ->
 def test_a_date_in_the_past_is_refused(workforce: Services) -> None:
     with pytest.raises(InvalidValue, match="in the past"):
         workforce.skills_gaps.report("SUNNY", on=date(2026, 1, 1))
+
+
+@pytest.fixture
+def two_employers(workforce: Services) -> Services:
+    """Besides SUNNY (E1, E2): SHADY, whose E3 must hold IPAC and does not."""
+    workforce.reference.add_employer("SHADY", name="Shady Pines", approvers=["hr@shady.example"])
+    workforce.reference.add_employee(
+        "E3", employer="SHADY", email="e3@shady.example", student_number_="C0900003"
+    )
+    workforce.job_functions.require("E3", "IPAC")
+    return workforce
+
+
+def test_a_colleges_demand_adds_up_its_micro_credentials_across_employers(
+    two_employers: Services,
+) -> None:
+    found = two_employers.skills_gaps.for_college("HOME", on=date(2026, 9, 1))
+
+    ipac, fire = found.demand
+    assert found.employers == ["SHADY", "SUNNY"]
+    assert (ipac.code, ipac.employers, ipac.needed, ipac.holding, ipac.gap) == (
+        "IPAC", 2, 3, 1, 2,
+    )  # fmt: skip
+    assert ipac.plan is not None and (ipac.plan.seats, ipac.plan.total_fees) == (
+        2,
+        Decimal("250.00"),
+    )
+    assert (fire.code, fire.employers, fire.gap) == ("FIRE", 1, 1)
+    assert found.total_fees == Decimal("310.00")
+
+
+def test_a_college_sees_only_the_micro_credentials_it_offers(two_employers: Services) -> None:
+    two_employers.matching.add_college("NORTH", "Northern College", approved=True)
+    two_employers.matching.offer("FIRE", "NORTH")
+
+    north = two_employers.skills_gaps.for_college("NORTH", on=date(2026, 9, 1))
+    home = two_employers.skills_gaps.for_college("HOME", on=date(2026, 9, 1))
+
+    assert [d.code for d in north.demand] == ["FIRE"] and north.employers == ["SUNNY"]
+    assert [d.code for d in home.demand] == ["IPAC"]
+
+
+def test_an_unapproved_colleges_demand_has_no_plan_and_says_why(two_employers: Services) -> None:
+    two_employers.matching.add_college("WEST", "Western Institute", approved=False)
+    two_employers.matching.offer("FIRE", "WEST")
+
+    (fire,) = two_employers.skills_gaps.for_college("WEST", on=date(2026, 9, 1)).demand
+
+    assert (fire.gap, fire.plan) == (1, None)
+    assert "not approved" in fire.note
+
+
+def test_an_unknown_college_is_not_found(two_employers: Services) -> None:
+    with pytest.raises(NotFound, match="college NOPE not found"):
+        two_employers.skills_gaps.for_college("NOPE")

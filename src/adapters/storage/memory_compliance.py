@@ -107,6 +107,11 @@ class MemoryCompliance:
                 for row in sorted(chosen, key=lambda r: r.employee_id)
             ]
 
+    def employer_ids(self) -> list[str]:
+        with self._lock:
+            rows = self._tables.employees.values()
+            return sorted({row.employer_id for row in rows if not row.left})
+
     def clear(self) -> None:
         """Forget everything."""
         with self._lock:

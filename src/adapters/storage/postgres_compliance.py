@@ -129,6 +129,13 @@ class PostgresCompliance(PostgresTrackedTables):
         with self.advancing(after, position) as c:
             yield _Tx(self, c)
 
+    def employer_ids(self) -> list[str]:
+        rows = self.select(
+            "SELECT DISTINCT employer_id FROM {schema}.cp_report_employees WHERE NOT has_left "
+            "ORDER BY employer_id"
+        )
+        return [str(r["employer_id"]) for r in rows]
+
     def rows(
         self, employer_id: str, job_function: str | None
     ) -> list[tuple[EmployeeRow, list[FactRow]]]:

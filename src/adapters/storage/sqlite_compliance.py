@@ -156,6 +156,14 @@ class SQLiteCompliance(SQLiteTrackingRecorder):
             yield _Tx(c)
             self._insert_tracking(c, Tracking(TRACKING_NAME, position))
 
+    def employer_ids(self) -> list[str]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT DISTINCT employer_id FROM cp_report_employees WHERE has_left = 0 "
+                "ORDER BY employer_id"
+            )
+            return [str(r["employer_id"]) for r in c.fetchall()]
+
     def rows(
         self, employer_id: str, job_function: str | None
     ) -> list[tuple[EmployeeRow, list[FactRow]]]:

@@ -144,6 +144,10 @@ class ComplianceStore(Protocol):
         """The employer's current employees (optionally of one job function) and their facts."""
         ...
 
+    def employer_ids(self) -> list[str]:
+        """The employers with current employees, sorted."""
+        ...
+
     def clear(self) -> None:
         """Forget everything, position included (a rebuild starts from the first event)."""
         ...

@@ -108,6 +108,11 @@ class Reports:
         self.catch_up(self._store)
         return sorted(row.employee_id for row, _ in self._store.rows(eid, job_function))
 
+    def employers(self) -> list[str]:
+        """The employers with current employees, by id."""
+        self.catch_up(self._store)
+        return self._store.employer_ids()
+
     def report_from(
         self, store: ComplianceStore, employer: str, job_function: str | None
     ) -> ComplianceReport:

@@ -11,17 +11,19 @@ from decimal import Decimal
 
 import attrs
 
-from carepassport.application.compliance.reports import Reports
+from carepassport.application.compliance.reports import ComplianceReport, Reports
 from carepassport.application.compliance.requirements import spreadsheet_safe
 from carepassport.application.matching.matching import training_offers
 from carepassport.application.store import CarePassportApplication
 from carepassport.application.unit_of_work import UnitOfWork
 from carepassport.domain.compliance.credential import Credential
 from carepassport.domain.compliance.standing import Standing
-from carepassport.domain.errors import InvalidValue
+from carepassport.domain.errors import InvalidValue, NotFound
+from carepassport.domain.matching.colleges import HOME_COLLEGE, College, CollegeRegistry
 from carepassport.domain.matching.matcher import Course
 from carepassport.domain.matching.skills import SkillFramework, skill_code
-from carepassport.domain.values import credential_code, employee_id
+from carepassport.domain.reference import Catalogue
+from carepassport.domain.values import credential_code, employee_id, employer_id
 
 HOLDING = ("valid", "expiring")
 TARGET_HEADER = ["skill", "headcount"]
@@ -61,6 +63,34 @@ class SkillsGapReport:
     on: date
     employees: int
     gaps: list[Gap]
+    total_fees: Decimal
+
+
+@attrs.frozen
+class Demand:
+    """One micro-credential a college offers, across the employers whose employees need it."""
+
+    code: str
+    employers: int
+    """Employers with at least one employee short of it on the date."""
+    needed: int
+    holding: int
+    expiring_before: int
+    gap: int
+    plan: Plan | None
+    """This college's seats for the whole gap (its fee, its next intake)."""
+    note: str = ""
+
+
+@attrs.frozen
+class CollegeDemandReport:
+    """What the employers a college serves need of its micro-credentials: largest gap first."""
+
+    college_id: str
+    approved: bool
+    on: date
+    employers: list[str]
+    demand: list[Demand]
     total_fees: Decimal
 
 
@@ -140,25 +170,14 @@ class SkillsGaps:
         population = self._reports.employees(employer, job_function)
         gaps: list[Gap] = []
         if target is None:
-            for code in sorted({line.code for line in compliance.lines}):
-                lines = [line for line in compliance.lines if line.code == code]
-                holding = [
-                    line
-                    for line in lines
-                    if line.state in HOLDING and line.valid_until and line.valid_until >= day
-                ]
-                expiring = [
-                    line
-                    for line in lines
-                    if line.state in HOLDING and line.valid_until and line.valid_until < day
-                ]
+            for code, (needed, holding, expiring) in _counts(compliance, day).items():
                 gaps.append(
                     self._gap(
                         "micro-credential",
                         code,
-                        len(lines),
-                        len(holding),
-                        len(expiring),
+                        needed,
+                        holding,
+                        expiring,
                         offers.courses.get(code, []),
                         today,
                     )
@@ -191,6 +210,62 @@ class SkillsGaps:
             employees=len(population),
             gaps=gaps,
             total_fees=sum((g.plan.total_fees for g in gaps if g.plan), Decimal("0.00")),
+        )
+
+    def for_college(self, college: str, on: date | None = None) -> CollegeDemandReport:
+        """Across the employers whose employees must hold a micro-credential ``college``
+        offers: for each such micro-credential, how many need it, hold it on ``on``, expire
+        before it, the gap, and the college's seats that close it."""
+        today = self._app.now().date()
+        day = on or today
+        if day < today:
+            raise InvalidValue(f"the date {day.isoformat()} is in the past: gaps are for ahead")
+        uow = UnitOfWork(self._app)
+        registry = uow.find(CollegeRegistry, CollegeRegistry.identity())
+        college_id = str(employer_id(college))  # college ids follow employer ids' form
+        found = registry.college(college_id) if registry else None
+        if found is None:
+            if college_id != HOME_COLLEGE:
+                raise NotFound(f"college {college_id} not found")
+            found = College(HOME_COLLEGE, "this college", True)
+        catalogue = uow.find(Catalogue, Catalogue.identity())
+        codes = {
+            code
+            for code in (catalogue.entries if catalogue else {})
+            if (registry.college_of(code) if registry else HOME_COLLEGE) == college_id
+        }
+        offers = training_offers(uow)
+        totals: dict[str, list[int]] = {}
+        served: list[str] = []
+        for employer in self._reports.employers():
+            counts = _counts(self._reports.compliance(employer), day)
+            mine = {code: c for code, c in counts.items() if code in codes}
+            if mine:
+                served.append(employer)
+            for code, (needed, holding, expiring) in mine.items():
+                total = totals.setdefault(code, [0, 0, 0, 0, 0])
+                gap = max(needed - holding, 0)
+                for i, value in enumerate((1 if gap else 0, needed, holding, expiring, gap)):
+                    total[i] += value
+        demand = []
+        for code, (employers, needed, holding, expiring, gap) in totals.items():
+            plan = cheapest(offers.courses.get(code, []), gap, today)
+            note = ""
+            if gap and plan is None:
+                note = (
+                    "no intake ahead"
+                    if found.approved
+                    else "the college is not approved: its training closes no gap"
+                )
+            demand.append(Demand(code, employers, needed, holding, expiring, gap, plan, note))
+        demand.sort(key=lambda d: (-d.gap, d.code))
+        return CollegeDemandReport(
+            college_id=college_id,
+            approved=found.approved,
+            on=day,
+            employers=served,
+            demand=demand,
+            total_fees=sum((d.plan.total_fees for d in demand if d.plan), Decimal("0.00")),
         )
 
     @staticmethod
@@ -236,6 +311,35 @@ class SkillsGaps:
         return holders, expiring
 
     @staticmethod
+    def college_csv(report: CollegeDemandReport) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(
+            ["college_id", "on", "code", "employers", "needed", "holding", "expiring_before",
+             "gap", "seats", "total_fees", "earliest_completion", "note"]
+        )  # fmt: skip
+        for d in report.demand:
+            p = d.plan
+            writer.writerow(
+                spreadsheet_safe(v)
+                for v in (
+                    report.college_id,
+                    report.on,
+                    d.code,
+                    d.employers,
+                    d.needed,
+                    d.holding,
+                    d.expiring_before,
+                    d.gap,
+                    p.seats if p else "",
+                    p.total_fees if p else "",
+                    p.earliest_completion if p else "",
+                    d.note,
+                )
+            )
+        return out.getvalue()
+
+    @staticmethod
     def as_csv(report: SkillsGapReport) -> str:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -266,3 +370,15 @@ class SkillsGaps:
                 )
             )
         return out.getvalue()
+
+
+def _counts(compliance: ComplianceReport, day: date) -> dict[str, tuple[int, int, int]]:
+    """Per required micro-credential (sorted): employees who need it, who hold it on ``day``,
+    and whose holding expires before it."""
+    counts: dict[str, tuple[int, int, int]] = {}
+    for code in sorted({line.code for line in compliance.lines}):
+        lines = [line for line in compliance.lines if line.code == code]
+        held = [line for line in lines if line.state in HOLDING and line.valid_until]
+        holding = sum(1 for line in held if line.valid_until and line.valid_until >= day)
+        counts[code] = (len(lines), holding, len(held) - holding)
+    return counts
