@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -144,6 +145,25 @@ class TestMatching:
         book = market.app.find(MatchBook, MatchBook.identity(UUID(vacancy_id)))
         assert book is not None and "E1" not in book.results
 
+    def test_an_expiry_matches_the_candidate_again_and_labels_the_requirement_expired(
+        self, market: Services, clock: SettableClock, lms: InMemoryLms
+    ) -> None:
+        complete(market, clock, lms, "IPAC", PASSED)  # valid until 2027-04-07
+        market.matching.add_intake("IPAC", date(2027, 5, 3))
+        market.matching.opt_in("E1", region="Toronto")
+        vacancy_id = post(market, starts=date(2027, 6, 1))
+        (before,) = market.matching.matches(vacancy_id, include_trainable=True)
+
+        clock.set(toronto(2027, 4, 8, 1, 0))
+        market.scheduler.tick()
+
+        (after,) = market.matching.matches(vacancy_id, include_trainable=True)
+        assert (before.outcome, before.requirements[0]["state"]) == (
+            "trainable",
+            "expires_before_start",
+        )
+        assert (after.outcome, after.requirements[0]["state"]) == ("trainable", "expired")
+
     def test_a_missing_requirement_an_approved_college_trains_in_time_is_trainable(
         self, market: Services, clock: SettableClock, lms: InMemoryLms
     ) -> None:
@@ -238,36 +258,72 @@ class TestBadgeAlignment:
         assert market.verifier.verify_document(document).verified
 
 
+def foreign_badge(market: Services, clock: SettableClock) -> tuple[dict[str, Any], str]:
+    """Another college's credential (built from E1's own badge, re-signed with its key), and
+    that college's DID."""
+    (view,) = market.badges.of_employee("E1")
+    document = dict(market.badges.badge(view.badge_id).document)
+    for name in ("proof", "credentialStatus"):
+        document.pop(name)
+    key = Ed25519PrivateKey.generate()
+    multibase = public_multikey(key.public_key())
+    did = did_key(multibase)
+    document["issuer"] = {"id": did, "type": ["Profile"], "name": "Other College"}
+    return data_integrity.sign(document, key.sign, f"{did}#{multibase}", clock.now()), did
+
+
 class TestRecognisedBadges:
-    def test_a_recognised_foreign_badge_meets_a_requirement_and_says_so(
-        self, market: Services, clock: SettableClock, lms: InMemoryLms
-    ) -> None:
+    @pytest.fixture
+    def issuing(self, market: Services, clock: SettableClock, lms: InMemoryLms) -> Services:
+        """Badges are issued; E1 holds IPAC (its badge is the foreign one's template)."""
         market.issuer.set_profile("Care College", url="https://college.example")
         market.issuer.init_key()
         complete(market, clock, lms, "IPAC", PASSED)
-        market.matching.opt_in("E1", region="Toronto")
-        vacancy_id = post(market, requires=["IPAC", "FIRE"])
-        assert market.matching.matches(vacancy_id) == []
-        # Another college's credential (built from E1's own, re-signed with its key) that
-        # this college accepts as FIRE.
-        (view,) = market.badges.of_employee("E1")
-        document = dict(market.badges.badge(view.badge_id).document)
-        for name in ("proof", "credentialStatus"):
-            document.pop(name)
-        key = Ed25519PrivateKey.generate()
-        multibase = public_multikey(key.public_key())
-        did = did_key(multibase)
-        document["issuer"] = {"id": did, "type": ["Profile"], "name": "Other College"}
-        foreign = data_integrity.sign(document, key.sign, f"{did}#{multibase}", clock.now())
+        return market
+
+    def test_a_recognised_foreign_badge_meets_a_requirement_and_says_so(
+        self, issuing: Services, clock: SettableClock
+    ) -> None:
+        issuing.matching.opt_in("E1", region="Toronto")
+        vacancy_id = post(issuing, requires=["IPAC", "FIRE"])
+        assert issuing.matching.matches(vacancy_id) == []
+        foreign, did = foreign_badge(issuing, clock)
         achievement = foreign["credentialSubject"]["achievement"]["id"]
-        market.stacking.accept("FIRE", achievement, did)
+        issuing.stacking.accept("FIRE", achievement, did)  # this college accepts it as FIRE
 
-        market.stacking.recognise(json.dumps(foreign).encode(), "E1")
+        issuing.stacking.recognise(json.dumps(foreign).encode(), "E1")
 
-        (found,) = market.matching.matches(vacancy_id)
+        (found,) = issuing.matching.matches(vacancy_id)
         fire = next(r for r in found.requirements if r["code"] == "FIRE")
         assert (found.outcome, fire["state"], fire["source"]) == ("eligible", "held", "recognised")
         assert fire["reference"] == foreign["id"]
+
+    def test_a_job_seekers_recognised_badge_meets_a_requirement(
+        self, issuing: Services, clock: SettableClock
+    ) -> None:
+        issuing.matching.add_seeker("S1", "sam@seeker.example", "Sam", "Toronto")
+        issuing.matching.opt_in("S1")
+        vacancy_id = post(issuing, requires=["IPAC"])
+        foreign, did = foreign_badge(issuing, clock)
+        issuing.stacking.accept("IPAC", foreign["credentialSubject"]["achievement"]["id"], did)
+
+        issuing.stacking.recognise(json.dumps(foreign).encode(), "S1")
+
+        (found,) = issuing.matching.matches(vacancy_id)
+        (ipac,) = found.requirements
+        assert (found.candidate_id, found.outcome) == ("S1", "eligible")
+        assert (ipac["state"], ipac["source"]) == ("held", "recognised")
+
+    def test_a_badge_for_someone_neither_employee_nor_seeker_is_refused(
+        self, issuing: Services, clock: SettableClock
+    ) -> None:
+        foreign, _ = foreign_badge(issuing, clock)
+        before = footprint(issuing)
+
+        with pytest.raises(NotFound, match="nor a job seeker"):
+            issuing.stacking.recognise(json.dumps(foreign).encode(), "NOBODY")
+
+        assert footprint(issuing) == before
 
 
 @pytest.fixture

@@ -89,6 +89,10 @@ class Issuing:
         """The issuer, the pathway rules and the (absent) badge of the completion."""
         return [BadgeIssuer.identity(), BadgeRules.identity(), Badge.for_completion(completion_id)]
 
+    def expired(self, credential: Credential, at: datetime, uow: UnitOfWork) -> None:
+        """Nothing to record: the badge's ``validUntil`` says it has expired."""
+        return None
+
     def standing_changed(self, credential: Credential, at: datetime, uow: UnitOfWork) -> None:
         """The college's decision, on the badge of the credential's latest completion and on
         the pathway badges that stack it (suspended while it is not active)."""

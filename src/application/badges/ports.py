@@ -134,9 +134,14 @@ class NoAlignments:
 
 
 class RecognitionFollower(Protocol):
-    """Told, in its unit of work, that an employee's recognised credentials changed
-    (matching matches them again)."""
+    """Told, in its unit of work, that a holder's recognised credentials changed (matching
+    matches them again); and asked whether a holder who is not an employee is one it knows
+    (a job seeker)."""
 
     def recognised(self, employee_id: str, at: datetime, uow: UnitOfWork) -> None:
         """``employee_id`` was just credited with a foreign credential."""
+        ...
+
+    def knows_holder(self, holder_id: str, uow: UnitOfWork) -> bool:
+        """Whether ``holder_id``, not an employee, may hold recognised credentials."""
         ...

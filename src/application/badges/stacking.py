@@ -16,7 +16,8 @@ from carepassport.domain.badges.credential import parse_xsd_datetime
 from carepassport.domain.badges.issuer import BadgeIssuer
 from carepassport.domain.badges.pathway import BadgeRules, BadgeWallet, Recognised
 from carepassport.domain.compliance.credential import Credential
-from carepassport.domain.errors import InvalidValue
+from carepassport.domain.errors import InvalidValue, NotFound
+from carepassport.domain.reference import Employee
 from carepassport.domain.values import credential_code, employee_id
 
 
@@ -122,10 +123,11 @@ class Stacking:
         issuer_documents: Sequence[dict[str, Any]] = (),
         status_lists: Sequence[dict[str, Any]] = (),
     ) -> RecognisedView:
-        """Record another issuer's credential for an employee, once it verifies."""
+        """Record another issuer's credential for an employee (or a job seeker), once it
+        verifies."""
         now = self._app.now_for_write()
         uow = UnitOfWork(self._app)
-        record = uow.employee(employee_id(employee))
+        holder = self._holder(uow, employee)
         report = self._verifier.verify(data, issuer_documents, status_lists)
         if not report.verified:
             raise NotVerified([attrs.asdict(c) for c in report.checks if not c.passed])
@@ -155,13 +157,22 @@ class Stacking:
             else None,
             recognised_at=now,
         )
-        wallet = uow.find(BadgeWallet, BadgeWallet.identity(record.employee_id))
-        wallet = wallet or uow.add(BadgeWallet.open(record.employee_id, now))
+        wallet = uow.find(BadgeWallet, BadgeWallet.identity(holder))
+        wallet = wallet or uow.add(BadgeWallet.open(holder, now))
         wallet.recognise(found, document)
         for follower in self._followers:
-            follower.recognised(record.employee_id, now, uow)
+            follower.recognised(holder, now, uow)
         uow.commit()
-        return self._view(record.employee_id, found)
+        return self._view(holder, found)
+
+    def _holder(self, uow: UnitOfWork, holder: str) -> str:
+        """The id of an employee, or of a holder a follower knows (a job seeker)."""
+        wanted = employee_id(holder)
+        if uow.find(Employee, Employee.identity(wanted)) is not None:
+            return wanted
+        if any(f.knows_holder(wanted, uow) for f in self._followers):
+            return wanted
+        raise NotFound(f"employee {wanted} not found (nor a job seeker of that id)")
 
     def recognised_of(self, employee: str) -> list[RecognisedView]:
         """The foreign credentials recorded for an employee."""

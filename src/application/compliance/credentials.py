@@ -121,6 +121,7 @@ class Credentials:
             lambda c, now: c.expire(now),
             lambda e, c: notices.credential_expired(e, c.credential_code, c.valid_until),
             notices.CREDENTIAL_EXPIRED,
+            self.observer.expired,
         )
 
     def suspend(self, employee: str, code: str, reason: str, notes: str = "") -> CredentialView:
@@ -165,6 +166,7 @@ class Credentials:
         act: Callable[[Credential, datetime], bool],
         notice: Callable[[Employee, Credential], notices.Notice],
         kind: str,
+        then: Callable[[Credential, datetime, UnitOfWork], None] | None = None,
     ) -> bool:
         uow = UnitOfWork(self._app)
         credential = uow.find(Credential, credential_id)
@@ -174,6 +176,8 @@ class Credentials:
         now = self._app.now()
         if not act(credential, now):
             return False
+        if then is not None:
+            then(credential, now, uow)
         if employee.left_at is None:
             self._tell(employee, credential, *notice(employee, credential), kind, uow)
         uow.commit()

@@ -26,6 +26,10 @@ class CredentialObserver(Protocol):
         """The college just changed ``credential``'s standing."""
         ...
 
+    def expired(self, credential: Credential, at: datetime, uow: UnitOfWork) -> None:
+        """``credential`` just expired (R14)."""
+        ...
+
     def reads_at_publication(self, completion_id: UUID) -> list[UUID]:
         """The aggregates ``published`` will read for this completion, read ahead with the
         publication's own (one query for all)."""
@@ -39,6 +43,9 @@ class NoObserver:
         return None
 
     def standing_changed(self, credential: Credential, at: datetime, uow: UnitOfWork) -> None:
+        return None
+
+    def expired(self, credential: Credential, at: datetime, uow: UnitOfWork) -> None:
         return None
 
     def reads_at_publication(self, completion_id: UUID) -> list[UUID]:
@@ -58,6 +65,10 @@ class Observers:
     def standing_changed(self, credential: Credential, at: datetime, uow: UnitOfWork) -> None:
         for observer in self._observers:
             observer.standing_changed(credential, at, uow)
+
+    def expired(self, credential: Credential, at: datetime, uow: UnitOfWork) -> None:
+        for observer in self._observers:
+            observer.expired(credential, at, uow)
 
     def reads_at_publication(self, completion_id: UUID) -> list[UUID]:
         return [i for o in self._observers for i in o.reads_at_publication(completion_id)]

@@ -476,11 +476,18 @@ class Matching:
     def standing_changed(self, credential: Credential, at: datetime, uow: UnitOfWork) -> None:
         self.rematch(credential.employee_id, at, uow)
 
+    def expired(self, credential: Credential, at: datetime, uow: UnitOfWork) -> None:
+        self.rematch(credential.employee_id, at, uow)
+
     def reads_at_publication(self, completion_id: UUID) -> list[UUID]:
         return [VacancyBoard.identity(), SkillFramework.identity()]
 
     def recognised(self, employee_id: str, at: datetime, uow: UnitOfWork) -> None:
         self.rematch(employee_id, at, uow)
+
+    def knows_holder(self, holder_id: str, uow: UnitOfWork) -> bool:
+        """A job seeker may hold recognised badges too (they count toward their matches)."""
+        return uow.find(JobSeeker, JobSeeker.identity(holder_id)) is not None
 
     def alignments(self, code: str, uow: UnitOfWork) -> list[Alignment]:
         """The skills ``code`` teaches that have a URI, for its badges' ``alignment``."""
@@ -516,7 +523,7 @@ class Matching:
             employees = [c.candidate_id for c in here if c.kind is CandidateKind.EMPLOYEE]
             uow.prefetch(
                 [Credential.identity(employee_id(c), code) for c in employees for code in codes]
-                + [BadgeWallet.identity(c) for c in employees]
+                + [BadgeWallet.identity(c.candidate_id) for c in here]
             )
             for candidate in here:
                 profile = self._profile(uow, candidate.candidate_id)
@@ -524,7 +531,8 @@ class Matching:
                     yield profile
 
     def _profile(self, uow: UnitOfWork, candidate_id: str) -> Profile | None:
-        """What the matcher may know of a candidate: region, relocation, what they hold."""
+        """What the matcher may know of a candidate: region, relocation, what they hold (an
+        employee's published credentials; anyone's recognised foreign badges)."""
         candidate = uow.find(Candidate, Candidate.identity(candidate_id))
         if candidate is None:
             return None
@@ -546,19 +554,19 @@ class Matching:
                             str(credential.id),
                         )
                     )
-            wallet = uow.find(BadgeWallet, BadgeWallet.identity(candidate_id))
-            for recognised in wallet.recognised if wallet else []:
-                if recognised.counts_as:
-                    until = recognised.valid_until.date() if recognised.valid_until else None
-                    held.append(
-                        Held(
-                            recognised.counts_as,
-                            until,
-                            "active",
-                            Source.RECOGNISED,
-                            recognised.credential_id,
-                        )
+        wallet = uow.find(BadgeWallet, BadgeWallet.identity(candidate_id))
+        for recognised in wallet.recognised if wallet else []:
+            if recognised.counts_as:
+                until = recognised.valid_until.date() if recognised.valid_until else None
+                held.append(
+                    Held(
+                        recognised.counts_as,
+                        until,
+                        "active",
+                        Source.RECOGNISED,
+                        recognised.credential_id,
                     )
+                )
         return Profile(
             candidate.candidate_id,
             candidate.region,
