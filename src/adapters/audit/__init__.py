@@ -1,0 +1,1 @@
+"""Where the audit tree is kept (tables beside the events) and the checkpoints (a folder)."""

@@ -1,0 +1,1 @@
+"""The audit trail: audit signing keys and signed checkpoints of the event log."""
