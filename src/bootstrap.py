@@ -13,6 +13,8 @@ from typing import Any, BinaryIO
 import attrs
 from eventsourcing.persistence import InfrastructureFactory, PersistenceError
 
+from carepassport.adapters.audit.folder import CHECKPOINTS_ENV, CheckpointFiles, MemoryCheckpoints
+from carepassport.adapters.audit.trees import MemoryTree, PostgresTree, SQLiteTree
 from carepassport.adapters.badges.baking import ImageBaking
 from carepassport.adapters.badges.data_integrity import EddsaRdfc2022
 from carepassport.adapters.badges.images import BadgeImages
@@ -41,6 +43,7 @@ from carepassport.adapters.storage.postgres_setup import SCHEMES, PostgresLocati
 from carepassport.adapters.storage.recorders import recorder_env
 from carepassport.adapters.storage.sqlite import SQLiteViews
 from carepassport.adapters.storage.sqlite_compliance import SQLiteCompliance
+from carepassport.application.audit.ports import CheckpointFolder, TreeStore
 from carepassport.application.badges.ports import BadgeTools, SigningKeys
 from carepassport.application.compliance.ports import ComplianceStore
 from carepassport.application.mail.ports import InboundMail, Mailer
@@ -71,6 +74,10 @@ class StoreConfig:
     outbox_folder: Path | None
     key_folder: Path | None = None
     """Where the badges' private keys live by default (beside a SQLite store)."""
+    tree: Callable[[Factory], TreeStore] = MemoryTree
+    """Where the audit tree is kept (beside the events)."""
+    checkpoint_folder: Path | None = None
+    """Where signed checkpoints are written by default (beside a SQLite store)."""
     prepared: Callable[[], AbstractContextManager[object]] = nullcontext
     """Held while the store is opened (a server store creates its schema and tables under it)."""
 
@@ -83,6 +90,16 @@ def _sqlite_views(factory: Factory) -> Views:
 def _sqlite_compliance(factory: Factory) -> ComplianceStore:
     store: SQLiteCompliance = factory.tracking_recorder(SQLiteCompliance)
     return store
+
+
+def _sqlite_tree(factory: Factory) -> TreeStore:
+    tree: SQLiteTree = factory.tracking_recorder(SQLiteTree)
+    return tree
+
+
+def _postgres_tree(factory: Factory) -> TreeStore:
+    tree: PostgresTree = factory.tracking_recorder(PostgresTree)
+    return tree
 
 
 def _postgres_views(factory: Factory) -> Views:
@@ -129,6 +146,8 @@ def _sqlite_config(url: str, create: bool) -> StoreConfig:
         staging=lambda _: SQLiteStagingLms(staging_file),
         outbox_folder=path.with_suffix(".outbox"),
         key_folder=path.with_suffix(".keys"),
+        tree=_sqlite_tree,
+        checkpoint_folder=path.with_suffix(".checkpoints"),
     )
 
 
@@ -141,6 +160,7 @@ def _postgres_config(url: str, create: bool) -> StoreConfig:
         staging=PostgresStagingLms.on,
         outbox_folder=Path(f"{location.dbname}.{location.schema}.outbox"),
         prepared=lambda: location.prepared(create=create),
+        tree=_postgres_tree,
     )
 
 
@@ -173,6 +193,22 @@ def signing_keys(
     if memory:
         return MemoryKeys()
     return FolderKeys(config.key_folder, " (a PostgreSQL store has no folder of its own)")
+
+
+def checkpoint_folder(
+    config: StoreConfig, memory: bool, environ: Mapping[str, str] | None = None
+) -> CheckpointFolder:
+    """Where signed checkpoints go: ``$CAREPASSPORT_CHECKPOINTS`` if set, else
+    ``<store>.checkpoints/`` beside a SQLite store; in memory for a memory store; for
+    PostgreSQL the variable is required."""
+    folder = (os.environ if environ is None else environ).get(CHECKPOINTS_ENV, "")
+    if folder:
+        return CheckpointFiles(Path(folder))
+    if memory:
+        return MemoryCheckpoints()
+    return CheckpointFiles(
+        config.checkpoint_folder, " (a PostgreSQL store has no folder of its own)"
+    )
 
 
 def badge_tools(keys: SigningKeys) -> BadgeTools:
@@ -299,6 +335,8 @@ def bootstrap(
                 badge_tools=badge_tools(
                     keys or signing_keys(config, store == "memory://", environ)
                 ),
+                tree=config.tree,
+                checkpoints=checkpoint_folder(config, store == "memory://", environ),
             )
     except (OSError, sqlite3.Error, PersistenceError) as error:
         raise StoreUnavailable(f"cannot open the store {store}: {error}") from None

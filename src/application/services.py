@@ -9,6 +9,8 @@ import attrs
 from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
 
 from carepassport.application.access.api_access import Access, ApiTokens, IdempotencyKeys
+from carepassport.application.audit.log import AuditLog
+from carepassport.application.audit.ports import CheckpointFolder, TreeStore
 from carepassport.application.badges.issuer import Issuer
 from carepassport.application.badges.issuing import Issuing
 from carepassport.application.badges.ports import BadgeTools
@@ -40,6 +42,7 @@ from carepassport.application.training.registrations import Registrations
 from carepassport.application.training.replies import ApprovalReplies
 from carepassport.application.training.sponsorships import Sponsorships
 from carepassport.application.training.sync import NightlySync
+from carepassport.domain.audit.trail import AUDIT_CHECKPOINT
 from carepassport.domain.compliance.credential import CREDENTIAL_EXPIRY, EXPIRY_REMINDER
 from carepassport.domain.matching.engagement import OUTCOME_DUE, OUTCOME_REMINDER
 from carepassport.domain.training.completion import PUBLISH_COMPLETION
@@ -79,6 +82,7 @@ class Services:
     matching: Matching
     engagements: Engagements
     skills_gaps: SkillsGaps
+    audit: AuditLog
     closers: tuple[Callable[[], None], ...] = ()
 
     @classmethod
@@ -99,6 +103,8 @@ class Services:
         result_formats: Sequence[ResultFormat] = (),
         closers: Sequence[Callable[[], None]] = (),
         approval_tokens: ApprovalTokens | None = None,
+        tree: Callable[[InfrastructureFactory[Any]], TreeStore],
+        checkpoints: CheckpointFolder,
     ) -> Services:
         """Build the application on the given store and adapters. The views, the compliance
         model and the LMS are built on the store's infrastructure (they may share its pool).
@@ -110,6 +116,7 @@ class Services:
         try:
             staging = lms(app.factory)
             compliance_store = compliance(app.factory)
+            tree_store = tree(app.factory)
         except BaseException:
             app.close()
             raise
@@ -131,7 +138,10 @@ class Services:
         verifier = Verifier(app, badge_tools)
         engagements = Engagements(app)
         reports = Reports(app, compliance_store)
+        audit = AuditLog(app, tree_store, badge_tools.keys, checkpoints)
+
         handlers: dict[str, Handler] = {
+            AUDIT_CHECKPOINT: audit.scheduled,
             OUTCOME_REMINDER: engagements.remind,
             OUTCOME_DUE: engagements.overdue,
             ENABLE_SELF_REGISTRATION: lambda i: sponsorships.enable_self_registration(
@@ -173,6 +183,7 @@ class Services:
             matching=matching,
             engagements=engagements,
             skills_gaps=SkillsGaps(app, reports),
+            audit=audit,
             closers=tuple(closers),
         )
 

@@ -1,0 +1,160 @@
+"""The audit tree's leaves and head: in memory, or as tables beside the events (SQLite file,
+PostgreSQL schema), each extension and its head in one transaction."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+
+from carepassport.adapters.storage.postgres_tracking import PostgresTrackedTables
+from carepassport.application.audit.ports import Leaf, TreeHead
+
+
+class MemoryTree:
+    def __init__(self, *_: object) -> None:
+        self._lock = threading.Lock()
+        self._head = TreeHead()
+        self._leaves: list[Leaf] = []
+        self._index: dict[int, int] = {}
+
+    def head(self) -> TreeHead:
+        return self._head
+
+    def extend(self, after: TreeHead, leaves: Sequence[Leaf], head: TreeHead) -> None:
+        with self._lock:
+            if self._head != after:
+                raise IntegrityError(f"the audit tree is at {self._head.size}, not {after.size}")
+            self._leaves.extend(leaves)
+            self._index.update((leaf.notification_id, leaf.index) for leaf in leaves)
+            self._head = head
+
+    def hashes(self, start: int, stop: int) -> list[bytes]:
+        return [leaf.hash for leaf in self._leaves[start:stop]]
+
+    def leaves(self, start: int, stop: int) -> list[Leaf]:
+        return list(self._leaves[start:stop])
+
+    def index_of(self, notification_id: int) -> int | None:
+        return self._index.get(notification_id)
+
+
+class SQLiteTree(SQLiteTrackingRecorder):
+    """``cp_audit_leaves`` and the one-row ``cp_audit_head`` in the store's SQLite file."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS cp_audit_leaves (leaf_index INTEGER PRIMARY KEY, "
+            "notification_id INTEGER NOT NULL UNIQUE, hash BLOB NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS cp_audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), "
+            "size INTEGER NOT NULL, last_id INTEGER NOT NULL, frontier BLOB NOT NULL)",
+        ]
+
+    def head(self) -> TreeHead:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT size, last_id, frontier FROM cp_audit_head WHERE id = 1")
+            row = c.fetchone()
+        return TreeHead(row[0], row[1], bytes(row[2])) if row else TreeHead()
+
+    def extend(self, after: TreeHead, leaves: Sequence[Leaf], head: TreeHead) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("INSERT OR IGNORE INTO cp_audit_head VALUES (1, 0, 0, x'')")
+            c.execute("UPDATE cp_audit_head SET size = size WHERE id = 1")  # the write lock
+            c.execute("SELECT size, last_id, frontier FROM cp_audit_head WHERE id = 1")
+            row = c.fetchone()
+            if TreeHead(row[0], row[1], bytes(row[2])) != after:
+                raise IntegrityError(f"the audit tree is at {row[0]}, not {after.size}")
+            c.executemany(
+                "INSERT INTO cp_audit_leaves VALUES (?, ?, ?)",
+                [(leaf.index, leaf.notification_id, leaf.hash) for leaf in leaves],
+            )
+            c.execute(
+                "UPDATE cp_audit_head SET size = ?, last_id = ?, frontier = ? WHERE id = 1",
+                (head.size, head.last_id, head.frontier),
+            )
+
+    def hashes(self, start: int, stop: int) -> list[bytes]:
+        return [leaf.hash for leaf in self.leaves(start, stop)]
+
+    def leaves(self, start: int, stop: int) -> list[Leaf]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT leaf_index, notification_id, hash FROM cp_audit_leaves "
+                "WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index",
+                (start, stop),
+            )
+            return [Leaf(r[0], r[1], bytes(r[2])) for r in c.fetchall()]
+
+    def index_of(self, notification_id: int) -> int | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT leaf_index FROM cp_audit_leaves WHERE notification_id = ?",
+                (notification_id,),
+            )
+            row = c.fetchone()
+        return int(row[0]) if row else None
+
+
+class PostgresTree(PostgresTrackedTables):
+    """The same tables in the store's PostgreSQL schema."""
+
+    tracking_name = "CarePassport.audit"
+    create_statements = (
+        "CREATE TABLE IF NOT EXISTS {schema}.cp_audit_leaves (leaf_index bigint PRIMARY KEY, "
+        "notification_id bigint NOT NULL UNIQUE, hash bytea NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {schema}.cp_audit_head (id int PRIMARY KEY CHECK (id = 1), "
+        "size bigint NOT NULL, last_id bigint NOT NULL, frontier bytea NOT NULL)",
+    )
+
+    def head(self) -> TreeHead:
+        rows = self.select("SELECT size, last_id, frontier FROM {schema}.cp_audit_head")
+        if not rows:
+            return TreeHead()
+        return TreeHead(rows[0]["size"], rows[0]["last_id"], bytes(rows[0]["frontier"]))
+
+    def extend(self, after: TreeHead, leaves: Sequence[Leaf], head: TreeHead) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                self.sql(
+                    "INSERT INTO {schema}.cp_audit_head VALUES (1, 0, 0, '') "
+                    "ON CONFLICT (id) DO NOTHING"
+                )
+            )
+            curs.execute(
+                self.sql("SELECT size, last_id, frontier FROM {schema}.cp_audit_head FOR UPDATE")
+            )
+            row = curs.fetchone()
+            assert row is not None
+            if TreeHead(row["size"], row["last_id"], bytes(row["frontier"])) != after:
+                raise IntegrityError(f"the audit tree is at {row['size']}, not {after.size}")
+            curs.executemany(
+                self.sql("INSERT INTO {schema}.cp_audit_leaves VALUES (%s, %s, %s)"),
+                [(leaf.index, leaf.notification_id, leaf.hash) for leaf in leaves],
+            )
+            curs.execute(
+                self.sql(
+                    "UPDATE {schema}.cp_audit_head SET size = %s, last_id = %s, frontier = %s"
+                ),
+                (head.size, head.last_id, head.frontier),
+            )
+
+    def hashes(self, start: int, stop: int) -> list[bytes]:
+        return [leaf.hash for leaf in self.leaves(start, stop)]
+
+    def leaves(self, start: int, stop: int) -> list[Leaf]:
+        rows = self.select(
+            "SELECT leaf_index, notification_id, hash FROM {schema}.cp_audit_leaves "
+            "WHERE leaf_index >= %s AND leaf_index < %s ORDER BY leaf_index",
+            (start, stop),
+        )
+        return [Leaf(r["leaf_index"], r["notification_id"], bytes(r["hash"])) for r in rows]
+
+    def index_of(self, notification_id: int) -> int | None:
+        rows = self.select(
+            "SELECT leaf_index FROM {schema}.cp_audit_leaves WHERE notification_id = %s",
+            (notification_id,),
+        )
+        return int(rows[0]["leaf_index"]) if rows else None
