@@ -347,7 +347,9 @@ class AuditLog:
                     "originator_id": str(n.originator_id),
                     "version": n.originator_version,
                     "topic": n.topic,
-                    "state": base64.b64encode(n.state).decode(),
+                    "state": base64.b64encode(
+                        n.state if isinstance(n.state, bytes) else _bytes(n.state)
+                    ).decode(),
                 }
                 out.write(json.dumps(record) + "\n")
                 count += 1
@@ -355,7 +357,16 @@ class AuditLog:
 
 
 def _leaf(n: Notification) -> bytes:
-    return merkle.leaf(n.id, UUID(str(n.originator_id)), n.originator_version, n.topic, n.state)
+    """The event as stored (state bytes as they are; anything else a tampered row may hold,
+    such as text, as its UTF-8)."""
+    state = n.state if isinstance(n.state, bytes) else _bytes(n.state)
+    return merkle.leaf(n.id, UUID(str(n.originator_id)), n.originator_version, n.topic, state)
+
+
+def _bytes(value: object) -> bytes:
+    if isinstance(value, bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode("utf-8")
 
 
 def _divergence(index: int, found: Notification | None, mine: Leaf | None) -> Divergence:

@@ -1,6 +1,7 @@
 """The API's routers, one per area; ``ROUTERS`` is what the app mounts."""
 
 from carepassport.entrypoints.http.routes import (
+    audit,
     badges,
     credentials,
     employees,
@@ -29,6 +30,7 @@ ROUTERS = (
     badges.router,
     badges.public,
     matching.router,
+    audit.public,
 )
 
 __all__ = ["ROUTERS"]
