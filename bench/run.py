@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import badges, common, http, matching, replay, scheduler, sync, workflow
+from bench import audit, badges, common, http, matching, replay, scheduler, sync, workflow
 
 RESULTS = Path(__file__).with_name("results.json")
 
@@ -166,6 +166,18 @@ def run_matching(results: dict[str, Any]) -> None:
     )
 
 
+def run_audit(results: dict[str, Any]) -> None:
+    """Measurement 9: audit verify beside the hashlib floor, and an incremental checkpoint."""
+    row = audit.measure()
+    results["measurements"].setdefault("audit", []).append(row)
+    print(
+        f"  audit {row['events']} events: verify {row['verify_s']:.2f} s (floor "
+        f"{row['floor_s']:.2f} s, ratio {row['ratio_a']:.2f}); checkpoint after "
+        f"{row['new_events']} new events {row['checkpoint_after_new_ms']:.1f} ms",
+        flush=True,
+    )
+
+
 MEASUREMENTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "workflow": run_workflow,
     "sync": run_sync,
@@ -174,6 +186,7 @@ MEASUREMENTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "http": run_http,
     "badges": run_badges,
     "matching": run_matching,
+    "audit": run_audit,
 }
 
 
@@ -290,6 +303,19 @@ def goals(m: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
                 bool(row["top50_equal"]),
             ),
         ]
+    for row in m.get("audit", []):
+        out += [
+            _goal(
+                f"audit verify of {row['events']} events >= 0.5 of the hashlib floor",
+                f"{row['ratio_a']:.2f} ({row['verify_s']:.2f} s vs {row['floor_s']:.2f} s)",
+                row["ratio_a"] >= 0.5,
+            ),
+            _goal(
+                f"checkpoint after {row['new_events']} new events on {row['events']} <= 50 ms",
+                f"{row['checkpoint_after_new_ms']:.1f} ms",
+                row["checkpoint_after_new_ms"] <= 50,
+            ),
+        ]
     reads = [row for row in m.get("http", []) if row["request"] == "GET status"]
     for row in reads:
         out.append(
@@ -385,6 +411,11 @@ COLUMNS: dict[str, Callable[[dict[str, Any]], tuple[str, str, str]]] = {
             f"vacancies post end to end, {r['recorded']} results recorded",
         )
     ),
+    "audit": lambda r: (
+        f"{r['events']} ev",
+        f"verify {r['verify_s']:.2f}s",
+        f"checkpoint after {r['new_events']} new: {r['checkpoint_after_new_ms']:.1f} ms",
+    ),
     "http": lambda r: (
         f"{r['employees']} emp",
         f"p50 {r['p50_ms']:.2f}ms" if "p50_ms" in r else f"{r['requests_per_s']:.0f} req/s",
@@ -422,6 +453,9 @@ def normalise(results: dict[str, Any]) -> None:
                 a, b = f"{row['all_anchor_s']:.2f} s", f"{row['anchor_post_ms']:.1f} ms"
                 row.setdefault("ratio_a", row["all_anchor_s"] / max(row["all_s"], 1e-9))
                 row.setdefault("ratio_b", row["anchor_post_ms"] / max(row["post_ms"], 1e-9))
+            elif name == "audit":  # A: the hashlib floor
+                a, b = f"{row['floor_s']:.2f} s", "-"
+                row.setdefault("ratio_b", 0.0)
             elif name == "http":
                 a = f"{row['direct_requests_per_s']:.0f} req/s"
                 b = f"{row['floor_requests_per_s']:.0f} req/s"

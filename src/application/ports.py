@@ -130,6 +130,11 @@ class ViewChanges:
     """Applied in order, after ``queued`` and before ``sent`` (sending clears next_attempt_at)."""
 
 
+LogRow = tuple[int, bytes, int, str, bytes]
+"""A stored event as the notification log holds it: notification id, originator id (16
+bytes), version, topic, state bytes."""
+
+
 class EventReader(Protocol):
     """Reads the stored events of many aggregates at once: a batch of work loads what it will
     touch in a few queries instead of two per aggregate (ADR 0014)."""
@@ -140,6 +145,11 @@ class EventReader(Protocol):
 
     def latest(self) -> Notification | None:
         """The event with the highest notification id (None in an empty store), in one query."""
+        ...
+
+    def log_rows(self, after: int, limit: int) -> list[LogRow]:
+        """Up to ``limit`` stored events after notification id ``after``, in order, as stored
+        (the audit tree hashes them; no event is decoded)."""
         ...
 
 

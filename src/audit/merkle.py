@@ -29,7 +29,9 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
-def leaf(position: int, originator_id: UUID, version: int, topic: str, state: bytes) -> bytes:
+def leaf(
+    position: int, originator_id: UUID | bytes, version: int, topic: str, state: bytes
+) -> bytes:
     """One stored event as a leaf: a format tag, then its notification position, originator
     id (16 bytes), version, topic and state bytes exactly as stored, lengths big-endian."""
     name = topic.encode("utf-8")
@@ -37,7 +39,7 @@ def leaf(position: int, originator_id: UUID, version: int, topic: str, state: by
         (
             LEAF_FORMAT,
             struct.pack(">QQ", position, version),
-            originator_id.bytes,
+            originator_id.bytes if isinstance(originator_id, UUID) else originator_id,
             struct.pack(">I", len(name)),
             name,
             struct.pack(">Q", len(state)),

@@ -42,7 +42,7 @@ def test_a_smoke_run_reports_every_measurement_beside_both_baselines(
     results: dict[str, Any],
 ) -> None:
     measured = results["measurements"]
-    assert set(measured) == {*MEASUREMENTS, "badges", "matching"}
+    assert set(measured) == {*MEASUREMENTS, "badges", "matching", "audit"}
     for name in MEASUREMENTS:
         for kind in {(row["store"], row.get("request")) for row in measured[name]}:
             sizes = [row for row in measured[name] if (row["store"], row.get("request")) == kind]
@@ -102,3 +102,12 @@ def test_matching_is_measured_beside_the_anchors_and_checked_against_the_referen
     assert row["top50_equal"] is True
     goals = [g["goal"] for g in results["goals"] if g["goal"].startswith("matching")]
     assert len(goals) == 5
+
+
+def test_the_audit_log_is_measured_beside_the_hashlib_floor(results: dict[str, Any]) -> None:
+    (row,) = results["measurements"]["audit"]
+
+    assert row["verify_s"] > 0 and row["floor_s"] > 0 and row["ratio_a"] > 0
+    assert row["checkpoint_after_new_ms"] > 0 and row["new_events"] == 1000
+    goals = [g["goal"] for g in results["goals"] if g["goal"].startswith(("audit", "checkpoint"))]
+    assert len(goals) == 2

@@ -28,7 +28,7 @@ class MemoryTree:
             if self._head != after:
                 raise IntegrityError(f"the audit tree is at {self._head.size}, not {after.size}")
             self._leaves.extend(leaves)
-            self._index.update((leaf.notification_id, leaf.index) for leaf in leaves)
+            self._index.update((leaf.notification_id, leaf.leaf_index) for leaf in leaves)
             self._head = head
 
     def hashes(self, start: int, stop: int) -> list[bytes]:
@@ -69,7 +69,7 @@ class SQLiteTree(SQLiteTrackingRecorder):
                 raise IntegrityError(f"the audit tree is at {row[0]}, not {after.size}")
             c.executemany(
                 "INSERT INTO cp_audit_leaves VALUES (?, ?, ?)",
-                [(leaf.index, leaf.notification_id, leaf.hash) for leaf in leaves],
+                [(leaf.leaf_index, leaf.notification_id, leaf.hash) for leaf in leaves],
             )
             c.execute(
                 "UPDATE cp_audit_head SET size = ?, last_id = ?, frontier = ? WHERE id = 1",
@@ -132,7 +132,7 @@ class PostgresTree(PostgresTrackedTables):
                 raise IntegrityError(f"the audit tree is at {row['size']}, not {after.size}")
             curs.executemany(
                 self.sql("INSERT INTO {schema}.cp_audit_leaves VALUES (%s, %s, %s)"),
-                [(leaf.index, leaf.notification_id, leaf.hash) for leaf in leaves],
+                [(leaf.leaf_index, leaf.notification_id, leaf.hash) for leaf in leaves],
             )
             curs.execute(
                 self.sql(

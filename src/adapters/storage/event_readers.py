@@ -10,6 +10,8 @@ from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.sqlite import SQLiteAggregateRecorder
 from psycopg.sql import SQL, Identifier
 
+from carepassport.application.ports import LogRow
+
 CHUNK = 500
 """Ids per statement (SQLite allows 32,766 parameters; a batch stays far below)."""
 
@@ -44,6 +46,17 @@ class SQLiteEventReader:
                 )
         return found
 
+    def log_rows(self, after: int, limit: int) -> list[LogRow]:
+        """The stored events after ``after``, in order, as stored."""
+        recorder = self._recorder
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT rowid, originator_id, originator_version, topic, state FROM "
+                f"{recorder.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                (after, limit),
+            )
+            return [(r[0], _uuid_bytes(r[1]), r[2], r[3], r[4]) for r in c.fetchall()]
+
     def latest(self) -> Notification | None:
         """The event with the highest notification id, in one query."""
         recorder = self._recorder
@@ -75,12 +88,34 @@ class PostgresEventReader:
             schema=Identifier(recorder.datastore.schema),
             table=Identifier(recorder.events_table_name),
         )
+        self._rows = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state "
+            "FROM {schema}.{table} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+        ).format(
+            schema=Identifier(recorder.datastore.schema),
+            table=Identifier(recorder.events_table_name),
+        )
         self._latest = SQL(
             "SELECT * FROM {schema}.{table} ORDER BY notification_id DESC LIMIT 1"
         ).format(
             schema=Identifier(recorder.datastore.schema),
             table=Identifier(recorder.events_table_name),
         )
+
+    def log_rows(self, after: int, limit: int) -> list[LogRow]:
+        """The stored events after ``after``, in order, as stored."""
+        with self._recorder.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._rows, (after, limit), prepare=True)
+            return [
+                (
+                    r["notification_id"],
+                    r["originator_id"].bytes,
+                    r["originator_version"],
+                    r["topic"],
+                    bytes(r["state"]),
+                )
+                for r in curs.fetchall()
+            ]
 
     def latest(self) -> Notification | None:
         """The event with the highest notification id, in one query."""
@@ -124,6 +159,13 @@ class OneByOneEventReader:
         """Every stored event of these aggregates, each aggregate's oldest first."""
         return [event for i in ids for event in self._recorder.select_events(i)]
 
+    def log_rows(self, after: int, limit: int) -> list[LogRow]:
+        """The stored events after ``after``, in order, as stored."""
+        return [
+            (n.id, UUID(str(n.originator_id)).bytes, n.originator_version, n.topic, n.state)
+            for n in self._recorder.select_notifications(start=after + 1, limit=limit)
+        ]
+
     def latest(self) -> Notification | None:
         """The event with the highest notification id."""
         last = self._recorder.max_notification_id()
@@ -131,6 +173,12 @@ class OneByOneEventReader:
             return None
         found = self._recorder.select_notifications(start=last, limit=1)
         return found[0] if found else None
+
+
+def _uuid_bytes(value: object) -> bytes:
+    """An originator id as SQLite holds it (32 hex digits, or a UUID's text) as 16 bytes."""
+    text = str(value)
+    return bytes.fromhex(text) if len(text) == 32 else UUID(text).bytes
 
 
 def event_reader(

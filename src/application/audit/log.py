@@ -14,11 +14,11 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import attrs
-from eventsourcing.persistence import IntegrityError, Notification
+from eventsourcing.persistence import IntegrityError
 
 from carepassport.application.audit.ports import CheckpointFolder, Leaf, TreeHead, TreeStore
 from carepassport.application.badges.ports import KeysUnavailable, SigningKeys
-from carepassport.application.ports import DueItem
+from carepassport.application.ports import DueItem, LogRow
 from carepassport.application.store import (
     CarePassportApplication,
     ConcurrentUpdate,
@@ -117,16 +117,16 @@ class AuditLog:
         """Add the events recorded since the tree's head (only those: the frontier is kept)."""
         while True:
             head = self._tree.head()
-            page = self._app.recorder.select_notifications(start=head.last_id + 1, limit=PAGE)
+            page = self._app.reader.log_rows(head.last_id, PAGE)
             if not page:
                 return head
             frontier = merkle.Frontier.decode(head.size, head.frontier)
             leaves = []
-            for n in page:
-                hash_ = merkle.leaf_hash(_leaf(n))
-                leaves.append(Leaf(frontier.size, n.id, hash_))
+            for row in page:
+                hash_ = merkle.leaf_hash(_leaf(row))
+                leaves.append(Leaf(frontier.size, row[0], hash_))
                 frontier.append(hash_)
-            new = TreeHead(frontier.size, page[-1].id, frontier.encode())
+            new = TreeHead(frontier.size, page[-1][0], frontier.encode())
             try:
                 self._tree.extend(head, leaves, new)
             except IntegrityError:
@@ -233,7 +233,7 @@ class AuditLog:
         pending = list(heads)
         stored: dict[int, Leaf] = {}
         stored_until = 0
-        for n in self._notifications():
+        for n in self._rows():
             index = frontier.size
             while pending and pending[0][0] == index:
                 checks.append(self._against(pending.pop(0), frontier))
@@ -241,9 +241,17 @@ class AuditLog:
             if divergence is None and index < recorded.size:
                 if index >= stored_until:
                     stored_until = min(index + PAGE, recorded.size)
-                    stored = {x.index: x for x in self._tree.leaves(index, stored_until)}
+                    stored = dict(
+                        zip(
+                            range(index, stored_until),
+                            self._tree.leaves(index, stored_until),
+                            strict=False,
+                        )
+                    )
                 mine = stored.get(index)
-                if mine is None or (mine.notification_id, mine.hash) != (n.id, hash_):
+                if mine is not None and mine.leaf_index != index:
+                    mine = None  # a gap in the recorded leaves
+                if mine is None or (mine.notification_id, mine.hash) != (n[0], hash_):
                     divergence = _divergence(index, n, mine)
             frontier.append(hash_)
         size = frontier.size
@@ -283,11 +291,11 @@ class AuditLog:
             return CheckpointCheck(size, source, True)
         return CheckpointCheck(size, source, False, "the log's tree of that size has another root")
 
-    def _notifications(self) -> Iterator[Notification]:
-        start = 1
-        while page := self._app.recorder.select_notifications(start=start, limit=PAGE):
+    def _rows(self) -> Iterator[LogRow]:
+        after = 0
+        while page := self._app.reader.log_rows(after, PAGE):
             yield from page
-            start = page[-1].id + 1
+            after = page[-1][0]
 
     # --- proofs ------------------------------------------------------------------------
 
@@ -341,53 +349,51 @@ class AuditLog:
         count = 0
         with path.open("w", encoding="utf-8") as out:
             out.write(json.dumps(header) + "\n")
-            for n in self._notifications():
+            for position, originator, version, topic, state in self._rows():
                 record = {
-                    "position": n.id,
-                    "originator_id": str(n.originator_id),
-                    "version": n.originator_version,
-                    "topic": n.topic,
-                    "state": base64.b64encode(
-                        n.state if isinstance(n.state, bytes) else _bytes(n.state)
-                    ).decode(),
+                    "position": position,
+                    "originator_id": str(UUID(bytes=originator)),
+                    "version": version,
+                    "topic": topic,
+                    "state": base64.b64encode(_bytes(state)).decode(),
                 }
                 out.write(json.dumps(record) + "\n")
                 count += 1
         return {"path": str(path), "events": count, "checkpoints": len(checkpoints)}
 
 
-def _leaf(n: Notification) -> bytes:
+def _leaf(row: LogRow) -> bytes:
     """The event as stored (state bytes as they are; anything else a tampered row may hold,
     such as text, as its UTF-8)."""
-    state = n.state if isinstance(n.state, bytes) else _bytes(n.state)
-    return merkle.leaf(n.id, UUID(str(n.originator_id)), n.originator_version, n.topic, state)
+    state = row[4] if isinstance(row[4], bytes) else _bytes(row[4])
+    return merkle.leaf(row[0], row[1], row[2], row[3], state)
 
 
 def _bytes(value: object) -> bytes:
-    if isinstance(value, bytearray | memoryview):
+    if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value)
     return str(value).encode("utf-8")
 
 
-def _divergence(index: int, found: Notification | None, mine: Leaf | None) -> Divergence:
+def _divergence(index: int, found: LogRow | None, mine: Leaf | None) -> Divergence:
     recorded = mine.notification_id if mine else None
     if found is None:
         what = f"the log ends before leaf {index}: events from position {recorded} are gone"
     elif recorded is None:
         what = f"leaf {index} was never added to the tree"
-    elif found.id != recorded:
+    elif found[0] != recorded:
         what = (
             f"leaf {index} was the event at position {recorded}; the log now has position "
-            f"{found.id} there (an event deleted, inserted or moved)"
+            f"{found[0]} there (an event deleted, inserted or moved)"
         )
     else:
-        what = f"the event at position {found.id} is not the one recorded (changed)"
+        what = f"the event at position {found[0]} is not the one recorded (changed)"
     return Divergence(
         index,
-        found.id if found else None,
+        found[0] if found else None,
         recorded,
-        str(found.originator_id) if found else None,
-        found.originator_version if found else None,
-        found.topic if found else None,
+        str(UUID(bytes=found[1])) if found else None,
+        found[2] if found else None,
+        found[3] if found else None,
         what,
     )

@@ -4,7 +4,7 @@ the checkpoints are written to for people (and witnesses) to keep."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import attrs
 
@@ -19,9 +19,10 @@ class TreeHead:
     frontier: bytes = b""
 
 
-@attrs.frozen
-class Leaf:
-    index: int
+class Leaf(NamedTuple):
+    """One leaf as the tree recorded it (a tuple: a million are read by a verification)."""
+
+    leaf_index: int
     notification_id: int
     hash: bytes
 
