@@ -258,3 +258,16 @@ def test_the_latest_checkpoint_is_served_to_anyone_as_plain_text(
     assert before.status_code == 404
     assert after.status_code == 200 and after.text == made.note
     assert after.headers["content-type"].startswith("text/plain")
+
+
+def test_a_tick_after_missed_days_makes_one_checkpoint_and_schedules_the_next_ahead(
+    audited: Services, clock: SettableClock
+) -> None:
+    audited.audit.checkpoint()
+    clock.set(toronto(2026, 4, 5, 9, 0))
+
+    report = audited.scheduler.tick()
+
+    trail = audited.app.find(AuditTrail, AuditTrail.identity())
+    assert [p.action for p in report.processed].count("audit_checkpoint") == 1
+    assert trail is not None and trail.next.due_at == toronto(2026, 4, 6, 0, 5)

@@ -157,7 +157,7 @@ class AuditTrail(Aggregate):
             raise InvalidValue("the audit trail has no key to sign with")
         fields = {"size": size, "root": root, "key_id": key.key_id, "note": note, "made_at": at}
         if scheduled:
-            after = self.next.due_at
+            after = max(self.next.due_at, at)  # missed days are not made up one by one
             self.trigger_event(
                 self.DailyCheckpointMade,
                 timestamp=at,
@@ -174,7 +174,7 @@ class AuditTrail(Aggregate):
             timestamp=at,
             reason=reason,
             skipped_at=at,
-            next=_deadline(next_checkpoint(self.next.due_at)),
+            next=_deadline(next_checkpoint(max(self.next.due_at, at))),
         )
 
 
