@@ -109,7 +109,11 @@ def services(
         keys=MemoryKeys(),
     )
     yield wired
-    wired.close()
+    try:
+        report = wired.rederivation.run()  # every store the suite builds re-derives exactly
+        assert (report.divergences, report.unknown) == ([], []), report
+    finally:
+        wired.close()
 
 
 @pytest.fixture

@@ -38,6 +38,12 @@ class Calendar(Protocol):
         """The business calendar in force under ``settings``."""
         ...
 
+    def for_id(self, calendar_id: str) -> BusinessCalendar:
+        """The calendar a recorded deadline names (its holidays package version and settings),
+        from the holiday table shipped for that version: history is re-derived with the
+        calendar it was derived with, whatever version is installed now."""
+        ...
+
 
 @attrs.frozen
 class DueItem:

@@ -11,6 +11,7 @@ from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
 from carepassport.application.access.api_access import Access, ApiTokens, IdempotencyKeys
 from carepassport.application.audit.log import AuditLog
 from carepassport.application.audit.ports import CheckpointFolder, TreeStore
+from carepassport.application.audit.rederive import Rederivation
 from carepassport.application.badges.issuer import Issuer
 from carepassport.application.badges.issuing import Issuing
 from carepassport.application.badges.ports import BadgeTools
@@ -83,6 +84,7 @@ class Services:
     engagements: Engagements
     skills_gaps: SkillsGaps
     audit: AuditLog
+    rederivation: Rederivation
     closers: tuple[Callable[[], None], ...] = ()
 
     @classmethod
@@ -184,6 +186,7 @@ class Services:
             engagements=engagements,
             skills_gaps=SkillsGaps(app, reports),
             audit=audit,
+            rederivation=Rederivation(app),
             closers=tuple(closers),
         )
 

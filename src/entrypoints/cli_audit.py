@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 
 from carepassport.application.audit.log import VerifyReport
+from carepassport.application.audit.rederive import RederiveReport
 from carepassport.application.services import Services
 from carepassport.audit.note import NoteError, VerifierKey
-from carepassport.entrypoints.cli import Context, Raw, cli, pass_context, refuse, run
+from carepassport.entrypoints.cli import Context, Raw, cli, parse_instant, pass_context, refuse, run
 from carepassport.entrypoints.present import as_json
 
 NOTE_LIMIT = 64 * 1024
@@ -132,3 +133,23 @@ def audit_export(ctx: Context, file: Path) -> None:
     """Every stored event as JSON lines, with the log's keys and checkpoints, for
     ``python -m carepassport.audit.verify_export FILE``."""
     run(ctx, lambda s: s.audit.export(file), writes=False)
+
+
+@audit.command("rederive")
+@click.option("--from", "since", default=None, help="Recorded at or after (ISO-8601).")
+@click.option("--to", "until", default=None, help="Recorded at or before (ISO-8601).")
+@pass_context
+def audit_rederive(ctx: Context, since: str | None, until: str | None) -> None:
+    """Derive every recorded deadline again from its recorded inputs, with the calendar and
+    settings recorded in force; list every difference with both values (exit 1 if any)."""
+    start = parse_instant(since, "--from") if since else None
+    end = parse_instant(until, "--to") if until else None
+    outcome: list[RederiveReport] = []
+
+    def rederive(s: Services) -> RederiveReport:
+        report = s.rederivation.run(start, end)
+        outcome.append(report)
+        return report
+
+    run(ctx, rederive, writes=False)
+    sys.exit(0 if outcome and not outcome[0].divergences and not outcome[0].unknown else 1)

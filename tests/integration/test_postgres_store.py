@@ -28,6 +28,8 @@ TABLES = {
     "cp_report_facts",
     "cp_report_owners",
     "cp_staged_results",
+    "cp_audit_leaves",
+    "cp_audit_head",
 }
 
 
