@@ -86,7 +86,7 @@ def measure() -> dict[str, Any]:
             for round_ in range(ROUNDS):
                 first_new = employees + round_ * NEW_EVENTS
                 more = range(first_new, first_new + NEW_EVENTS // 2)  # two events an employee
-                seed.save_all(cp, (a for n in more for a in seed.employee(n, seed.START)))
+                seed.save_all(cp, (a for n in more for a in seed.employee(cp, n, seed.START)))
                 started = now()
                 cp.audit.checkpoint()
                 incremental.append(now() - started)

@@ -186,7 +186,7 @@ def measure_publications(n: int, with_badges: bool) -> dict[str, Any]:
 
             def aggregates() -> Any:
                 for i in range(n):
-                    yield from seed.employee(i, seed.START)
+                    yield from seed.employee(cp, i, seed.START)
                     registration = seed.registration(cp, i, seed.code_of(i), seed.START)
                     registration.succeed(passed, passed, passed)
                     yield registration

@@ -219,7 +219,7 @@ def seeded_candidates(cp: Any, candidates: int, at: datetime) -> int:
 
     def aggregates() -> Iterator[Any]:
         for n in range(candidates):
-            yield from seed.employee(n, at)
+            yield from seed.employee(cp, n, at)
             eid = seed.employee_id(n)
             for j in range(HELD):
                 code = seed.CODES[(n + j) % len(seed.CODES)]

@@ -216,7 +216,9 @@ def seed(url: str, feed_path: Path, results: int) -> dict[str, Any]:
                 now,
             )
         )
-        batch.append(StudentNumberClaim.assign(number, eid, now))
+        batch.append(
+            StudentNumberClaim.assign(number, app.personal.index("student", number), eid, now)
+        )
         if len(batch) >= SEED_BATCH:
             app.record(*batch)
             batch.clear()

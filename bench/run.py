@@ -19,7 +19,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import audit, badges, common, http, matching, replay, scheduler, sync, workflow
+from bench import (
+    audit,
+    badges,
+    common,
+    http,
+    matching,
+    privacy,
+    replay,
+    scheduler,
+    sync,
+    workflow,
+)
 
 RESULTS = Path(__file__).with_name("results.json")
 
@@ -178,6 +189,17 @@ def run_audit(results: dict[str, Any]) -> None:
     )
 
 
+def run_privacy(results: dict[str, Any]) -> None:
+    """Measurement 10: the workflow with personal data sealed beside the same without."""
+    row = privacy.measure()
+    results["measurements"].setdefault("privacy", []).append(row)
+    print(
+        f"  sealing {row['flows']} flows on {row['store']}: {row['sealed_s']:.2f} s sealed, "
+        f"{row['plain_s']:.2f} s not; throughput ratio {row['ratio_a']:.2f}",
+        flush=True,
+    )
+
+
 MEASUREMENTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "workflow": run_workflow,
     "sync": run_sync,
@@ -187,6 +209,7 @@ MEASUREMENTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "badges": run_badges,
     "matching": run_matching,
     "audit": run_audit,
+    "privacy": run_privacy,
 }
 
 
@@ -316,6 +339,15 @@ def goals(m: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
                 row["checkpoint_after_new_ms"] <= 50,
             ),
         ]
+    for row in m.get("privacy", []):
+        out.append(
+            _goal(
+                f"workflow throughput with personal data sealed >= 0.85 of without "
+                f"({row['flows']} flows, {row['store']})",
+                f"{row['ratio_a']:.2f} ({row['sealed_s']:.2f} s vs {row['plain_s']:.2f} s)",
+                row["ratio_a"] >= 0.85,
+            )
+        )
     reads = [row for row in m.get("http", []) if row["request"] == "GET status"]
     for row in reads:
         out.append(
@@ -416,6 +448,11 @@ COLUMNS: dict[str, Callable[[dict[str, Any]], tuple[str, str, str]]] = {
         f"verify {r['verify_s']:.2f}s",
         f"checkpoint after {r['new_events']} new: {r['checkpoint_after_new_ms']:.1f} ms",
     ),
+    "privacy": lambda r: (
+        f"{r['flows']} fl",
+        f"{r['sealed_s']:.2f}s",
+        f"workflow on {r['store']} with personal data sealed",
+    ),
     "http": lambda r: (
         f"{r['employees']} emp",
         f"p50 {r['p50_ms']:.2f}ms" if "p50_ms" in r else f"{r['requests_per_s']:.0f} req/s",
@@ -455,6 +492,9 @@ def normalise(results: dict[str, Any]) -> None:
                 row.setdefault("ratio_b", row["anchor_post_ms"] / max(row["post_ms"], 1e-9))
             elif name == "audit":  # A: the hashlib floor
                 a, b = f"{row['floor_s']:.2f} s", "-"
+                row.setdefault("ratio_b", 0.0)
+            elif name == "privacy":  # A: the same workflow without sealing
+                a, b = f"{row['plain_s']:.2f} s", "-"
                 row.setdefault("ratio_b", 0.0)
             elif name == "http":
                 a = f"{row['direct_requests_per_s']:.0f} req/s"

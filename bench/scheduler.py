@@ -32,7 +32,7 @@ VALID_UNTIL = (seed.START + timedelta(days=365)).date()
 
 def _aggregates(cp: Any, pending: int, due: int) -> Iterator[Aggregate]:
     for n in range(due):
-        yield from seed.employee(n, seed.START)
+        yield from seed.employee(cp, n, seed.START)
         yield seed.registration(cp, n, seed.code_of(n), seed.START, granted=False)
     for n in range(due, due + pending // 4):
         yield Credential.issue(

@@ -68,13 +68,14 @@ def open_store(path: Path) -> tuple[Any, SettableClock]:
     return cp, clock
 
 
-def employee(n: int, at: datetime) -> list[Aggregate]:
+def employee(cp: Any, n: int, at: datetime) -> list[Aggregate]:
     """An employee and the claim on their student number (as ``add_employee`` records)."""
     eid = EmployeeId(employee_id(n))
     number = StudentNumber(student_number(n))
     email = EmailAddress(f"e{n}@example.org")
     person = Employee.add(eid, EmployerId(EMPLOYER), email, number, None, at)
-    return [person, StudentNumberClaim.assign(number, eid, at)]
+    index = cp.app.personal.index("student", number)
+    return [person, StudentNumberClaim.assign(number, index, eid, at)]
 
 
 def registration(
@@ -100,7 +101,7 @@ def registered_employees(cp: Any, employees: int) -> Iterator[Aggregate]:
     """``employees`` employees, each registered in two micro-credentials (``code_of(n)``,
     passed two days after ``START``, and ``code_of(n + 1)``): seven events an employee."""
     for n in range(employees):
-        yield from employee(n, START)
+        yield from employee(cp, n, START)
         first = registration(cp, n, code_of(n), START)
         passed_at = START + timedelta(days=2)
         first.succeed(passed_at, passed_at, passed_at)

@@ -109,7 +109,7 @@ def seed_store(path: Path, results: int) -> dict[str, Any]:
 
         def aggregates() -> Iterator[Aggregate]:
             for n in range(registrations):
-                yield from seed.employee(n, seed.START)
+                yield from seed.employee(cp, n, seed.START)
                 yield seed.registration(cp, n, seed.code_of(n), seed.START)
                 if (taken := already_taken(n)) is not None:
                     yield taken

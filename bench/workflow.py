@@ -29,11 +29,12 @@ def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=TORONTO)
 
 
-def run_flows(url: str, flows: int) -> dict[str, Any]:
-    """Run ``flows`` complete workflows on a fresh store; returns the measurement."""
+def run_flows(url: str, flows: int, personal: Any = None) -> dict[str, Any]:
+    """Run ``flows`` complete workflows on a fresh store; returns the measurement.
+    ``personal``: the store's key store (default: the store's own, sealing)."""
     clock = SettableClock(at(4, 1, 9))
     lms = InMemoryLms()
-    cp = bootstrap(url, clock=clock, mailer=InMemoryMailer(), lms=lms)
+    cp = bootstrap(url, clock=clock, mailer=InMemoryMailer(), lms=lms, personal=personal)
     try:
         cp.reference.add_micro_credential("IPAC", "Infection Prevention and Control", fee="125")
         cp.reference.add_employer("SUNNY", name="Sunnybrook LTC", approvers=[APPROVER])

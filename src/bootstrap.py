@@ -34,6 +34,12 @@ from carepassport.adapters.mail.inbound import FileInbound
 from carepassport.adapters.mail.mailers import FileOutboxMailer, InMemoryMailer
 from carepassport.adapters.mail.reply_parser import MimeReplyParser
 from carepassport.adapters.mail.smtp import SmtpMailer, SmtpSettings, redact
+from carepassport.adapters.personal.keys import (
+    memory_personal_data,
+    postgres_personal_data,
+    sqlite_key_file,
+    sqlite_personal_data,
+)
 from carepassport.adapters.storage.event_readers import event_reader
 from carepassport.adapters.storage.memory import MemoryViews
 from carepassport.adapters.storage.memory_compliance import MemoryCompliance
@@ -47,6 +53,7 @@ from carepassport.application.audit.ports import CheckpointFolder, TreeStore
 from carepassport.application.badges.ports import BadgeTools, SigningKeys
 from carepassport.application.compliance.ports import ComplianceStore
 from carepassport.application.mail.ports import InboundMail, Mailer
+from carepassport.application.personal import PersonalData
 from carepassport.application.ports import AdjustableClock, Calendar, Clock, Views
 from carepassport.application.services import Services
 from carepassport.application.store import StoreUnavailable
@@ -78,6 +85,8 @@ class StoreConfig:
     """Where the audit tree is kept (beside the events)."""
     checkpoint_folder: Path | None = None
     """Where signed checkpoints are written by default (beside a SQLite store)."""
+    personal: Callable[[Factory], PersonalData] = lambda _: memory_personal_data()
+    """The per-subject data keys (kept outside the event log, ADR 0023)."""
     prepared: Callable[[], AbstractContextManager[object]] = nullcontext
     """Held while the store is opened (a server store creates its schema and tables under it)."""
 
@@ -148,6 +157,7 @@ def _sqlite_config(url: str, create: bool) -> StoreConfig:
         key_folder=path.with_suffix(".keys"),
         tree=_sqlite_tree,
         checkpoint_folder=path.with_suffix(".checkpoints"),
+        personal=lambda _: sqlite_personal_data(sqlite_key_file(path)),
     )
 
 
@@ -161,6 +171,7 @@ def _postgres_config(url: str, create: bool) -> StoreConfig:
         outbox_folder=Path(f"{location.dbname}.{location.schema}.outbox"),
         prepared=lambda: location.prepared(create=create),
         tree=_postgres_tree,
+        personal=postgres_personal_data,
     )
 
 
@@ -267,6 +278,7 @@ def bootstrap(
     approval_secret: str | None = None,
     reply_domain: str | None = None,
     keys: SigningKeys | None = None,
+    personal: Callable[[Factory], PersonalData] | None = None,
 ) -> Services:
     """Wire the core on a store with production adapters, unless others are passed in.
 
@@ -290,6 +302,9 @@ def bootstrap(
     ``keys`` holds the badges' private signing keys; without it, the folder
     ``$CAREPASSPORT_KEYS``, else ``<db name>.keys/`` beside a SQLite store, else memory for the
     memory store (a PostgreSQL store needs the variable before it can sign).
+
+    ``personal`` holds the per-person data keys; without it, ``<db name>.personal.db`` beside
+    a SQLite store, the schema ``<schema>_keys`` beside a PostgreSQL store, else memory.
     """
     if mailer is not None and mail is not None:
         raise InvalidValue("pass either a mailer or a mail URL, not both")
@@ -337,6 +352,7 @@ def bootstrap(
                 ),
                 tree=config.tree,
                 checkpoints=checkpoint_folder(config, store == "memory://", environ),
+                personal=personal or config.personal,
             )
     except (OSError, sqlite3.Error, PersistenceError) as error:
         raise StoreUnavailable(f"cannot open the store {store}: {error}") from None

@@ -71,6 +71,8 @@ class OutboxEntry:
     sent_at: datetime | None
     sequence: int
     reply_to: str | None = None
+    recipient_index: str = ""
+    """The recipient's blind index (ADR 0023): how the view finds a recipient's messages."""
     # Delivery bookkeeping (ADR 0011), kept current by DeliveryChange.
     attempts: int = 0
     next_attempt_at: datetime | None = None
@@ -120,6 +122,8 @@ class HeldResult:
     record_id: str
     student_number: str
     held_since: datetime
+    student_index: str = ""
+    """The student number's blind index (ADR 0023)."""
 
 
 @attrs.frozen
@@ -206,8 +210,8 @@ class Views(Protocol):
         optimistic concurrency instead, and a second scheduler finds the work done."""
         ...
 
-    def outbox(self, recipient: str | None = None) -> list[OutboxEntry]:
-        """Queued notifications in order, optionally for one recipient."""
+    def outbox(self, recipient_index: str | None = None) -> list[OutboxEntry]:
+        """Queued notifications in order, optionally for one recipient (by blind index)."""
         ...
 
     def deliverable(self, now: datetime, limit: int) -> list[OutboxEntry]:
@@ -215,6 +219,7 @@ class Views(Protocol):
         that were never attempted), oldest first."""
         ...
 
-    def held_results(self, student_number: str | None = None) -> list[HeldResult]:
-        """Results held for an unknown student number, in the order they were held."""
+    def held_results(self, student_index: str | None = None) -> list[HeldResult]:
+        """Results held for an unknown student number, in the order they were held, optionally
+        for one number (by blind index)."""
         ...

@@ -57,6 +57,10 @@ class HeldResults(Protocol):
         """Release the results held for ``number`` to the employee, recorded at ``at``."""
         ...
 
+    def claim(self, number: StudentNumber, uow: UnitOfWork) -> StudentNumberClaim | None:
+        """The claim on ``number``, if anyone ever held it."""
+        ...
+
 
 class JobFunctionMembership(Protocol):
     """Who holds which job function: the compliance capability's job functions, passed in."""
@@ -192,7 +196,7 @@ class ReferenceData:
         previous = record.student_number
         if record.change_student_number(new, now):
             if previous is not None:
-                claim = uow.find(StudentNumberClaim, StudentNumberClaim.identity(previous))
+                claim = self._intake.claim(previous, uow)
                 if claim is not None:
                     claim.release(record.employee_id, now)
             self._hold_student_number(record, new, now, uow)
@@ -202,9 +206,10 @@ class ReferenceData:
     def _hold_student_number(
         self, record: Employee, number: StudentNumber, now: datetime, uow: UnitOfWork
     ) -> None:
-        claim = uow.find(StudentNumberClaim, StudentNumberClaim.identity(number))
+        claim = self._intake.claim(number, uow)
         if claim is None:
-            uow.add(StudentNumberClaim.assign(number, record.employee_id, now))
+            index = self._app.personal.index("student", number)
+            uow.add(StudentNumberClaim.assign(number, index, record.employee_id, now))
         else:
             claim.reassign(record.employee_id, now)
         self._intake.reconcile(record.employee_id, number, now, uow)

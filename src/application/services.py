@@ -30,6 +30,8 @@ from carepassport.application.mail.ports import Mailer, ReplyParser
 from carepassport.application.matching.engagements import Engagements
 from carepassport.application.matching.gaps import SkillsGaps
 from carepassport.application.matching.matching import Matching
+from carepassport.application.people import People
+from carepassport.application.personal import PersonalData
 from carepassport.application.ports import Calendar, Clock, EventReader, Views
 from carepassport.application.reference import ReferenceData
 from carepassport.application.scheduler import Handler, Scheduler
@@ -85,6 +87,7 @@ class Services:
     skills_gaps: SkillsGaps
     audit: AuditLog
     rederivation: Rederivation
+    people: People
     closers: tuple[Callable[[], None], ...] = ()
 
     @classmethod
@@ -107,13 +110,19 @@ class Services:
         approval_tokens: ApprovalTokens | None = None,
         tree: Callable[[InfrastructureFactory[Any]], TreeStore],
         checkpoints: CheckpointFolder,
+        personal: Callable[[InfrastructureFactory[Any]], PersonalData],
     ) -> Services:
         """Build the application on the given store and adapters. The views, the compliance
         model and the LMS are built on the store's infrastructure (they may share its pool).
         Without approval tokens (no secret configured), requests carry none and replies are
         not read (R3)."""
         app = CarePassportApplication(
-            env=env, clock=clock, calendar=calendar, views=views, reader=reader
+            env=env,
+            clock=clock,
+            calendar=calendar,
+            views=views,
+            reader=reader,
+            personal=personal,
         )
         try:
             staging = lms(app.factory)
@@ -187,6 +196,7 @@ class Services:
             skills_gaps=SkillsGaps(app, reports),
             audit=audit,
             rederivation=Rederivation(app),
+            people=People(app),
             closers=tuple(closers),
         )
 

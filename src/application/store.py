@@ -18,11 +18,18 @@ from eventsourcing.persistence import (
     InfrastructureFactory,
     IntegrityError,
     JSONTranscoder,
+    Mapper,
     Recording,
     StoredEvent,
 )
 
 from carepassport.application.event_paths import Collected, project
+from carepassport.application.personal import (
+    PersonalData,
+    SealedAsDict,
+    SealingMapper,
+    sealed_changes,
+)
 from carepassport.application.ports import Calendar, Clock, EventReader, ViewChanges, Views
 from carepassport.application.projections import changes_for
 from carepassport.application.topics import register_moved_topics
@@ -95,8 +102,10 @@ class CarePassportApplication(Application[UUID]):
         calendar: Calendar,
         views: Callable[[InfrastructureFactory[Any]], Views],
         reader: Callable[[ApplicationRecorder], EventReader],
+        personal: Callable[[InfrastructureFactory[Any]], PersonalData],
     ) -> None:
         register_moved_topics()
+        self._personal_on = personal
         super().__init__(env=env)
         self.clock = clock
         self.calendar = calendar
@@ -116,11 +125,30 @@ class CarePassportApplication(Application[UUID]):
         """The views' position as this process last left them (they never move back)."""
         """The notification id and recording time of the latest event this process has seen."""
 
+    def construct_mapper(self) -> Mapper[UUID]:
+        """The library's mapper, sealing personal data per subject on the way (ADR 0023)."""
+        self.personal: PersonalData = self._personal_on(self.factory)
+        return SealingMapper(
+            transcoder=self.construct_transcoder(),
+            cipher=self.factory.cipher(),
+            compressor=self.factory.compressor(),
+            personal=self.personal,
+        )
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        """Add transcodings for the values our events carry (deadlines, dates)."""
+        """Add transcodings for the values our events carry (deadlines, dates, sealed data)."""
         super().register_transcodings(transcoder)
-        for transcoding in transcodings():
+        for transcoding in (*transcodings(), SealedAsDict()):
             transcoder.register(transcoding)
+
+    def close(self) -> None:
+        """Close the store and the key store."""
+        try:
+            super().close()
+        finally:
+            personal = getattr(self, "personal", None)
+            if personal is not None:
+                personal.close()
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """The library's ``save`` (record, snapshots, notify), collecting without its runtime
@@ -275,11 +303,18 @@ class CarePassportApplication(Application[UUID]):
             yield aggregate
             number += 1
 
+    def forget_cached(self) -> None:
+        """Drop every aggregate this process keeps decoded (after personal data was erased,
+        nothing read before may be served again)."""
+        with self._fresh_lock:
+            self._fresh = {}
+        self._read_ahead = {}
+
     def record(self, *aggregates: Aggregate) -> None:
         """Save aggregates in one transaction with the derived views' changes where the store
         can (otherwise bring the views up to date after it)."""
         self._read_ahead = {}
-        in_step = _ViewsInStep(aggregates)
+        in_step = _ViewsInStep(aggregates, self.personal)
         try:
             recordings = self.save(*aggregates, **self.views.alongside(in_step.changes))
         except IntegrityError:
@@ -308,11 +343,14 @@ class CarePassportApplication(Application[UUID]):
             return False
         events = [(r.notification.id, r.domain_event) for r in recordings]
         try:
-            self.views.apply(changes_for(events), after=first - 1, position=last)
+            self.views.apply(self._view_changes(events), after=first - 1, position=last)
         except IntegrityError:
             return False
         self._views_at = last
         return True
+
+    def _view_changes(self, events: list[tuple[int, DomainEventProtocol[UUID]]]) -> ViewChanges:
+        return sealed_changes(changes_for(events), self.personal)
 
     def catch_up(self) -> int:
         """Apply every event not yet in the views, in notification order; returns how many."""
@@ -327,7 +365,7 @@ class CarePassportApplication(Application[UUID]):
                 return applied
             events = [(n.id, self.mapper.to_domain_event(n)) for n in batch]
             try:
-                self.views.apply(changes_for(events), after=start - 1, position=batch[-1].id)
+                self.views.apply(self._view_changes(events), after=start - 1, position=batch[-1].id)
             except IntegrityError:
                 log.info("another process advanced the views past %s; reading on", start)
                 self._views_at = None
@@ -340,7 +378,8 @@ class _ViewsInStep:
     """The view changes of the events a save is about to record, for the store to apply in the
     same transaction once it knows their notification ids (``Views.alongside``)."""
 
-    def __init__(self, aggregates: Iterable[Aggregate]) -> None:
+    def __init__(self, aggregates: Iterable[Aggregate], personal: PersonalData) -> None:
+        self.personal = personal
         seen: set[int] = set()
         self.events: list[DomainEventProtocol[UUID]] = []
         for aggregate in aggregates:  # in the order ``save`` collects them
@@ -354,4 +393,4 @@ class _ViewsInStep:
         if len(ids) != len(self.events):
             raise ValueError(f"{len(ids)} notification ids for {len(self.events)} events")
         self.applied = True
-        return changes_for(zip(ids, self.events, strict=True))
+        return sealed_changes(changes_for(zip(ids, self.events, strict=True)), self.personal)

@@ -40,6 +40,14 @@ class DomainEvent(Aggregate.Event):
     business_time_field: ClassVar[str] = ""
     schedules: ClassVar[tuple[str, ...]] = ()
     settles: ClassVar[tuple[str, ...]] = ()
+    personal: ClassVar[dict[str, str]] = {}
+    """Attributes holding personal data, each with whose it is, for the store to seal them
+    (docs/adr/0023): ``"email"`` or ``"student"`` for an e-mail address or student number
+    (or a list of them), each the subject of its own key; ``"email:F"``, ``"student:F"`` for
+    text about the address or number in attribute ``F``; ``"person:F"`` for text about the
+    person whose id is in ``F``; ``"record"`` for text that may name several people (sealed
+    under a key of this aggregate's own); ``"json:..."`` before any of these for a structured
+    value. Once a subject is erased, its values read as ``ERASED``."""
 
     @property
     def business_time(self) -> datetime:

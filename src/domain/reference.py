@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import ClassVar
 from uuid import UUID
 
 import attrs
@@ -124,6 +125,7 @@ class Employer(Aggregate):
     """An employer: who approves sponsorships, and how many retakes it pays for (R3, R13)."""
 
     class EmployerAdded(CreatedEvent):
+        personal: ClassVar[dict[str, str]] = {"approvers": "email"}
         employer_id: str
         name: str
         approvers: list[str]
@@ -188,6 +190,7 @@ class Employee(Aggregate):
     """An employee of an employer, known to the LMS by student number."""
 
     class EmployeeAdded(CreatedEvent):
+        personal: ClassVar[dict[str, str]] = {"email": "email", "student_number": "student"}
         employee_id: str
         employer_id: str
         email: str
@@ -291,6 +294,7 @@ class Employee(Aggregate):
         self.trigger_event(self.EmployeeLeft, timestamp=at, left_at=at)
 
     class StudentNumberChanged(DomainEvent):
+        personal: ClassVar[dict[str, str]] = {"student_number": "student", "previous": "student"}
         student_number: str
         previous: str | None
         changed_at: datetime

@@ -18,6 +18,8 @@ EmployerId = NewType("EmployerId", str)
 CredentialCode = NewType("CredentialCode", str)
 EmailAddress = NewType("EmailAddress", str)
 StudentNumber = NewType("StudentNumber", str)
+ERASED = "[erased]"
+"""What a personal value reads as once its subject's key is erased (docs/adr/0023)."""
 
 MAX_FEE = Decimal("100000.00")
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

@@ -701,9 +701,9 @@ def _demo_data(services: Services, base_url: str) -> Raw:
 
 
 # Registered last: they add their commands to the groups above.
-from carepassport.entrypoints import cli_audit, cli_badges, cli_matching  # noqa: E402
+from carepassport.entrypoints import cli_audit, cli_badges, cli_matching, cli_people  # noqa: E402
 
-COMMAND_MODULES = (cli_audit, cli_badges, cli_matching)
+COMMAND_MODULES = (cli_audit, cli_badges, cli_matching, cli_people)
 
 
 def main() -> None:

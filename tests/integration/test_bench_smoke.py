@@ -42,7 +42,7 @@ def test_a_smoke_run_reports_every_measurement_beside_both_baselines(
     results: dict[str, Any],
 ) -> None:
     measured = results["measurements"]
-    assert set(measured) == {*MEASUREMENTS, "badges", "matching", "audit"}
+    assert set(measured) == {*MEASUREMENTS, "badges", "matching", "audit", "privacy"}
     for name in MEASUREMENTS:
         for kind in {(row["store"], row.get("request")) for row in measured[name]}:
             sizes = [row for row in measured[name] if (row["store"], row.get("request")) == kind]
@@ -111,3 +111,11 @@ def test_the_audit_log_is_measured_beside_the_hashlib_floor(results: dict[str, A
     assert row["checkpoint_after_new_ms"] > 0 and row["new_events"] == 1000
     goals = [g["goal"] for g in results["goals"] if g["goal"].startswith(("audit", "checkpoint"))]
     assert len(goals) == 2
+
+
+def test_sealing_is_measured_beside_the_same_workflow_without(results: dict[str, Any]) -> None:
+    (row,) = results["measurements"]["privacy"]
+
+    assert row["sealed_s"] > 0 and row["plain_s"] > 0 and row["ratio_a"] > 0
+    goals = [g["goal"] for g in results["goals"] if "sealed" in g["goal"]]
+    assert len(goals) == 1

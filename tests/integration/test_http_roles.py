@@ -248,6 +248,12 @@ TABLE = [
     ),
     row(
         "POST",
+        "/people/{employee}/erase",
+        {COLLEGE},
+        request=json(lambda _: {"reason": "request 2026-114"}),
+    ),
+    row(
+        "POST",
         "/employees/{employee}/job-function",
         {COLLEGE},
         request=json(lambda _: {"name": "RN"}),
@@ -447,7 +453,8 @@ def test_the_table_covers_every_route(api_services: Services) -> None:
 def _template(path: str) -> str:
     """The app's path template for a table path (some rows name a fixed record)."""
     return (
-        path.replace("{employee}", "{employee_id}")
+        path.replace("/people/{employee}", "/people/{person_id}")
+        .replace("{employee}", "{employee_id}")
         .replace("{employer}", "{employer_id}")
         .replace("{sponsorship}/history", "{aggregate_id}/history")
         .replace("{sponsorship}", "{sponsorship_id}")

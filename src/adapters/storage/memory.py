@@ -100,11 +100,11 @@ class MemoryViews:
         with self._scheduler:
             yield
 
-    def outbox(self, recipient: str | None = None) -> list[OutboxEntry]:
+    def outbox(self, recipient_index: str | None = None) -> list[OutboxEntry]:
         """Queued notifications in order."""
         with self._lock:
             entries = list(self._outbox.values())
-        return [e for e in entries if recipient is None or e.recipient == recipient]
+        return [e for e in entries if not recipient_index or e.recipient_index == recipient_index]
 
     def deliverable(self, now: datetime, limit: int) -> list[OutboxEntry]:
         """Unsent, unabandoned notifications due for an attempt by ``now``, oldest first."""
@@ -117,8 +117,8 @@ class MemoryViews:
                 and (e.next_attempt_at is None or e.next_attempt_at <= now)
             ][:limit]
 
-    def held_results(self, student_number: str | None = None) -> list[HeldResult]:
+    def held_results(self, student_index: str | None = None) -> list[HeldResult]:
         """Held results in the order they were held."""
         with self._lock:
             held = list(self._held.values())
-        return [h for h in held if student_number is None or h.student_number == student_number]
+        return [h for h in held if not student_index or h.student_index == student_index]

@@ -21,7 +21,7 @@ from carepassport.adapters.storage.postgres_tracking import PostgresTrackedTable
 from carepassport.application.ports import DueItem, HeldResult, OutboxEntry, ViewChanges
 
 TRACKING_NAME = "CarePassport.views"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Raise when the views' tables change: older tables are dropped and rebuilt from the log."""
 VIEW_TABLES = ("cp_deadlines", "cp_outbox", "cp_held_results")
 
@@ -46,17 +46,18 @@ class PostgresViews(PostgresTrackedTables):
         "recipient text NOT NULL, subject text NOT NULL, body text NOT NULL, "
         "about_id uuid NOT NULL, queued_at timestamptz NOT NULL, sent_at timestamptz, "
         "reply_to text, attempts integer NOT NULL DEFAULT 0, next_attempt_at timestamptz, "
-        "last_error text, abandoned_at timestamptz)",
+        "last_error text, abandoned_at timestamptz, recipient_index text NOT NULL)",
         "CREATE INDEX IF NOT EXISTS cp_outbox_unsent ON {schema}.cp_outbox (sequence) "
         "WHERE sent_at IS NULL AND abandoned_at IS NULL",
         "CREATE INDEX IF NOT EXISTS cp_outbox_recipient "
-        "ON {schema}.cp_outbox (recipient, sequence)",
+        "ON {schema}.cp_outbox (recipient_index, sequence)",
         "CREATE TABLE IF NOT EXISTS {schema}.cp_held_results ("
         "result_id uuid PRIMARY KEY, record_id text NOT NULL, student_number text NOT NULL, "
+        "student_index text NOT NULL, "
         "held_since timestamptz NOT NULL, "
         "position bigint GENERATED ALWAYS AS IDENTITY)",
         "CREATE INDEX IF NOT EXISTS cp_held_results_student "
-        "ON {schema}.cp_held_results (student_number, position)",
+        "ON {schema}.cp_held_results (student_index, position)",
     )
 
     def _drop_outdated(self, curs: Cursor[DictRow]) -> bool:
@@ -129,8 +130,8 @@ class PostgresViews(PostgresTrackedTables):
         self._many(
             c,
             "INSERT INTO {schema}.cp_outbox (notification_id, sequence, kind, recipient, "
-            "subject, body, about_id, queued_at, sent_at, reply_to) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULL, %s) "
+            "subject, body, about_id, queued_at, sent_at, reply_to, recipient_index) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULL, %s, %s) "
             "ON CONFLICT (notification_id) DO NOTHING",
             [
                 (
@@ -143,6 +144,7 @@ class PostgresViews(PostgresTrackedTables):
                     e.about_id,
                     e.queued_at,
                     e.reply_to,
+                    e.recipient_index,
                 )
                 for e in changes.queued
             ],
@@ -166,9 +168,12 @@ class PostgresViews(PostgresTrackedTables):
         self._many(
             c,
             "INSERT INTO {schema}.cp_held_results "
-            "(result_id, record_id, student_number, held_since) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT (result_id) DO NOTHING",
-            [(h.result_id, h.record_id, h.student_number, h.held_since) for h in changes.held],
+            "(result_id, record_id, student_number, held_since, student_index) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (result_id) DO NOTHING",
+            [
+                (h.result_id, h.record_id, h.student_number, h.held_since, h.student_index)
+                for h in changes.held
+            ],
         )
         self._many(
             c,
@@ -229,12 +234,12 @@ class PostgresViews(PostgresTrackedTables):
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
-    def outbox(self, recipient: str | None = None) -> list[OutboxEntry]:
+    def outbox(self, recipient_index: str | None = None) -> list[OutboxEntry]:
         """Queued notifications in order, optionally for one recipient."""
-        if recipient:
+        if recipient_index:
             return self._entries(
-                "SELECT * FROM {schema}.cp_outbox WHERE recipient = %s ORDER BY sequence",
-                (recipient,),
+                "SELECT * FROM {schema}.cp_outbox WHERE recipient_index = %s ORDER BY sequence",
+                (recipient_index,),
             )
         return self._entries("SELECT * FROM {schema}.cp_outbox ORDER BY sequence", ())
 
@@ -259,6 +264,7 @@ class PostgresViews(PostgresTrackedTables):
                 sent_at=_utc(row["sent_at"]) if row["sent_at"] else None,
                 sequence=row["sequence"],
                 reply_to=row["reply_to"],
+                recipient_index=row["recipient_index"],
                 attempts=row["attempts"],
                 next_attempt_at=_utc(row["next_attempt_at"]) if row["next_attempt_at"] else None,
                 last_error=row["last_error"],
@@ -267,13 +273,13 @@ class PostgresViews(PostgresTrackedTables):
             for row in self.select(query, params)
         ]
 
-    def held_results(self, student_number: str | None = None) -> list[HeldResult]:
+    def held_results(self, student_index: str | None = None) -> list[HeldResult]:
         """Held results in the order they were held, optionally for one student number."""
-        if student_number:
+        if student_index:
             query = (
-                "SELECT * FROM {schema}.cp_held_results WHERE student_number = %s ORDER BY position"
+                "SELECT * FROM {schema}.cp_held_results WHERE student_index = %s ORDER BY position"
             )
-            rows = self.select(query, (student_number,))
+            rows = self.select(query, (student_index,))
         else:
             rows = self.select("SELECT * FROM {schema}.cp_held_results ORDER BY position")
         return [
@@ -282,6 +288,7 @@ class PostgresViews(PostgresTrackedTables):
                 record_id=row["record_id"],
                 student_number=row["student_number"],
                 held_since=_utc(row["held_since"]),
+                student_index=row["student_index"],
             )
             for row in rows
         ]

@@ -24,7 +24,7 @@ from carepassport.application.ports import (
 )
 
 TRACKING_NAME = "CarePassport.views"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Raise when the views' tables change: older tables are dropped and rebuilt from the log."""
 VIEW_TABLES = ("cp_deadlines", "cp_outbox", "cp_held_results")
 
@@ -138,15 +138,16 @@ class SQLiteViews(SQLiteTrackingRecorder):
             "notification_id TEXT PRIMARY KEY, sequence INTEGER NOT NULL, kind TEXT NOT NULL, "
             "recipient TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL, "
             "about_id TEXT NOT NULL, queued_at TEXT NOT NULL, sent_at TEXT, reply_to TEXT, "
-            f"{OUTBOX_DELIVERY_COLUMNS})",
+            f"recipient_index TEXT NOT NULL, {OUTBOX_DELIVERY_COLUMNS})",
             "CREATE INDEX IF NOT EXISTS cp_outbox_unsent ON cp_outbox (sequence) "
             "WHERE sent_at IS NULL AND abandoned_at IS NULL",
-            "CREATE INDEX IF NOT EXISTS cp_outbox_recipient ON cp_outbox (recipient, sequence)",
+            "CREATE INDEX IF NOT EXISTS cp_outbox_recipient "
+            "ON cp_outbox (recipient_index, sequence)",
             "CREATE TABLE IF NOT EXISTS cp_held_results ("
             "result_id TEXT PRIMARY KEY, record_id TEXT NOT NULL, student_number TEXT NOT NULL, "
-            "held_since TEXT NOT NULL, position INTEGER NOT NULL)",
+            "held_since TEXT NOT NULL, position INTEGER NOT NULL, student_index TEXT NOT NULL)",
             "CREATE INDEX IF NOT EXISTS cp_held_results_student "
-            "ON cp_held_results (student_number, position)",
+            "ON cp_held_results (student_index, position)",
         ]
 
     def position(self) -> int:
@@ -206,8 +207,8 @@ class SQLiteViews(SQLiteTrackingRecorder):
         _many(
             c,
             "INSERT OR IGNORE INTO cp_outbox (notification_id, sequence, kind, recipient, "
-            "subject, body, about_id, queued_at, sent_at, reply_to) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+            "subject, body, about_id, queued_at, sent_at, reply_to, recipient_index) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
             [
                 (
                     str(e.notification_id),
@@ -219,6 +220,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
                     str(e.about_id),
                     _instant(e.queued_at),
                     e.reply_to,
+                    e.recipient_index,
                 )
                 for e in changes.queued
             ],
@@ -232,10 +234,16 @@ class SQLiteViews(SQLiteTrackingRecorder):
         _many(
             c,
             "INSERT OR IGNORE INTO cp_held_results "
-            "(result_id, record_id, student_number, held_since, position) VALUES "
-            "(?, ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM cp_held_results))",
+            "(result_id, record_id, student_number, held_since, student_index, position) "
+            "VALUES (?, ?, ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM cp_held_results))",
             [
-                (str(h.result_id), h.record_id, h.student_number, _instant(h.held_since))
+                (
+                    str(h.result_id),
+                    h.record_id,
+                    h.student_number,
+                    _instant(h.held_since),
+                    h.student_index,
+                )
                 for h in changes.held
             ],
         )
@@ -287,9 +295,11 @@ class SQLiteViews(SQLiteTrackingRecorder):
         store's optimistic concurrency, and the second finds the work done (ADR 0003)."""
         return nullcontext()
 
-    def outbox(self, recipient: str | None = None) -> list[OutboxEntry]:
+    def outbox(self, recipient_index: str | None = None) -> list[OutboxEntry]:
         """Queued notifications in order, optionally for one recipient."""
-        where, params = ("WHERE recipient = ?", (recipient,)) if recipient else ("", ())
+        where, params = (
+            ("WHERE recipient_index = ?", (recipient_index,)) if recipient_index else ("", ())
+        )
         return self._entries(f"SELECT * FROM cp_outbox {where} ORDER BY sequence", params)
 
     def deliverable(self, now: datetime, limit: int) -> list[OutboxEntry]:
@@ -312,16 +322,15 @@ class SQLiteViews(SQLiteTrackingRecorder):
                 sent_at=_parse(row["sent_at"]) if row["sent_at"] else None,
                 sequence=row["sequence"],
                 reply_to=row["reply_to"],
+                recipient_index=row["recipient_index"],
                 **_delivery_fields(row),
             )
             for row in rows
         ]
 
-    def held_results(self, student_number: str | None = None) -> list[HeldResult]:
+    def held_results(self, student_index: str | None = None) -> list[HeldResult]:
         """Held results in the order they were held, optionally for one student number."""
-        where, params = (
-            ("WHERE student_number = ?", (student_number,)) if student_number else ("", ())
-        )
+        where, params = ("WHERE student_index = ?", (student_index,)) if student_index else ("", ())
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT * FROM cp_held_results {where} ORDER BY position", params)
             rows = c.fetchall()
@@ -331,6 +340,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
                 record_id=row["record_id"],
                 student_number=row["student_number"],
                 held_since=_parse(row["held_since"]),
+                student_index=row["student_index"],
             )
             for row in rows
         ]

@@ -11,12 +11,13 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from carepassport.application.mail.ports import Mailer, MailServiceUnavailable, OutgoingMessage
+from carepassport.application.personal import opened_entry
 from carepassport.application.ports import OutboxEntry
 from carepassport.application.store import CarePassportApplication, ConcurrentUpdate
 from carepassport.domain.errors import InvalidValue
 from carepassport.domain.mail.delivery import DEFAULT_RETRY_SCHEDULE, RetrySchedule
 from carepassport.domain.mail.notification import Notification
-from carepassport.domain.values import email_address
+from carepassport.domain.values import ERASED, email_address
 
 log = logging.getLogger(__name__)
 DELIVERY_BATCH = 20
@@ -38,7 +39,7 @@ def notify(
     """Queue a notification caused by ``about``'s latest (pending) event; save them together."""
     return Notification.queue(
         kind=kind,
-        recipient=email_address(recipient),
+        recipient=recipient if recipient == ERASED else email_address(recipient),
         subject=subject,
         body=body,
         about_id=about.id,
@@ -74,7 +75,9 @@ class Outbox:
     def messages(self, recipient: str | None = None) -> list[OutboxEntry]:
         """Queued notifications, oldest first, optionally for one recipient."""
         self._app.catch_up()
-        return self._app.views.outbox(email_address(recipient) if recipient else None)
+        personal = self._app.personal
+        index = personal.index("email", email_address(recipient)) if recipient else None
+        return [opened_entry(e, personal) for e in self._app.views.outbox(index)]
 
     def requeue(self, notification: str | UUID) -> OutboxEntry:
         """Queue an abandoned message again (by notification id or Message-ID); it is tried at
@@ -122,13 +125,15 @@ class Outbox:
             batches = None if batches is None else batches - 1
             now = self._app.now()
             entries = [
-                e
+                opened_entry(e, self._app.personal)
                 for e in self._app.views.deliverable(now, DELIVERY_BATCH)
                 if e.notification_id not in tried
             ]
             if not entries:
                 return delivered
             tried.update(e.notification_id for e in entries)
+            self._abandon_erased([e for e in entries if _erased(e)], now)
+            entries = [e for e in entries if not _erased(e)]
             taken = self._take(entries, now)
             sent, failed, outage = self._send(taken, {e.notification_id: e for e in entries})
             self._record_outcomes(sent, failed)
@@ -136,6 +141,14 @@ class Outbox:
             if outage:
                 return delivered
         return delivered
+
+    def _abandon_erased(self, entries: list[OutboxEntry], now: datetime) -> None:
+        """Messages whose recipient or body was erased (ADR 0023) are given up, never sent."""
+        for entry in entries:
+            notification = self._app.find(Notification, entry.notification_id)
+            if notification is not None and notification.deliverable(now):
+                notification.abandon("personal data in it was erased", now)
+                self._record_quietly(notification)
 
     def _take(self, entries: list[OutboxEntry], now: datetime) -> list[Notification]:
         """Record an attempt on each message that is still due, in one transaction; a message
@@ -245,6 +258,10 @@ class Outbox:
                 notification.next_attempt_at,
                 error,
             )
+
+
+def _erased(entry: OutboxEntry) -> bool:
+    return ERASED in (entry.recipient, entry.body)
 
 
 def outgoing(entry: OutboxEntry) -> OutgoingMessage:

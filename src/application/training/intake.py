@@ -96,7 +96,11 @@ class ResultIntake:
                 SettingsRecord.identity(),
                 Catalogue.identity(),
                 *(LmsResult.identity(r.record_id) for r in results),
-                *(StudentNumberClaim.identity(StudentNumber(r.student_number)) for r in results),
+                *(self.claim_id(StudentNumber(r.student_number)) for r in results),
+                *(
+                    StudentNumberClaim.legacy_identity(StudentNumber(r.student_number))
+                    for r in results
+                ),
             ]
         )
         new = [r for r in results if uow.find(LmsResult, LmsResult.identity(r.record_id)) is None]
@@ -121,8 +125,20 @@ class ResultIntake:
 
     def holder(self, number: str, uow: UnitOfWork) -> EmployeeId | None:
         """The employee who holds a student number now, if any."""
-        claim = uow.find(StudentNumberClaim, StudentNumberClaim.identity(StudentNumber(number)))
+        claim = self.claim(StudentNumber(number), uow)
         return claim.holder if claim else None
+
+    def claim_id(self, number: StudentNumber) -> UUID:
+        """The id of the claim on ``number``: by its blind index (ADR 0023)."""
+        return StudentNumberClaim.identity(self._app.personal.index("student", number))
+
+    def claim(self, number: StudentNumber, uow: UnitOfWork) -> StudentNumberClaim | None:
+        """The claim on ``number``, under its id, or its id in a store written before blind
+        indexes."""
+        found = uow.find(StudentNumberClaim, self.claim_id(number))
+        if found is None:
+            found = uow.find(StudentNumberClaim, StudentNumberClaim.legacy_identity(number))
+        return found
 
     def apply(
         self,
@@ -186,7 +202,8 @@ class ResultIntake:
         """R11: results held for ``number`` are released to the employee, in order of attempt;
         they count as recorded at ``at``. Returns how many were released."""
         self._app.catch_up()
-        held = [uow.find(LmsResult, h.result_id) for h in self._app.views.held_results(number)]
+        index = self._app.personal.index("student", number)
+        held = [uow.find(LmsResult, h.result_id) for h in self._app.views.held_results(index)]
         waiting = sorted(
             (r for r in held if r is not None and r.unmatched),
             key=lambda r: r.result.attempted_at,

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 import attrs
 
+from carepassport.application.personal import opened_result, sealed_result
 from carepassport.application.store import CarePassportApplication
 from carepassport.application.training.ports import ResultFormat, RowReader, StagingLms
 from carepassport.domain.errors import ClockWentBackwards, DomainError, InvalidValue
@@ -221,11 +222,12 @@ class LmsImport:
         results, problems, skipped = self._parse(rows(), now, read)
         earlier = self._staging.find([r.record_id for _, r in results])
         fresh: list[QuizResult] = []
+        personal = self._app.personal
         for position, result in results:
             known = earlier.get(result.record_id)
             if known is None:
-                fresh.append(result)
-            elif known != result:
+                fresh.append(sealed_result(result, personal))
+            elif opened_result(known, personal) != result:
                 problems.append(
                     (position, f"record_id {result.record_id} was staged before with other content")
                 )

@@ -9,6 +9,7 @@ from uuid import UUID
 
 import attrs
 
+from carepassport.application.personal import opened_result
 from carepassport.application.store import CarePassportApplication, ConcurrentUpdate
 from carepassport.application.training.intake import ResultIntake, Taken
 from carepassport.application.training.ports import Lms, StagedResult
@@ -117,7 +118,10 @@ class NightlySync:
         counts: Counter[Taken] = Counter()
         for start in range(0, len(keys), SYNC_BATCH):
             positions = [key % POSITION_SPAN for key in keys[start : start + SYNC_BATCH]]
-            staged = {s.position: s.result for s in self._lms.results_at(positions)}
+            staged = {
+                s.position: opened_result(s.result, self._app.personal)
+                for s in self._lms.results_at(positions)
+            }
             results = [staged[position] for position in positions]
             uow = UnitOfWork(self._app)
             self._intake.prefetch(results, uow)

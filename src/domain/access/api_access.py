@@ -10,7 +10,7 @@ import enum
 import hmac
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -145,6 +145,7 @@ class IdempotentRequest(Aggregate):
             aggregate.released = False
 
     class AnswerRecorded(DomainEvent):
+        personal: ClassVar[dict[str, str]] = {"body": "json:record"}
         status: int
         body: Any
         answered_at: datetime

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -54,8 +54,11 @@ class Badge(Aggregate):
         business_time_field = "issued_at"
 
     class _StatusChanged(DomainEvent):
+        personal: ClassVar[dict[str, str]] = {"reason": "person:employee_id"}
         reason: str
         changed_at: datetime
+        employee_id: str = ""
+        """Whose badge (recorded since personal data is sealed, ADR 0023)."""
         business_time_field = "changed_at"
 
     class BadgeSuspended(_StatusChanged):
@@ -163,21 +166,39 @@ class Badge(Aggregate):
         """Suspended (its suspension bit set); False if it already is, or is revoked."""
         if self.suspended or self.revoked:
             return False
-        self.trigger_event(self.BadgeSuspended, timestamp=at, reason=reason, changed_at=at)
+        self.trigger_event(
+            self.BadgeSuspended,
+            timestamp=at,
+            reason=reason,
+            changed_at=at,
+            employee_id=self.employee_id,
+        )
         return True
 
     def reinstate(self, reason: str, at: datetime) -> bool:
         """No longer suspended; False if it was not."""
         if not self.suspended or self.revoked:
             return False
-        self.trigger_event(self.BadgeReinstated, timestamp=at, reason=reason, changed_at=at)
+        self.trigger_event(
+            self.BadgeReinstated,
+            timestamp=at,
+            reason=reason,
+            changed_at=at,
+            employee_id=self.employee_id,
+        )
         return True
 
     def revoke(self, reason: str, at: datetime) -> bool:
         """Revoked for good (its revocation bit set); False if it already is."""
         if self.revoked:
             return False
-        self.trigger_event(self.BadgeRevoked, timestamp=at, reason=reason, changed_at=at)
+        self.trigger_event(
+            self.BadgeRevoked,
+            timestamp=at,
+            reason=reason,
+            changed_at=at,
+            employee_id=self.employee_id,
+        )
         return True
 
     def require_active(self, now: datetime) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -66,10 +67,16 @@ class Credential(Aggregate):
             aggregate.expired = True
 
     class _StandingChanged(DomainEvent):
+        personal: ClassVar[dict[str, str]] = {
+            "reason": "person:employee_id",
+            "notes": "person:employee_id",
+        }
         reason: str
         notes: str
         changed_at: datetime
         cancelled: list[str]
+        employee_id: str = ""
+        """Whose credential (recorded since personal data is sealed, ADR 0023)."""
         business_time_field = "changed_at"
         standing = Standing.ACTIVE
 
@@ -282,4 +289,5 @@ class Credential(Aggregate):
             notes=notes.strip(),
             changed_at=at,
             cancelled=cancelled or [],
+            employee_id=self.employee_id,
         )

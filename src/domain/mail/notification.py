@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -19,6 +20,11 @@ class Notification(Aggregate):
     """One e-mail to one recipient. Its id is derived from its cause, so it is queued only once."""
 
     class NotificationQueued(CreatedEvent):
+        personal: ClassVar[dict[str, str]] = {
+            "recipient": "email",
+            "subject": "record",
+            "body": "record",
+        }
         kind: str
         recipient: str
         subject: str
@@ -57,6 +63,8 @@ class Notification(Aggregate):
     class DeliveryFailed(DomainEvent):
         """The mailer did not accept the message; it is tried again at ``next_attempt_at``."""
 
+        personal: ClassVar[dict[str, str]] = {"error": "record"}
+
         attempt: int
         error: str
         failed_at: datetime
@@ -69,6 +77,8 @@ class Notification(Aggregate):
 
     class DeliveryAbandoned(DomainEvent):
         """The last attempt allowed failed: the message is never tried again."""
+
+        personal: ClassVar[dict[str, str]] = {"reason": "record"}
 
         attempts: int
         reason: str
@@ -195,6 +205,19 @@ class Notification(Aggregate):
             error=error,
             failed_at=failed_at,
             next_attempt_at=schedule.next_attempt_at(self.attempts, failed_at),
+        )
+
+    def abandon(self, reason: str, at: datetime) -> None:
+        """Give up on a message that cannot be delivered at all (its recipient's address was
+        erased): no attempt is made."""
+        if self.sent_at is not None or self.abandoned_at is not None:
+            raise InvalidTransition(f"notification {self.id} is no longer waiting to be sent")
+        self.trigger_event(
+            self.DeliveryAbandoned,
+            timestamp=at,
+            attempts=self.attempts,
+            reason=reason,
+            abandoned_at=at,
         )
 
     def requeue(self, at: datetime) -> None:

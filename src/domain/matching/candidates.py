@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -37,6 +38,7 @@ class JobSeeker(Aggregate):
     """Someone looking for work who is not an employee of a member employer."""
 
     class SeekerAdded(CreatedEvent):
+        personal: ClassVar[dict[str, str]] = {"email": "email", "name": "person:seeker_id"}
         seeker_id: str
         email: str
         name: str

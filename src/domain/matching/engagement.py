@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -47,9 +48,12 @@ class Engagement(Aggregate):
         business_time_field = "opened_at"
 
     class StageChanged(DomainEvent):
+        personal: ClassVar[dict[str, str]] = {"reason": "person:candidate_id"}
         stage: str
         reason: str
         changed_at: datetime
+        candidate_id: str = ""
+        """Whose engagement (recorded since personal data is sealed, ADR 0023)."""
         business_time_field = "changed_at"
 
         def apply(self, aggregate: Engagement) -> None:
@@ -127,7 +131,12 @@ class Engagement(Aggregate):
         if self.stage not in allowed:
             raise InvalidTransition(f"the candidate is {self.stage.value}: cannot be {to.value}")
         self.trigger_event(
-            self.StageChanged, timestamp=at, stage=to.value, reason=reason, changed_at=at
+            self.StageChanged,
+            timestamp=at,
+            stage=to.value,
+            reason=reason,
+            changed_at=at,
+            candidate_id=self.candidate_id,
         )
 
     def invite(self, at: datetime) -> None:

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 from uuid import UUID
 
 import attrs
@@ -162,6 +163,7 @@ class ApprovalReply(Aggregate):
     """What became of one inbound reply, found by its Message-ID: a redelivery is seen."""
 
     class ReplyAccepted(CreatedEvent):
+        personal: ClassVar[dict[str, str]] = {"sender": "email", "first_line": "record"}
         message_id: str
         sponsorship_id: UUID
         sender: str
@@ -172,6 +174,12 @@ class ApprovalReply(Aggregate):
         business_time_field = "received_at"
 
     class ReplyRefused(CreatedEvent):
+        personal: ClassVar[dict[str, str]] = {
+            "sender": "email",
+            "first_line": "record",
+            "answered": "email",
+            "explanation": "record",
+        }
         message_id: str
         sponsorship_id: UUID
         sender: str

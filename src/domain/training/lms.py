@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import ClassVar
 from uuid import UUID
 
 import attrs
@@ -52,6 +53,7 @@ class LmsResult(Aggregate):
     """One LMS record as taken in; its id is derived from ``record_id``, so it is taken once."""
 
     class ResultReceived(CreatedEvent):
+        personal: ClassVar[dict[str, str]] = {"student_number": "student"}
         record_id: str
         student_number: str
         credential_code: str
@@ -63,6 +65,10 @@ class LmsResult(Aggregate):
         business_time_field = "received_at"
 
     class ResultUnmatched(DomainEvent):
+        personal: ClassVar[dict[str, str]] = {
+            "student_number": "student",
+            "reason": "student:student_number",
+        }
         record_id: str
         student_number: str
         reason: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -53,6 +54,7 @@ class LmsProvisioning(Aggregate):
     """One registration's enrolment (or unenrolment) after the LMS failed to do it at once."""
 
     class ProvisioningFailed(CreatedEvent):
+        personal: ClassVar[dict[str, str]] = {"error": "person:employee_id"}
         registration_id: UUID
         operation: str
         employee_id: str
@@ -64,6 +66,7 @@ class LmsProvisioning(Aggregate):
         schedules = ("retry",)
 
     class ProvisioningFailedAgain(DomainEvent):
+        personal: ClassVar[dict[str, str]] = {"error": "record"}
         failures: int
         error: str
         failed_at: datetime

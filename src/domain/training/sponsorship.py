@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -69,6 +70,7 @@ class Sponsorship(Aggregate):
             state["reminders"] = []
 
     class ApprovalGranted(DomainEvent):
+        personal: ClassVar[dict[str, str]] = {"approved_by": "email"}
         approved_by: str
         approved_at: datetime
         self_registration: Deadline
@@ -82,6 +84,7 @@ class Sponsorship(Aggregate):
             aggregate.self_registration = self.self_registration
 
     class ApprovalDeclined(DomainEvent):
+        personal: ClassVar[dict[str, str]] = {"declined_by": "email"}
         declined_by: str
         declined_at: datetime
         business_time_field = "declined_at"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -16,6 +17,7 @@ class StudentNumberClaim(Aggregate):
     """Which employee, if any, holds a student number; no two employees hold the same one."""
 
     class StudentNumberAssigned(CreatedEvent):
+        personal: ClassVar[dict[str, str]] = {"student_number": "student"}
         student_number: str
         employee_id: str
         assigned_at: datetime
@@ -42,18 +44,24 @@ class StudentNumberClaim(Aggregate):
         self.holder: EmployeeId | None = EmployeeId(employee_id)
 
     @staticmethod
-    def identity(number: StudentNumber) -> UUID:
-        """The claim on student number ``number``."""
+    def identity(index: str) -> UUID:
+        """The claim on the student number whose blind index is ``index`` (the id reveals
+        nothing of the number, ADR 0023)."""
+        return aggregate_id("student-number-index", index)
+
+    @staticmethod
+    def legacy_identity(number: StudentNumber) -> UUID:
+        """The claim's id in stores written before student numbers were indexed blindly."""
         return aggregate_id("student-number", number)
 
     @classmethod
     def assign(
-        cls, number: StudentNumber, employee: EmployeeId, at: datetime
+        cls, number: StudentNumber, index: str, employee: EmployeeId, at: datetime
     ) -> StudentNumberClaim:
-        """The first holder of a student number."""
+        """The first holder of a student number (``index``: its blind index)."""
         return cls._create(
             cls.StudentNumberAssigned,
-            id=cls.identity(number),
+            id=cls.identity(index),
             timestamp=at,
             student_number=number,
             employee_id=employee,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 from pydantic import Field
 
 from carepassport.application.compliance.job_functions import EmployeeRequirements, JobFunctionView
+from carepassport.application.people import ErasureView
 from carepassport.application.results import EmployeeView, EmployerView, SettingsView
 from carepassport.domain.access.api_access import Role
 from carepassport.domain.reference import MicroCredential
@@ -69,6 +70,10 @@ class JobFunctionRequest(Strict):
 
 class JobFunctionRequirements(Strict):
     requires: list[str] = Field(min_length=1, description="Micro-credential codes.")
+
+
+class ErasureRequest(Strict):
+    reason: str = Field(min_length=1, description="Why (e.g. the request's reference).")
 
 
 class SettingChange(Strict):
@@ -134,6 +139,15 @@ def show_employee(employee_id: str, caller: ReadersAndApprover) -> Any:
     """One employee: employer, e-mail, student number, job function."""
     caller.check(lambda access, who: access.employee(who, employee_id))
     return caller.read(lambda s: s.reference.show_employee(employee_id))
+
+
+@router.post("/people/{person_id}/erase", response_model=model_for(ErasureView))
+def erase_person(person_id: str, body: ErasureRequest, caller: College) -> Any:
+    """Erase an employee's or job seeker's personal data (crypto-shredding, ADR 0023): their
+    keys are deleted, so their e-mail, student numbers, name and the messages naming them read
+    as ``[erased]`` everywhere; history, reports, badges and the audit log stay intact."""
+    by = caller.principal.caller
+    return caller.command(lambda s: s.people.erase(person_id, body.reason, by), body)
 
 
 @router.post("/employees/{employee_id}/student-number", response_model=model_for(EmployeeView))

@@ -1,0 +1,337 @@
+"""Per-subject data keys, kept outside the event log: in memory, in a SQLite file of their own,
+or in a PostgreSQL schema of their own; and the AES-256-GCM sealer over them (ADR 0023).
+
+A key row is ``(key_id, subject, generation, key)``. Erasing a subject sets its keys to NULL
+and keeps the rows: a sealed value whose key row is there but empty reads as erased, and one
+whose key row is missing is an error (a wrong or lost key store), never silently "erased". A
+subject sealed again after erasure gets a new generation, so old values stay unreadable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.postgres import PostgresDatastore, PostgresFactory
+from psycopg.sql import SQL, Composed, Identifier
+
+from carepassport.application.personal import Sealed, SubjectKeyMissing, normalised
+
+INDEX_KEY_ID = "index/1"
+"""The blind index's HMAC key, kept with the data keys and never erased."""
+NONCE = 12
+KEY_BYTES = 32
+CACHE_SECONDS = 30.0
+"""How long a process trusts a key it has read: a subject erased by another process is
+unreadable here at most this long after."""
+
+Row = tuple[str, str, int, bytes | None]
+"""key_id, subject, generation, key (None once erased)."""
+
+
+class KeyTable(Protocol):
+    """Where the keys are stored."""
+
+    def latest(self, subject: str) -> Row | None: ...
+
+    def insert(self, row: Row) -> Row:
+        """Add ``row`` unless its key id exists; the row stored under that id."""
+        ...
+
+    def get(self, key_id: str) -> Row | None: ...
+
+    def erase(self, subjects: list[str]) -> int: ...
+
+    def close(self) -> None: ...
+
+
+class MemoryKeyTable:
+    def __init__(self) -> None:
+        self._rows: dict[str, Row] = {}
+        self._lock = threading.Lock()
+
+    def latest(self, subject: str) -> Row | None:
+        rows = [r for r in self._rows.values() if r[1] == subject]
+        return max(rows, key=lambda r: r[2]) if rows else None
+
+    def insert(self, row: Row) -> Row:
+        with self._lock:
+            return self._rows.setdefault(row[0], row)
+
+    def get(self, key_id: str) -> Row | None:
+        return self._rows.get(key_id)
+
+    def erase(self, subjects: list[str]) -> int:
+        with self._lock:
+            gone = [r for r in self._rows.values() if r[1] in subjects and r[3] is not None]
+            for r in gone:
+                self._rows[r[0]] = (r[0], r[1], r[2], None)
+        return len(gone)
+
+    def close(self) -> None:
+        pass
+
+
+_SQLITE_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS cp_data_keys (key_id TEXT PRIMARY KEY, subject TEXT NOT NULL, "
+    "generation INTEGER NOT NULL, key BLOB, UNIQUE (subject, generation))"
+)
+
+
+class SQLiteKeyTable:
+    """``cp_data_keys`` in a SQLite file of its own (``<store>.personal.db`` beside the store)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(path, check_same_thread=False, timeout=10, isolation_level=None)
+        self._lock = threading.Lock()
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(_SQLITE_SCHEMA)
+
+    def latest(self, subject: str) -> Row | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT key_id, subject, generation, key FROM cp_data_keys WHERE subject = ? "
+                "ORDER BY generation DESC LIMIT 1",
+                (subject,),
+            ).fetchone()
+        return _row(row)
+
+    def insert(self, row: Row) -> Row:
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO cp_data_keys VALUES (?, ?, ?, ?)", row)
+            stored = self._db.execute(
+                "SELECT key_id, subject, generation, key FROM cp_data_keys WHERE key_id = ?",
+                (row[0],),
+            ).fetchone()
+        found = _row(stored)
+        assert found is not None
+        return found
+
+    def get(self, key_id: str) -> Row | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT key_id, subject, generation, key FROM cp_data_keys WHERE key_id = ?",
+                (key_id,),
+            ).fetchone()
+        return _row(row)
+
+    def erase(self, subjects: list[str]) -> int:
+        marks = ",".join("?" * len(subjects))
+        with self._lock:
+            cursor = self._db.execute(
+                f"UPDATE cp_data_keys SET key = NULL WHERE subject IN ({marks}) "
+                "AND key IS NOT NULL",
+                subjects,
+            )
+            erased = cursor.rowcount
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # no old key left in the WAL
+        return erased
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class PostgresKeyTable:
+    """``cp_data_keys`` in a schema of its own (``<store schema>_keys``) on the store's pool."""
+
+    def __init__(self, datastore: PostgresDatastore) -> None:
+        self.datastore = datastore
+        self.schema = f"{datastore.schema}_keys"
+        with datastore.transaction(commit=True) as curs:
+            curs.execute(self._sql("CREATE SCHEMA IF NOT EXISTS {schema}"))
+            curs.execute(
+                self._sql(
+                    "CREATE TABLE IF NOT EXISTS {schema}.cp_data_keys (key_id text PRIMARY KEY, "
+                    "subject text NOT NULL, generation int NOT NULL, key bytea, "
+                    "UNIQUE (subject, generation))"
+                )
+            )
+
+    def _sql(self, text: str) -> Composed:
+        return SQL(text).format(schema=Identifier(self.schema))
+
+    def latest(self, subject: str) -> Row | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                self._sql(
+                    "SELECT key_id, subject, generation, key FROM {schema}.cp_data_keys "
+                    "WHERE subject = %s ORDER BY generation DESC LIMIT 1"
+                ),
+                (subject,),
+            )
+            return _dict_row(curs.fetchone())
+
+    def insert(self, row: Row) -> Row:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                self._sql(
+                    "INSERT INTO {schema}.cp_data_keys VALUES (%s, %s, %s, %s) "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                row,
+            )
+            curs.execute(
+                self._sql(
+                    "SELECT key_id, subject, generation, key FROM {schema}.cp_data_keys "
+                    "WHERE key_id = %s"
+                ),
+                (row[0],),
+            )
+            found = _dict_row(curs.fetchone())
+        assert found is not None
+        return found
+
+    def get(self, key_id: str) -> Row | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                self._sql(
+                    "SELECT key_id, subject, generation, key FROM {schema}.cp_data_keys "
+                    "WHERE key_id = %s"
+                ),
+                (key_id,),
+            )
+            return _dict_row(curs.fetchone())
+
+    def erase(self, subjects: list[str]) -> int:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                self._sql(
+                    "UPDATE {schema}.cp_data_keys SET key = NULL "
+                    "WHERE subject = ANY(%s) AND key IS NOT NULL"
+                ),
+                (subjects,),
+            )
+            return int(curs.rowcount)
+
+    def close(self) -> None:
+        pass  # the store's pool is closed with the store
+
+
+def _row(row: tuple[Any, ...] | None) -> Row | None:
+    if row is None:
+        return None
+    return (row[0], row[1], int(row[2]), bytes(row[3]) if row[3] is not None else None)
+
+
+def _dict_row(row: Any) -> Row | None:
+    if row is None:
+        return None
+    key = row["key"]
+    return (row["key_id"], row["subject"], int(row["generation"]), bytes(key) if key else None)
+
+
+class AesGcmPersonalData:
+    """``PersonalData`` with AES-256-GCM (the key id as associated data) and an HMAC-SHA-256
+    blind index, over a key table."""
+
+    def __init__(
+        self, table: KeyTable, clock: Any = time.monotonic, *, sealing: bool = True
+    ) -> None:
+        self.table = table
+        self.sealing = sealing
+        self._clock = clock
+        self._current: dict[str, tuple[float, str, AESGCM]] = {}
+        self._opened: dict[str, tuple[float, AESGCM | None]] = {}
+        self._index_key = self._key_of(self.table.insert(_new_row("index", 1)))
+
+    def index(self, kind: str, value: str) -> str:
+        digest = hmac.new(
+            self._index_key, f"{kind}:{normalised(kind, value)}".encode(), hashlib.sha256
+        )
+        return digest.hexdigest()
+
+    def seal(self, subject: str, plaintext: str) -> Sealed:
+        now = self._clock()
+        cached = self._current.get(subject)
+        if cached is None or now - cached[0] > CACHE_SECONDS:
+            key_id, aead = self._current_key(subject)
+            cached = (now, key_id, aead)
+            self._current[subject] = cached
+        _, key_id, aead = cached
+        nonce = os.urandom(NONCE)
+        return Sealed(key_id, nonce + aead.encrypt(nonce, plaintext.encode(), key_id.encode()))
+
+    def open(self, sealed: Sealed) -> str | None:
+        now = self._clock()
+        cached = self._opened.get(sealed.key_id)
+        if cached is None or now - cached[0] > CACHE_SECONDS:
+            row = self.table.get(sealed.key_id)
+            if row is None:
+                raise SubjectKeyMissing(
+                    f"the key store holds no key {sealed.key_id.split(':', 1)[0]}:... "
+                    "(is this the store's own key store?)"
+                )
+            cached = (now, AESGCM(row[3]) if row[3] is not None else None)
+            self._opened[sealed.key_id] = cached
+        aead = cached[1]
+        if aead is None:
+            return None
+        nonce, ciphertext = sealed.data[:NONCE], sealed.data[NONCE:]
+        try:
+            return aead.decrypt(nonce, ciphertext, sealed.key_id.encode()).decode()
+        except InvalidTag:
+            raise SubjectKeyMissing(
+                "a sealed value does not open with its key (edited, or another key store)"
+            ) from None
+
+    def erase(self, subjects: Iterable[str]) -> int:
+        wanted = sorted(set(subjects) - {"index"})
+        if not wanted:
+            return 0
+        erased = self.table.erase(wanted)
+        for subject in wanted:
+            self._current.pop(subject, None)
+        self._opened = {k: v for k, v in self._opened.items() if k.rsplit("/", 1)[0] not in wanted}
+        return erased
+
+    def close(self) -> None:
+        self.table.close()
+
+    def _current_key(self, subject: str) -> tuple[str, AESGCM]:
+        row = self.table.latest(subject)
+        if row is None or row[3] is None:
+            row = self.table.insert(_new_row(subject, 1 if row is None else row[2] + 1))
+        if row[3] is None:  # erased meanwhile by another process: start its next generation
+            row = self.table.insert(_new_row(subject, row[2] + 1))
+        return row[0], AESGCM(self._key_of(row))
+
+    @staticmethod
+    def _key_of(row: Row) -> bytes:
+        assert row[3] is not None
+        return row[3]
+
+
+def _new_row(subject: str, generation: int) -> Row:
+    return (f"{subject}/{generation}", subject, generation, AESGCM.generate_key(KEY_BYTES * 8))
+
+
+def memory_personal_data() -> AesGcmPersonalData:
+    return AesGcmPersonalData(MemoryKeyTable())
+
+
+def sqlite_key_file(store: Path) -> Path:
+    """The key store of a SQLite store: a file of its own beside it."""
+    return store.with_suffix(".personal.db")
+
+
+def sqlite_personal_data(path: Path) -> AesGcmPersonalData:
+    return AesGcmPersonalData(SQLiteKeyTable(path))
+
+
+def postgres_personal_data(factory: InfrastructureFactory[Any]) -> AesGcmPersonalData:
+    """The key store of the PostgreSQL store ``factory`` opened (a schema of its own)."""
+    if not isinstance(factory, PostgresFactory):
+        raise TypeError("a PostgreSQL key store needs a PostgreSQL store")
+    return AesGcmPersonalData(PostgresKeyTable(factory.datastore))

@@ -1,0 +1,196 @@
+"""Sealing personal data per subject (ADR 0023): AES-256-GCM under per-subject keys, blind
+indexes, erasure, and the mapper that seals the attributes events declare."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from eventsourcing.persistence import JSONTranscoder, UUIDAsHex
+from tests.domain_events import every_event_class
+
+from carepassport.adapters.personal.keys import AesGcmPersonalData, MemoryKeyTable
+from carepassport.application.people import RECORDS
+from carepassport.application.personal import (
+    Sealed,
+    SealedAsDict,
+    SealingMapper,
+    SubjectKeyMissing,
+    open_text,
+    seal_text,
+)
+from carepassport.application.transcodings import transcodings
+from carepassport.domain.reference import Employee
+from carepassport.domain.values import ERASED, EmailAddress, EmployeeId, EmployerId, StudentNumber
+
+AT = datetime(2026, 7, 1, 9, tzinfo=UTC)
+
+
+@pytest.fixture
+def personal() -> AesGcmPersonalData:
+    return AesGcmPersonalData(MemoryKeyTable())
+
+
+def mapper(personal: AesGcmPersonalData) -> SealingMapper:
+    transcoder = JSONTranscoder()
+    for transcoding in (UUIDAsHex(), *transcodings(), SealedAsDict()):
+        transcoder.register(transcoding)
+    return SealingMapper(transcoder=transcoder, personal=personal)
+
+
+def added(email: str = "pat@example.org", number: str = "C0912345") -> Employee.EmployeeAdded:
+    employee = Employee.add(
+        EmployeeId("E1"), EmployerId("SUNNY"), EmailAddress(email), StudentNumber(number), None, AT
+    )
+    (event,) = employee.collect_events()
+    assert isinstance(event, Employee.EmployeeAdded)
+    return event
+
+
+class TestSealing:
+    def test_a_sealed_value_opens_to_its_plaintext(self, personal: AesGcmPersonalData) -> None:
+        sealed = personal.seal("email:abc", "pat@example.org")
+
+        assert personal.open(sealed) == "pat@example.org"
+        assert b"pat@example.org" not in sealed.data
+
+    def test_two_seals_of_one_value_differ(self, personal: AesGcmPersonalData) -> None:
+        first, second = (personal.seal("email:abc", "pat@example.org") for _ in range(2))
+
+        assert first.key_id == second.key_id and first.data != second.data
+
+    def test_an_erased_subjects_values_open_to_none(self, personal: AesGcmPersonalData) -> None:
+        sealed = personal.seal("person:E1", "Pat")
+
+        erased = personal.erase(["person:E1"])
+
+        assert (erased, personal.open(sealed)) == (1, None)
+
+    def test_a_subject_sealed_after_erasure_gets_a_new_key(
+        self, personal: AesGcmPersonalData
+    ) -> None:
+        old = personal.seal("person:E1", "Pat")
+        personal.erase(["person:E1"])
+
+        new = personal.seal("person:E1", "Sam")
+
+        assert (old.key_id, new.key_id) == ("person:E1/1", "person:E1/2")
+        assert (personal.open(old), personal.open(new)) == (None, "Sam")
+
+    def test_a_key_the_store_never_had_is_an_error_not_an_erasure(
+        self, personal: AesGcmPersonalData
+    ) -> None:
+        sealed = AesGcmPersonalData(MemoryKeyTable()).seal("person:E1", "Pat")
+
+        with pytest.raises(SubjectKeyMissing):
+            personal.open(sealed)
+
+    def test_an_edited_ciphertext_does_not_open(self, personal: AesGcmPersonalData) -> None:
+        sealed = personal.seal("person:E1", "Pat")
+        edited = Sealed(sealed.key_id, sealed.data[:-1] + bytes([sealed.data[-1] ^ 1]))
+
+        with pytest.raises(SubjectKeyMissing, match="does not open"):
+            personal.open(edited)
+
+    def test_a_value_moved_under_another_key_id_does_not_open(
+        self, personal: AesGcmPersonalData
+    ) -> None:
+        personal.seal("person:E2", "Sam")
+        moved = Sealed("person:E2/1", personal.seal("person:E1", "Pat").data)
+
+        with pytest.raises(SubjectKeyMissing):
+            personal.open(moved)  # the key id is the associated data
+
+
+class TestBlindIndex:
+    def test_an_address_is_indexed_whatever_its_case_and_spaces(
+        self, personal: AesGcmPersonalData
+    ) -> None:
+        assert personal.index("email", " Pat@Example.ORG ") == personal.index(
+            "email", "pat@example.org"
+        )
+
+    def test_the_index_depends_on_the_stores_key(self, personal: AesGcmPersonalData) -> None:
+        other = AesGcmPersonalData(MemoryKeyTable())
+
+        assert personal.index("student", "C0912345") != other.index("student", "C0912345")
+
+    def test_an_address_and_a_number_with_the_same_text_index_apart(
+        self, personal: AesGcmPersonalData
+    ) -> None:
+        assert personal.index("email", "c0912345") != personal.index("student", "c0912345")
+
+
+class TestMapper:
+    def test_an_events_personal_attributes_are_stored_sealed(
+        self, personal: AesGcmPersonalData
+    ) -> None:
+        stored = mapper(personal).to_stored_event(added())
+
+        assert b"pat@example.org" not in stored.state.lower()
+        assert b"C0912345" not in stored.state
+        assert b'"_type_":"sealed"' in stored.state
+
+    def test_a_stored_event_reads_back_as_it_was(self, personal: AesGcmPersonalData) -> None:
+        event = added()
+        m = mapper(personal)
+
+        back = m.to_domain_event(m.to_stored_event(event))
+
+        assert vars(back) == vars(event)
+
+    def test_after_erasure_the_values_read_as_erased_and_the_rest_is_kept(
+        self, personal: AesGcmPersonalData
+    ) -> None:
+        m = mapper(personal)
+        stored = m.to_stored_event(added())
+        personal.erase(
+            [
+                f"email:{personal.index('email', 'pat@example.org')}",
+                f"student:{personal.index('student', 'C0912345')}",
+            ]
+        )
+
+        back = m.to_domain_event(stored)
+
+        assert (back.email, back.student_number) == (ERASED, ERASED)
+        assert (back.employee_id, back.employer_id) == ("E1", "SUNNY")
+
+    def test_sealing_the_event_leaves_the_event_itself_untouched(
+        self, personal: AesGcmPersonalData
+    ) -> None:
+        event = added()
+
+        mapper(personal).to_stored_event(event)
+
+        assert event.email == "pat@example.org"
+
+
+class TestViewText:
+    def test_a_view_column_opens_and_reads_erased_after_erasure(
+        self, personal: AesGcmPersonalData
+    ) -> None:
+        record = f"record:{uuid4()}"
+        text = seal_text(personal, record, "Employee E1 asks")
+
+        opened = open_text(personal, text)
+        personal.erase([record])
+
+        assert opened == "Employee E1 asks"
+        assert open_text(personal, text) == ERASED
+
+    def test_a_column_written_before_sealing_reads_as_it_is(
+        self, personal: AesGcmPersonalData
+    ) -> None:
+        assert open_text(personal, "pat@example.org") == "pat@example.org"
+
+
+def test_every_event_with_text_sealed_per_record_is_read_when_a_person_is_erased() -> None:
+    per_record = {
+        c.__qualname__
+        for c in every_event_class()
+        if any(spec.removeprefix("json:") == "record" for spec in c.personal.values())
+    }
+
+    assert per_record == {c.__qualname__ for c in RECORDS}
