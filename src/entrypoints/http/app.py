@@ -11,6 +11,7 @@ from typing import Any, Literal
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from carepassport.application.services import Services
@@ -26,6 +27,9 @@ from carepassport.entrypoints.http.scheduler_loop import (
     summarise,
 )
 from carepassport.entrypoints.present import jsonable
+from carepassport.entrypoints.web.pages import STATIC as PORTAL_STATIC
+from carepassport.entrypoints.web.pages import Portal
+from carepassport.entrypoints.web.pages import router as portal_pages
 
 DESCRIPTION = """\
 Sponsored, mandatory, expiring micro-credential training.
@@ -119,4 +123,7 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router, responses=problems.PROBLEM_RESPONSES)
     problems.document_problems(app)
+    app.state.portal = Portal(core)
+    app.include_router(portal_pages)
+    app.mount("/portal/static", StaticFiles(directory=PORTAL_STATIC), name="portal-static")
     return app

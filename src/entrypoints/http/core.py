@@ -33,10 +33,11 @@ T = TypeVar("T")
 PUBLIC_PATHS = frozenset({"/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 """Paths anyone may read: health for probes, the API's own description."""
 
-PUBLIC_PREFIXES = ("/badges/", "/verify", "/.well-known/did.json", "/audit/checkpoint")
+PUBLIC_PREFIXES = ("/badges/", "/verify", "/.well-known/did.json", "/audit/checkpoint", "/portal")
 """Badges are public: anyone shown one may fetch it, its status lists and the issuer's DID
 document, and verify it (docs/adr/0019-open-badges.md). So is the audit log's latest signed
-checkpoint, for anyone to keep (docs/adr/0021-tamper-evident-audit-log.md)."""
+checkpoint, for anyone to keep (docs/adr/0021-tamper-evident-audit-log.md). The portal's pages
+authenticate by their own session (docs/adr/0024-portal.md)."""
 
 
 def is_public(path: str) -> bool:

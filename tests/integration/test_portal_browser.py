@@ -1,0 +1,172 @@
+"""The portal in a real browser (Playwright driving Debian's chromium) against a real
+``carepassport serve``: the journeys people make, axe-core on every page (no serious or
+critical WCAG 2.2 AA violation), the keyboard alone, and screenshots for the README.
+
+Without chromium or Playwright the tests are skipped, except in CI (``CI`` set), where they
+fail: ``.ci/run`` installs both."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from carepassport.adapters.mail.mailers import InMemoryMailer
+from carepassport.bootstrap import bootstrap
+from carepassport.domain.values import EmployeeId
+from tests.conftest import toronto
+from tests.integration.cli_helpers import APPROVER, Cli
+from tests.integration.live_server import live_server
+
+ROOT = Path(__file__).parents[2]
+AXE = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+HEADER = "record_id,student_number,credential_code,attempt,score,passed,attempted_at\n"
+NOW = "2027-07-26T10:00"
+"""A year after E1 passed IPAC: it has expired."""
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _missing() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright for Python is not installed"
+    if CHROMIUM is None:
+        return "chromium is not installed (apt-get install chromium)"
+    if not AXE.exists():
+        return "axe-core is not installed (cd tests/js && npm ci)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    problem = _missing()
+    if problem:
+        if _in_ci():
+            raise RuntimeError(f"CI needs the browser tests' tools: {problem}")
+        pytest.skip(f"SKIPPING BROWSER TESTS: {problem}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """A SQLite store: E1 (a PSW, IPAC required) passed IPAC a year before ``NOW``; a result
+    for an unknown student number waits for the college."""
+    monkeypatch.chdir(tmp_path)
+    cp = Cli(f"sqlite:///{tmp_path / 'cp.db'}")
+    at = "2026-07-01T09:00"
+    cp.run("settings", "set", "college_email", "registrar@college.example", now=at)
+    cp.run("catalog", "add", "IPAC", "--title", "Infection Prevention and Control", now=at)
+    cp.run("employers", "add", "SUNNY", "--name", "Sunny LTC", "--approver", APPROVER, now=at)
+    for employee, number in (("E1", "C0912345"), ("E2", "C0912346")):
+        cp.run(
+            "employees", "add", employee, "--employer", "SUNNY",
+            "--email", f"{employee.lower()}@example.org", "--student-number", number, now=at,
+        )  # fmt: skip
+    cp.run("jobfunctions", "add", "PSW", "--requires", "IPAC", now=at)
+    cp.run("employees", "assign-job-function", "E1", "PSW", now=at)
+    cp.run("register", "E1", "IPAC", "--self-pay", now="2026-07-20T10:00")
+    results = tmp_path / "r.csv"
+    results.write_text(
+        HEADER
+        + "R1,C0912345,IPAC,1,90,true,2026-07-21T16:00\n"
+        + "R2,C0999999,IPAC,1,80,true,2026-07-21T16:30\n"
+    )
+    cp.run("lms", "import", str(results), now="2026-07-21T20:00")
+    cp.run("tick", now="2026-07-23T10:30")
+    return cp
+
+
+def token(cp: Cli, role: str, subject: str) -> str:
+    issued: dict[str, str] = cp.run("tokens", "issue", role, subject)
+    return issued["token"]
+
+
+def check_accessible(page: Any, name: str) -> None:
+    """axe-core on the page: no serious or critical violation; and a screenshot."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a',"
+        " 'wcag21aa', 'wcag22aa']})).violations"
+    )
+    bad = [v for v in found if v["impact"] in ("serious", "critical")]
+    assert bad == [], json.dumps(bad, indent=1)[:3000]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(browser: Any, base: str, secret: str) -> Any:
+    context = browser.new_context(bypass_csp=True)  # only so axe-core can be injected
+    page = context.new_page()
+    page.goto(f"{base}/portal")
+    check_accessible(page, "sign-in")
+    page.fill("#token", secret)
+    page.keyboard.press("Enter")  # the keyboard alone
+    page.wait_for_url(f"{base}/portal")
+    return page
+
+
+def test_an_employee_asks_and_the_approver_approves_with_the_button(
+    browser: Any, store: Cli
+) -> None:
+    employee, approver = token(store, "employee", "E1"), token(store, "approver", "SUNNY")
+    with live_server(store.url, "--tick-every", "0", now=NOW) as (base, _):
+        page = sign_in(browser, base, employee)
+        assert "Expired" in page.inner_text("main")
+        check_accessible(page, "employee-requirements")
+        page.get_by_role("button", name="Ask my employer to sponsor").click()
+        page.wait_for_load_state()
+        assert "requested" in page.inner_text("main")
+
+        desk = sign_in(browser, base, approver)
+        check_accessible(desk, "approver-requests")
+        desk.get_by_role("button", name="Approve").click()
+        desk.wait_for_load_state()
+        assert "No request is waiting" in desk.inner_text("main")
+
+    services = bootstrap(store.url, mailer=InMemoryMailer(), now=toronto(2027, 7, 26, 11, 0))
+    try:
+        (asked,) = services.sponsorships.of_employee(EmployeeId("E1"))
+        assert (list(asked.credentials), asked.status.value) == (["IPAC"], "approved")
+    finally:
+        services.close()
+
+
+def test_the_college_fixes_an_unmatched_result_from_the_list(browser: Any, store: Cli) -> None:
+    college = token(store, "college", "registrar")
+    with live_server(store.url, "--tick-every", "0", now=NOW) as (base, _):
+        page = sign_in(browser, base, college)
+        assert "C0999999" in page.inner_text("main")
+        check_accessible(page, "college-unmatched-results")
+        page.fill("#employee", "E2")
+        page.fill("#student_number", "C0999999")
+        page.get_by_role("button", name="Set the student number").click()
+        page.wait_for_load_state()
+
+        assert "No result is waiting" in page.inner_text("main")
+
+
+def test_an_employee_cannot_open_another_employees_page(browser: Any, store: Cli) -> None:
+    employee = token(store, "employee", "E1")
+    with live_server(store.url, "--tick-every", "0", now=NOW) as (base, _):
+        page = sign_in(browser, base, employee)
+        answer = page.goto(f"{base}/portal/employees/E2")
+
+        assert answer is not None and answer.status == 404
+        assert "not found" in page.inner_text("main") and "Traceback" not in page.content()
+        check_accessible(page, "not-found")
