@@ -49,6 +49,7 @@ from carepassport.adapters.storage.postgres_setup import SCHEMES, PostgresLocati
 from carepassport.adapters.storage.recorders import recorder_env
 from carepassport.adapters.storage.sqlite import SQLiteViews
 from carepassport.adapters.storage.sqlite_compliance import SQLiteCompliance
+from carepassport.application.access.sign_in import DEFAULT_PORTAL_URL
 from carepassport.application.audit.ports import CheckpointFolder, TreeStore
 from carepassport.application.badges.ports import BadgeTools, SigningKeys
 from carepassport.application.compliance.ports import ComplianceStore
@@ -65,6 +66,7 @@ DEFAULT_STORE = "sqlite:///./carepassport.db"
 DEFAULT_SENDER = "care-passport@localhost"
 APPROVAL_SECRET_ENV = "CAREPASSPORT_APPROVAL_SECRET"
 REPLY_DOMAIN_ENV = "CAREPASSPORT_REPLY_DOMAIN"
+PORTAL_URL_ENV = "CAREPASSPORT_PORTAL_URL"
 
 
 Factory = InfrastructureFactory[Any]
@@ -279,6 +281,7 @@ def bootstrap(
     reply_domain: str | None = None,
     keys: SigningKeys | None = None,
     personal: Callable[[Factory], PersonalData] | None = None,
+    portal_url: str | None = None,
 ) -> Services:
     """Wire the core on a store with production adapters, unless others are passed in.
 
@@ -302,6 +305,9 @@ def bootstrap(
     ``keys`` holds the badges' private signing keys; without it, the folder
     ``$CAREPASSPORT_KEYS``, else ``<db name>.keys/`` beside a SQLite store, else memory for the
     memory store (a PostgreSQL store needs the variable before it can sign).
+
+    ``portal_url`` (else ``$CAREPASSPORT_PORTAL_URL``, else ``http://127.0.0.1:8000``) is
+    where the portal's sign-in links point.
 
     ``personal`` holds the per-person data keys; without it, ``<db name>.personal.db`` beside
     a SQLite store, the schema ``<schema>_keys`` beside a PostgreSQL store, else memory.
@@ -353,6 +359,9 @@ def bootstrap(
                 tree=config.tree,
                 checkpoints=checkpoint_folder(config, store == "memory://", environ),
                 personal=personal or config.personal,
+                portal_url=portal_url
+                or (os.environ if environ is None else environ).get(PORTAL_URL_ENV, "")
+                or DEFAULT_PORTAL_URL,
             )
     except (OSError, sqlite3.Error, PersistenceError) as error:
         raise StoreUnavailable(f"cannot open the store {store}: {error}") from None

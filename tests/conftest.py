@@ -25,6 +25,7 @@ from tests.stores import (
     postgres_server_url,
 )
 
+PORTAL_URL = "http://portal.example"
 APPROVER = "hr.approvals@sunnybrook-ltc.example"
 EMPLOYEE_EMAIL = "pat.lee@example.org"
 COLLEGE = "registrar@college.example"
@@ -107,6 +108,7 @@ def services(
         approval_secret=APPROVAL_SECRET,
         reply_domain=REPLY_DOMAIN,
         keys=MemoryKeys(),
+        portal_url=PORTAL_URL,
     )
     yield wired
     try:

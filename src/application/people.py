@@ -27,6 +27,7 @@ from carepassport.domain.errors import NotFound
 from carepassport.domain.mail.notification import Notification
 from carepassport.domain.matching.candidates import JobSeeker
 from carepassport.domain.reference import Employee
+from carepassport.domain.sign_in import SignInAddress
 from carepassport.domain.training.approval_reply import ApprovalReply
 from carepassport.domain.training.lms_access import LmsProvisioning
 from carepassport.domain.values import ERASED, EmployeeId
@@ -95,9 +96,19 @@ class People:
             erasures = PersonErasures.first(person.person_id, by, reason, now, keys, len(records))
         else:
             erasures.again(by, reason, now, keys, len(records))
-        self._app.record(erasures)
+        addresses = [
+            a
+            for e in person.emails
+            if (a := self._app.find(SignInAddress, self._address_id(e))) is not None
+        ]
+        for address in addresses:
+            address.close(now)  # the mailbox no longer signs in as them
+        self._app.record(erasures, *addresses)
         self._app.forget_cached()
         return ErasureView(person.person_id, now, by, reason, keys, len(records), erasures.count)
+
+    def _address_id(self, email: str) -> Any:
+        return SignInAddress.identity(self._app.personal.index("email", email))
 
     def _person(self, person_id: str) -> _Person:
         emails: set[str] = set()

@@ -18,8 +18,10 @@ from carepassport.domain.reference import (
     RenewalBasis,
 )
 from carepassport.domain.settings import SettingsRecord
+from carepassport.domain.sign_in import SignInAddress
 from carepassport.domain.training.student_numbers import StudentNumberClaim
 from carepassport.domain.values import (
+    EmailAddress,
     EmployeeId,
     StudentNumber,
     credential_code,
@@ -145,8 +147,22 @@ class ReferenceData:
         if self._app.find(Employer, Employer.identity(eid)):
             raise AlreadyExists(f"employer {eid} already exists")
         record = Employer.add(eid, name.strip(), addresses, retakes_covered, now)
-        self._app.record(record)
+        uow = UnitOfWork(self._app)
+        uow.add(record)
+        for address in record.approvers:
+            self._may_sign_in(address, "approver", eid, now, uow)
+        uow.commit()
         return EmployerView.of(record)
+
+    def _may_sign_in(
+        self, address: EmailAddress, role: str, subject: str, now: datetime, uow: UnitOfWork
+    ) -> None:
+        """``address`` signs in to the portal as ``role`` ``subject`` (ADR 0024)."""
+        index = self._app.personal.index("email", address)
+        known = uow.find(SignInAddress, SignInAddress.identity(index))
+        if known is None:
+            known = uow.add(SignInAddress.open(index, address, now))
+        known.add(role, subject, now)
 
     def employer(self, employer: str) -> Employer:
         """One employer."""
@@ -179,6 +195,7 @@ class ReferenceData:
         record = uow.add(
             Employee.add(eid, employer_record.employer_id, address, number, function, now)
         )
+        self._may_sign_in(address, "employee", eid, now, uow)
         if number is not None:
             self._hold_student_number(record, number, now, uow)
         if function is not None:

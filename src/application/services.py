@@ -9,6 +9,7 @@ import attrs
 from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
 
 from carepassport.application.access.api_access import Access, ApiTokens, IdempotencyKeys
+from carepassport.application.access.sign_in import DEFAULT_PORTAL_URL, SignInLinks
 from carepassport.application.audit.log import AuditLog
 from carepassport.application.audit.ports import CheckpointFolder, TreeStore
 from carepassport.application.audit.rederive import Rederivation
@@ -88,6 +89,7 @@ class Services:
     audit: AuditLog
     rederivation: Rederivation
     people: People
+    sign_in: SignInLinks
     closers: tuple[Callable[[], None], ...] = ()
 
     @classmethod
@@ -111,6 +113,7 @@ class Services:
         tree: Callable[[InfrastructureFactory[Any]], TreeStore],
         checkpoints: CheckpointFolder,
         personal: Callable[[InfrastructureFactory[Any]], PersonalData],
+        portal_url: str = DEFAULT_PORTAL_URL,
     ) -> Services:
         """Build the application on the given store and adapters. The views, the compliance
         model and the LMS are built on the store's infrastructure (they may share its pool).
@@ -197,6 +200,7 @@ class Services:
             audit=audit,
             rederivation=Rederivation(app),
             people=People(app),
+            sign_in=SignInLinks(app, portal_url),
             closers=tuple(closers),
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -669,7 +670,13 @@ def serve(ctx: Context, host: str, port: int, tick_every: float, with_demo: bool
         run(ctx, lambda s: _demo_data(s, f"http://{host}:{port}"))
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     app = create_app(
-        lambda: bootstrap(ctx.store, now=ctx.now, brightspace=ctx.brightspace, mail=ctx.mail),
+        lambda: bootstrap(
+            ctx.store,
+            now=ctx.now,
+            brightspace=ctx.brightspace,
+            mail=ctx.mail,
+            portal_url=os.environ.get("CAREPASSPORT_PORTAL_URL") or f"http://{host}:{port}",
+        ),
         (lambda core: SchedulerLoop(core, every=tick_every)) if tick_every else None,
     )
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again for the

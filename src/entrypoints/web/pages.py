@@ -62,8 +62,11 @@ class Portal:
         self.sessions = Sessions()
 
     def principal(self, session: Session) -> Principal | None:
+        if session.token is None:
+            return session.principal
+        token = session.token
         try:
-            return self.core.call(lambda s: s.api_tokens.authenticate(session.token))
+            return self.core.call(lambda s: s.api_tokens.authenticate(token))
         except DomainError:
             return None
 
@@ -172,7 +175,10 @@ async def sign_in(request: Request) -> Response:
         await run_in_threadpool(portal.core.call, lambda s: s.api_tokens.authenticate(token))
     except DomainError:
         return page(request, "sign_in.html", 401, error="That token is not valid.")
-    session = portal.sessions.start(token)
+    return _start_session(request, portal.sessions.start(token=token))
+
+
+def _start_session(request: Request, session: Session) -> Response:
     response = RedirectResponse("/portal", status_code=303)
     response.set_cookie(
         COOKIE,
@@ -183,6 +189,31 @@ async def sign_in(request: Request) -> Response:
         path="/portal",
     )
     return response
+
+
+@router.post("/sign-in/email")
+async def ask_for_a_link(request: Request) -> Response:
+    """Mail a sign-in link to a registered address; the same answer for any address."""
+    address = (await _form(request)).get("email", "")
+    await run_in_threadpool(_portal(request).core.call, lambda s: s.sign_in.request(address))
+    return page(request, "sign_in_sent.html")
+
+
+@router.get("/sign-in/{secret}")
+async def link_page(request: Request, secret: str) -> Response:
+    """The page a sign-in link opens: a button that uses it (a mail scanner's GET uses
+    nothing)."""
+    return page(request, "sign_in_link.html", secret=secret)
+
+
+@router.post("/sign-in/{secret}")
+async def use_link(request: Request, secret: str) -> Response:
+    portal = _portal(request)
+    try:
+        who = await run_in_threadpool(portal.core.call, lambda s: s.sign_in.redeem(secret))
+    except DomainError as error:
+        return _refused(request, error)
+    return _start_session(request, portal.sessions.start(principal=who))
 
 
 @router.post("/sign-out")

@@ -1,9 +1,10 @@
 """Portal sessions: who is signed in, their CSRF token, and when the session ends.
 
-A session is created when someone signs in with an API token (the token is checked again on
-every request, so a revoked token ends its sessions at once). The browser holds only a random
-session id, in an ``HttpOnly``, ``SameSite=Lax`` cookie (``Secure`` outside localhost); the
-server keeps the rest, in memory, so a restart signs everyone out (ADR 0024).
+A session is created when someone signs in with an e-mail link or an API token (a token is
+checked again on every request, so a revoked token ends its sessions at once). The browser
+holds only a random session id, in an ``HttpOnly``, ``SameSite=Lax`` cookie (``Secure``
+outside localhost); the server keeps the rest, in memory, so a restart signs everyone out
+(ADR 0024).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections.abc import Callable
 
 import attrs
 
+from carepassport.application.access.api_access import Principal
+
 COOKIE = "cp_session"
 IDLE_SECONDS = 30 * 60
 """A session not used for this long ends."""
@@ -26,8 +29,12 @@ LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "testserver"})
 
 @attrs.define
 class Session:
+    """One signed-in browser: by an API token (checked again on every request) or by an e-mail
+    link (the identity the link signed in as)."""
+
     session_id: str
-    token: str
+    token: str | None
+    principal: Principal | None
     csrf: str
     started: float
     last_used: float
@@ -44,9 +51,11 @@ class Sessions:
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
 
-    def start(self, token: str) -> Session:
+    def start(self, token: str | None = None, principal: Principal | None = None) -> Session:
         now = self._clock()
-        session = Session(secrets.token_urlsafe(32), token, secrets.token_urlsafe(32), now, now)
+        session = Session(
+            secrets.token_urlsafe(32), token, principal, secrets.token_urlsafe(32), now, now
+        )
         with self._lock:
             self._expire(now)
             self._sessions[session.session_id] = session
