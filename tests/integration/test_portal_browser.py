@@ -195,3 +195,23 @@ def test_an_employee_cannot_open_another_employees_page(browser: Any, store: Cli
         assert answer is not None and answer.status == 404
         assert "not found" in page.inner_text("main") and "Traceback" not in page.content()
         check_accessible(page, "not-found")
+
+
+PAGES = [
+    ("employee", "E1", "/portal/credentials", "employee-credentials"),
+    ("approver", "SUNNY", "/portal/compliance", "approver-compliance"),
+    ("auditor", "audit", "/portal", "auditor-home"),
+    ("auditor", "audit", "/portal/history", "auditor-history"),
+]
+
+
+def test_every_page_passes_axe_and_is_reached_from_the_navigation(browser: Any, store: Cli) -> None:
+    tokens = {(role, subject): token(store, role, subject) for role, subject, _, _ in PAGES}
+    with live_server(store.url, "--tick-every", "0", now=NOW) as (base, _):
+        for role, subject, path, name in PAGES:
+            page = sign_in(browser, base, tokens[(role, subject)])
+            if path != "/portal":
+                page.locator(f'nav a[href="{path}"]').click()
+                page.wait_for_url(f"{base}{path}")
+            check_accessible(page, name)
+            page.context.close()

@@ -27,6 +27,7 @@ from carepassport.entrypoints.http.scheduler_loop import (
     summarise,
 )
 from carepassport.entrypoints.present import jsonable
+from carepassport.entrypoints.web.more import router as more_portal_pages
 from carepassport.entrypoints.web.pages import STATIC as PORTAL_STATIC
 from carepassport.entrypoints.web.pages import Portal
 from carepassport.entrypoints.web.pages import router as portal_pages
@@ -125,5 +126,6 @@ def create_app(
     problems.document_problems(app)
     app.state.portal = Portal(core)
     app.include_router(portal_pages)
+    app.include_router(more_portal_pages)
     app.mount("/portal/static", StaticFiles(directory=PORTAL_STATIC), name="portal-static")
     return app

@@ -228,9 +228,11 @@ async def sign_out(request: Request) -> Response:
 
 
 async def _command(
-    request: Request, action: Callable[[Principal, dict[str, str]], Callable[[Services], Any]]
+    request: Request,
+    action: Callable[[Principal, dict[str, str]], Callable[[Services], Any]],
+    then: str = "/portal",
 ) -> Response:
-    """A form post: signed in, the CSRF token matching, then the use case; back home after."""
+    """A form post: signed in, the CSRF token matching, then the use case; then to ``then``."""
     signed = await run_in_threadpool(_signed_in, request)
     if signed is None:
         return _sign_in_redirect()
@@ -242,7 +244,7 @@ async def _command(
         await run_in_threadpool(_portal(request).core.call, action(who, form))
     except DomainError as error:
         return _refused(request, error, who)
-    return RedirectResponse("/portal", status_code=303)
+    return RedirectResponse(then, status_code=303)
 
 
 @router.post("/renewals")
