@@ -215,3 +215,9 @@ def test_every_page_passes_axe_and_is_reached_from_the_navigation(browser: Any, 
                 page.wait_for_url(f"{base}{path}")
             check_accessible(page, name)
             page.context.close()
+        page = sign_in(browser, base, tokens[("employee", "E1")])
+        page.get_by_role("link", name="Français").click()  # the person's choice, kept
+        page.wait_for_load_state()
+        assert page.locator("html").get_attribute("lang") == "fr"
+        assert "Mes exigences" in page.inner_text("main")
+        check_accessible(page, "employee-requirements-fr")

@@ -25,6 +25,7 @@ from carepassport.domain.time import local
 from carepassport.domain.training.sponsorship import SponsorshipStatus
 from carepassport.domain.values import EmployeeId
 from carepassport.entrypoints.http.core import Core
+from carepassport.entrypoints.web import i18n
 from carepassport.entrypoints.web.sessions import (
     COOKIE,
     LOCAL_HOSTS,
@@ -51,7 +52,19 @@ STATE_LABELS = {
     "suspended": "Suspended",
     "revoked": "Revoked",
     "recertification_required": "Recertification required",
+    "pending_publication": "Pending publication",
 }
+TRANSLATED = (
+    *("employee", "approver", "college", "auditor", "lms"),
+    *("requested", "approved", "declined", "enabled"),
+    *("active", "suspended", "revoked", "expired"),
+    *("Requested", "Approved", "Enabled", "Registered", "Access from", "Access until"),
+    *("Recorded", "Published"),
+    "That token is not valid.",
+    "The form expired; try again.",
+)
+"""Messages the pages hand to templates (roles, statuses, timeline steps, refusals), each in
+the catalogue (a test checks)."""
 
 
 class Portal:
@@ -77,8 +90,31 @@ def _portal(request: Request) -> Portal:
 
 
 def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page in the caller's language, with the security headers."""
+    asked = request.query_params.get("lang")
+    lang = i18n.choose(
+        asked, request.cookies.get(i18n.COOKIE), request.headers.get("accept-language")
+    )
+    other = "fr" if lang == "en" else "en"
+    context = {
+        **context,
+        "lang": lang,
+        "other_lang": other,
+        "other_lang_name": i18n.LANGUAGES[other],
+        **i18n.callables(lang),
+    }
     response = templates.TemplateResponse(request, name, context, status_code=status)
     response.headers.update(SECURITY_HEADERS)
+    if asked in i18n.LANGUAGES:
+        response.set_cookie(
+            i18n.COOKIE,
+            lang,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.hostname not in LOCAL_HOSTS,
+            path="/portal",
+        )
     return response
 
 
