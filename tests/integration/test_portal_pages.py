@@ -4,31 +4,17 @@ CSV; an auditor reads a record's history as known at a time."""
 
 from __future__ import annotations
 
-import pytest
 from fastapi.testclient import TestClient
 
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.memory import InMemoryLms
 from carepassport.application.services import Services
 from carepassport.domain.values import EmployeeId
-from carepassport.entrypoints.http import create_app
 from tests.conftest import APPROVER, toronto
 from tests.integration.helpers import complete
-from tests.integration.test_portal import sign_in
+from tests.integration.test_portal import portal, psw, sign_in
 
-
-@pytest.fixture
-def psw(college: Services) -> Services:
-    college.job_functions.add("PSW", ["IPAC", "WHMIS"])
-    college.job_functions.assign("E1", "PSW")
-    return college
-
-
-@pytest.fixture
-def portal(psw: Services) -> TestClient:
-    return TestClient(
-        create_app(lambda: psw), raise_server_exceptions=False, follow_redirects=False
-    )
+__all__ = ["portal", "psw"]  # the portal's fixtures, shared
 
 
 def test_an_employee_registers_where_the_sponsorship_is_enabled(

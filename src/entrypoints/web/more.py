@@ -20,33 +20,17 @@ from carepassport.domain.errors import DomainError, InvalidValue
 from carepassport.domain.time import TORONTO
 from carepassport.domain.values import EmployeeId
 from carepassport.entrypoints.web.pages import (
-    STATE_LABELS,
     _command,
     _portal,
+    _read,
     _refused,
     _sign_in_redirect,
     _signed_in,
-    page,
 )
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 REPORT_STATES = ("expiring", "expired", "in_progress", "failed", "never_completed")
 PAGE_ROWS = 50
-
-
-async def _read(
-    request: Request, name: str, build: Callable[[Principal, Services], dict[str, Any]]
-) -> Response:
-    """A page for the signed-in caller, built from the use cases (a refusal is its page)."""
-    signed = await run_in_threadpool(_signed_in, request)
-    if signed is None:
-        return _sign_in_redirect()
-    session, who = signed
-    try:
-        context = await run_in_threadpool(_portal(request).core.call, lambda s: build(who, s))
-    except DomainError as error:
-        return _refused(request, error, who)
-    return page(request, name, who=who, csrf=session.csrf, labels=STATE_LABELS, **context)
 
 
 def _timeline(s: Services, employee: str) -> list[dict[str, Any]]:

@@ -340,17 +340,24 @@ async def set_student_number(request: Request) -> Response:
 @router.get("/employees/{employee_id}")
 async def employee_page(request: Request, employee_id: str) -> Response:
     """One employee's requirements, for those who may see them (else a 404 page)."""
+
+    def build(who: Principal, s: Services) -> dict[str, Any]:
+        s.access.employee(who, employee_id)
+        return {"listing": s.requirements.of_employee(employee_id)}
+
+    return await _read(request, "employee.html", build)
+
+
+async def _read(
+    request: Request, name: str, build: Callable[[Principal, Services], dict[str, Any]]
+) -> Response:
+    """A page for the signed-in caller, built from the use cases (a refusal is its page)."""
     signed = await run_in_threadpool(_signed_in, request)
     if signed is None:
         return _sign_in_redirect()
     session, who = signed
-
-    def build(s: Services) -> dict[str, Any]:
-        s.access.employee(who, employee_id)
-        return {"listing": s.requirements.of_employee(employee_id), "labels": STATE_LABELS}
-
     try:
-        context = await run_in_threadpool(_portal(request).core.call, build)
+        context = await run_in_threadpool(_portal(request).core.call, lambda s: build(who, s))
     except DomainError as error:
         return _refused(request, error, who)
-    return page(request, "employee.html", who=who, csrf=session.csrf, **context)
+    return page(request, name, who=who, csrf=session.csrf, labels=STATE_LABELS, **context)
