@@ -1,9 +1,9 @@
 """``make bench``: run every measurement, write ``bench/results.json``, print the table.
 
 ``BENCH_SCALE`` (default 1) shrinks every size for a smoke run; ``--only NAME`` runs a subset
-(workflow, sync, scheduler, replay with the status reads, http). A measurement that cannot run
-(PostgreSQL down) is reported as skipped with the reason; one that fails is reported with its
-error, and the run exits non-zero.
+(workflow, sync, scheduler, replay with the status reads, http, portal, ...). A measurement
+that cannot run (PostgreSQL down) is reported as skipped with the reason; one that fails is
+reported with its error, and the run exits non-zero.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from bench import (
     common,
     http,
     matching,
+    portal,
     privacy,
     replay,
     scheduler,
@@ -200,6 +201,20 @@ def run_privacy(results: dict[str, Any]) -> None:
     )
 
 
+def run_portal(results: dict[str, Any]) -> None:
+    """Measurement 11: the compliance page beside the JSON route, one server per size."""
+    rows = results["measurements"].setdefault("portal", [])
+    for employees in portal.sizes():
+        row = portal.measure(employees)
+        rows.append(row)
+        print(
+            f"  portal {employees:>6} employees: compliance page p50 {row['p50_ms']:.1f} ms "
+            f"p95 {row['p95_ms']:.1f} ms; JSON p50 {row['json_p50_ms']:.1f} ms "
+            f"p95 {row['json_p95_ms']:.1f} ms; ratio of p95s {row['ratio_p95']:.2f}",
+            flush=True,
+        )
+
+
 MEASUREMENTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "workflow": run_workflow,
     "sync": run_sync,
@@ -210,6 +225,7 @@ MEASUREMENTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "matching": run_matching,
     "audit": run_audit,
     "privacy": run_privacy,
+    "portal": run_portal,
 }
 
 
@@ -348,6 +364,19 @@ def goals(m: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
                 row["ratio_a"] >= 0.85,
             )
         )
+    for row in m.get("portal", []):
+        out += [
+            _goal(
+                f"portal compliance page p95 <= 1.5x the JSON route ({row['employees']} employees)",
+                f"{row['ratio_p95']:.2f} ({row['p95_ms']:.1f} vs {row['json_p95_ms']:.1f} ms)",
+                row["ratio_p95"] <= portal.GOAL_RATIO,
+            ),
+            _goal(
+                f"portal compliance page p95 <= 150 ms ({row['employees']} employees)",
+                f"{row['p95_ms']:.1f} ms",
+                row["p95_ms"] <= portal.GOAL_MS,
+            ),
+        ]
     reads = [row for row in m.get("http", []) if row["request"] == "GET status"]
     for row in reads:
         out.append(
@@ -453,6 +482,11 @@ COLUMNS: dict[str, Callable[[dict[str, Any]], tuple[str, str, str]]] = {
         f"{r['sealed_s']:.2f}s",
         f"workflow on {r['store']} with personal data sealed",
     ),
+    "portal": lambda r: (
+        f"{r['employees']} emp",
+        f"p95 {r['p95_ms']:.1f}ms",
+        f"compliance page; JSON route p95 {r['json_p95_ms']:.1f} ms, ratio {r['ratio_p95']:.2f}",
+    ),
     "http": lambda r: (
         f"{r['employees']} emp",
         f"p50 {r['p50_ms']:.2f}ms" if "p50_ms" in r else f"{r['requests_per_s']:.0f} req/s",
@@ -492,6 +526,10 @@ def normalise(results: dict[str, Any]) -> None:
                 row.setdefault("ratio_b", row["anchor_post_ms"] / max(row["post_ms"], 1e-9))
             elif name == "audit":  # A: the hashlib floor
                 a, b = f"{row['floor_s']:.2f} s", "-"
+                row.setdefault("ratio_b", 0.0)
+            elif name == "portal":  # A: the JSON route for the same report
+                a, b = f"{row['json_p95_ms']:.1f} ms", "-"
+                row.setdefault("ratio_a", row["ratio_p95"])
                 row.setdefault("ratio_b", 0.0)
             elif name == "privacy":  # A: the same workflow without sealing
                 a, b = f"{row['plain_s']:.2f} s", "-"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import attrs
 import pytest
 
 from carepassport.adapters.clocks import SettableClock
@@ -211,6 +212,50 @@ class TestReports:
         assert everyone.standing == {"never_completed": ["E1", "E2"]}
         assert text.splitlines()[0] == "employer_id,employee_id,job_function,code,state,valid_until"
         assert "SUNNY,E1,PSW,IPAC,valid,2027-04-07" in text
+
+    def test_a_report_read_again_is_the_same_at_the_new_time(
+        self, psw: Services, clock: SettableClock, lms: InMemoryLms
+    ) -> None:
+        complete(psw, clock, lms, "IPAC", toronto(2026, 4, 7, 14, 0))
+        first = psw.reports.compliance("SUNNY")
+        clock.set(toronto(2026, 4, 8, 8, 59))
+
+        again = psw.reports.compliance("SUNNY")
+
+        assert again.as_of == toronto(2026, 4, 8, 8, 59)
+        assert attrs.evolve(again, as_of=first.as_of) == first
+
+    def test_a_report_read_again_shows_an_event_recorded_since(
+        self, psw: Services, clock: SettableClock, lms: InMemoryLms
+    ) -> None:
+        complete(psw, clock, lms, "IPAC", toronto(2026, 4, 7, 14, 0))
+        assert psw.reports.compliance("SUNNY").compliant == []
+
+        complete(psw, clock, lms, "WHMIS", toronto(2026, 4, 20, 14, 0))
+
+        assert psw.reports.compliance("SUNNY").compliant == ["E1"]
+
+    def test_a_report_read_again_shows_a_credential_turning_expiring_at_nine(
+        self, psw: Services, clock: SettableClock, lms: InMemoryLms
+    ) -> None:
+        complete(psw, clock, lms, "IPAC", toronto(2026, 4, 7, 14, 0))
+        clock.set(toronto(2027, 2, 6, 8, 59))  # the first reminder is at 09:00
+        assert psw.reports.compliance("SUNNY").expiring == []
+
+        clock.set(toronto(2027, 2, 6, 9, 0))
+
+        assert [line.code for line in psw.reports.compliance("SUNNY").expiring] == ["IPAC"]
+
+    def test_a_report_read_at_an_earlier_time_is_read_afresh(
+        self, psw: Services, clock: SettableClock, lms: InMemoryLms
+    ) -> None:
+        complete(psw, clock, lms, "IPAC", toronto(2026, 4, 7, 14, 0))
+        clock.set(toronto(2027, 2, 6, 9, 0))
+        assert len(psw.reports.compliance("SUNNY").expiring) == 1
+
+        clock.set(toronto(2027, 2, 6, 8, 0))
+
+        assert psw.reports.compliance("SUNNY").expiring == []
 
     def test_a_rebuilt_projection_gives_the_same_report(
         self, psw: Services, clock: SettableClock, lms: InMemoryLms

@@ -200,6 +200,10 @@ def test_an_employee_cannot_open_another_employees_page(browser: Any, store: Cli
 PAGES = [
     ("employee", "E1", "/portal/credentials", "employee-credentials"),
     ("approver", "SUNNY", "/portal/compliance", "approver-compliance"),
+    ("approver", "SUNNY", "/portal/expiring", "approver-expiring"),
+    ("approver", "SUNNY", "/portal/calendar", "approver-calendar"),
+    ("approver", "SUNNY", "/portal/skills-gap", "approver-skills-gap"),
+    ("approver", "SUNNY", "/portal/vacancies", "approver-vacancies"),
     ("auditor", "audit", "/portal", "auditor-home"),
     ("auditor", "audit", "/portal/history", "auditor-history"),
 ]

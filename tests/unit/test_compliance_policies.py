@@ -19,6 +19,7 @@ from carepassport.domain.compliance.standing import (
     reminder_time,
     renewed_valid_until,
     requirement_state,
+    states_hold_until,
 )
 from carepassport.domain.reference import RenewalBasis
 from carepassport.domain.time import TORONTO
@@ -304,3 +305,37 @@ def test_an_active_credential_goes_valid_expiring_expired_and_never_back(
         S.EXPIRING,
         S.EXPIRED,
     ]
+
+
+class TestStatesHoldUntil:
+    @pytest.mark.parametrize(
+        ("at", "holds_until"),
+        [
+            (toronto(2027, 5, 1, 8, 0), toronto(2027, 5, 1, 9, 0)),
+            (toronto(2027, 5, 1, 9, 0), toronto(2027, 5, 2, 0, 0)),
+            (toronto(2027, 5, 1, 23, 59), toronto(2027, 5, 2, 0, 0)),
+            (toronto(2027, 5, 2, 0, 0), toronto(2027, 5, 2, 9, 0)),
+            (toronto(2027, 3, 14, 1, 30), toronto(2027, 3, 14, 9, 0)),  # clocks go forward at 2
+        ],
+    )
+    def test_the_next_midnight_or_nine_oclock_after_the_read(
+        self, at: datetime, holds_until: datetime
+    ) -> None:
+        assert states_hold_until(at) == holds_until
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    valid_until=st.dates(min_value=date(2025, 1, 1), max_value=date(2029, 12, 31)),
+    window=st.integers(min_value=1, max_value=365),
+    offset=st.integers(min_value=-400 * 86400, max_value=30 * 86400),
+    progress=st.sampled_from([Progress.NONE, Progress.PUBLISHED, Progress.FAILED]),
+)
+def test_no_state_changes_before_the_instant_states_hold_until(
+    valid_until: date, window: int, offset: int, progress: Progress
+) -> None:
+    at = expiry_time(valid_until).astimezone(UTC) + timedelta(seconds=offset)
+    facts = RequirementFacts(valid_until, Standing.ACTIVE, progress)
+    last = states_hold_until(at) - timedelta(microseconds=1)
+
+    assert requirement_state(facts, last, window) == requirement_state(facts, at, window)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -103,19 +104,16 @@ def _employee(row: object) -> EmployeeRow:
     )
 
 
-def _fact(row: object) -> FactRow:
-    r: dict[str, object] = dict(row)  # type: ignore[call-overload]
-    sources = str(r["sources"] or "")
+def _fact(r: Any) -> FactRow:
+    latest, valid_until = r["latest_registration"], r["valid_until"]
     return FactRow(
-        employee_id=str(r["employee_id"]),
-        code=str(r["code"]),
-        sources=frozenset(s for s in sources.split(",") if s),
-        latest_registration=UUID(str(r["latest_registration"]))
-        if r["latest_registration"]
-        else None,
-        progress=str(r["progress"]),
-        valid_until=date.fromisoformat(str(r["valid_until"])) if r["valid_until"] else None,
-        standing=str(r["standing"]),
+        employee_id=r["employee_id"],
+        code=r["code"],
+        sources=frozenset(s for s in (r["sources"] or "").split(",") if s),
+        latest_registration=UUID(latest) if latest else None,
+        progress=r["progress"],
+        valid_until=date.fromisoformat(valid_until) if valid_until else None,
+        standing=r["standing"],
     )
 
 
@@ -185,7 +183,10 @@ class SQLiteCompliance(SQLiteTrackingRecorder):
             employees = [
                 e for e in employees if (e.job_function or "").casefold() == job_function.casefold()
             ]
-        return [(e, [f for f in facts if f.employee_id == e.employee_id]) for e in employees]
+        by_employee: dict[str, list[FactRow]] = {}
+        for fact in facts:
+            by_employee.setdefault(fact.employee_id, []).append(fact)
+        return [(e, by_employee.get(e.employee_id, [])) for e in employees]
 
     def clear(self) -> None:
         """Forget everything, position included."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from datetime import date, datetime
+from collections import Counter
+from datetime import date, datetime, timedelta
 
 import attrs
 from eventsourcing.persistence import IntegrityError
@@ -22,13 +23,27 @@ from carepassport.domain.compliance.standing import (
     Standing,
     overall_standing,
     requirement_state,
+    states_hold_until,
 )
-from carepassport.domain.errors import NotFound
+from carepassport.domain.errors import InvalidValue, NotFound
 from carepassport.domain.reference import Employer
-from carepassport.domain.values import employer_id
+from carepassport.domain.values import EmployerId, employer_id
 
 log = logging.getLogger(__name__)
 BATCH = 500
+LISTED = tuple(
+    state.value
+    for state in (
+        RequirementState.EXPIRING,
+        RequirementState.EXPIRED,
+        RequirementState.IN_PROGRESS,
+        RequirementState.FAILED,
+        RequirementState.NEVER_COMPLETED,
+        RequirementState.SUSPENDED,
+        RequirementState.REVOKED,
+    )
+)
+"""The states a report lists line by line (each its own field of the report)."""
 
 
 @attrs.frozen
@@ -62,8 +77,35 @@ class ComplianceReport:
     lines: list[RequirementLine]
 
 
+@attrs.frozen
+class _Kept:
+    """A report read from the kept projection, and how long it stays the answer."""
+
+    position: int
+    read_at: datetime
+    holds_until: datetime
+    report: ComplianceReport
+
+    def answers(self, position: int, now: datetime) -> bool:
+        return position == self.position and self.read_at <= now < self.holds_until
+
+
+HOLDING = (RequirementState.VALID.value, RequirementState.EXPIRING.value)
+MAX_WITHIN = 366
+KEPT = 64
+"""Reports kept (by employer and job function), the oldest forgotten first."""
+
+
+STANDINGS = {s.value: s for s in Standing}
+PROGRESS = {p.value: p for p in Progress}
+
+
+def _days(first: date, count: int) -> list[date]:
+    return [first + timedelta(days=n) for n in range(count)]
+
+
 def _facts(row: FactRow) -> RequirementFacts:
-    return RequirementFacts(row.valid_until, Standing(row.standing), Progress(row.progress))
+    return RequirementFacts(row.valid_until, STANDINGS[row.standing], PROGRESS[row.progress])
 
 
 class Reports:
@@ -72,6 +114,7 @@ class Reports:
     def __init__(self, app: CarePassportApplication, store: ComplianceStore) -> None:
         self._app = app
         self._store = store
+        self._kept: dict[tuple[str, str | None], _Kept] = {}
 
     def catch_up(self, store: ComplianceStore | None = None) -> int:
         """Apply every event the projection has not seen, a batch a transaction (only the
@@ -94,13 +137,62 @@ class Reports:
         return applied
 
     def rebuild(self) -> int:
-        """Forget the projection and fold the whole log again."""
+        """Forget the projection (and the reports read from it) and fold the whole log again."""
+        self._kept.clear()
         self._store.clear()
         return self.catch_up()
 
     def compliance(self, employer: str, job_function: str | None = None) -> ComplianceReport:
-        """The report at the clock's time."""
-        return self.report_from(self._store, employer, job_function)
+        """The report at the clock's time.
+
+        A report is a function of the projection's position and of the time only through the
+        instants at which states change (``states_hold_until``), so the last one read for the
+        employer and job function is the answer again until an event arrives or such an instant
+        passes; it is then read afresh (ADR 0024)."""
+        eid = employer_id(employer)
+        self._require_employer(eid)
+        self.catch_up(self._store)
+        position = self._store.position()
+        """Read before the rows, so a kept report is never older than its position says."""
+        now = self._app.now()
+        key = (eid, job_function)
+        kept = self._kept.get(key)
+        if kept is not None and kept.answers(position, now):
+            return attrs.evolve(kept.report, as_of=now)
+        report = self._report(self._store, eid, job_function, now)
+        self._kept.pop(key, None)
+        self._kept[key] = _Kept(position, now, states_hold_until(now), report)
+        while len(self._kept) > KEPT:
+            self._kept.pop(next(iter(self._kept)))
+        return report
+
+    def expiring(
+        self, employer: str, within_days: int, job_function: str | None = None
+    ) -> list[RequirementLine]:
+        """Who expires in the next ``within_days`` days: every valid or expiring line whose last
+        valid day falls by then, soonest first."""
+        if not 1 <= within_days <= MAX_WITHIN:
+            raise InvalidValue(f"within {within_days} days is not 1-{MAX_WITHIN}")
+        report = self.compliance(employer, job_function)
+        last = report.as_of.date() + timedelta(days=within_days)
+        return sorted(
+            (
+                line
+                for line in report.lines
+                if line.state in HOLDING and line.valid_until and line.valid_until <= last
+            ),
+            key=lambda line: (line.valid_until, line.employee_id, line.code),
+        )
+
+    def expiry_calendar(
+        self, employer: str, days: int = 90, job_function: str | None = None
+    ) -> list[tuple[date, int]]:
+        """Each of the next ``days`` days (today first) and how many credentials are valid for
+        the last time on it."""
+        lines = self.expiring(employer, days, job_function)
+        today = self._app.now().date()
+        counts = Counter(line.valid_until for line in lines)
+        return [(day, counts.get(day, 0)) for day in _days(today, days + 1)]
 
     def employees(self, employer: str, job_function: str | None = None) -> list[str]:
         """The employer's current employees (of one job function), by id."""
@@ -118,10 +210,17 @@ class Reports:
     ) -> ComplianceReport:
         """The report read from ``store`` (the kept projection, or a fresh rebuild)."""
         eid = employer_id(employer)
+        self._require_employer(eid)
+        self.catch_up(store)
+        return self._report(store, eid, job_function, self._app.now())
+
+    def _require_employer(self, eid: EmployerId) -> None:
         if self._app.find(Employer, Employer.identity(eid)) is None:
             raise NotFound(f"employer {eid} not found")
-        self.catch_up(store)
-        now = self._app.now()
+
+    def _report(
+        self, store: ComplianceStore, eid: EmployerId, job_function: str | None, now: datetime
+    ) -> ComplianceReport:
         window = self._app.settings().reminder_window
         lines: list[RequirementLine] = []
         standing: dict[str, list[str]] = {}
@@ -130,34 +229,21 @@ class Reports:
             worst = overall_standing(states)
             if worst is not None:
                 standing.setdefault(worst.value, []).append(row.employee_id)
-        employees = sorted({line.employee_id for line in lines})
+        compliant: dict[str, bool] = {}
+        by_state: dict[str, list[RequirementLine]] = {state: [] for state in LISTED}
+        for line in lines:
+            ok = RequirementState(line.state) in COMPLIANT
+            compliant[line.employee_id] = compliant.get(line.employee_id, True) and ok
+            if line.state in by_state:
+                by_state[line.state].append(line)
         return ComplianceReport(
             employer_id=eid,
             job_function=job_function,
             as_of=now,
-            employees=len(employees),
-            compliant=sorted(
-                e
-                for e in employees
-                if all(
-                    RequirementState(line.state) in COMPLIANT
-                    for line in lines
-                    if line.employee_id == e
-                )
-            ),
+            employees=len(compliant),
+            compliant=sorted(e for e, ok in compliant.items() if ok),
             standing={k: sorted(v) for k, v in sorted(standing.items())},
-            **{
-                state.value: [line for line in lines if line.state == state.value]
-                for state in (
-                    RequirementState.EXPIRING,
-                    RequirementState.EXPIRED,
-                    RequirementState.IN_PROGRESS,
-                    RequirementState.FAILED,
-                    RequirementState.NEVER_COMPLETED,
-                    RequirementState.SUSPENDED,
-                    RequirementState.REVOKED,
-                )
-            },
+            **by_state,
             lines=lines,
         )
 

@@ -128,6 +128,19 @@ def requirement_state(facts: RequirementFacts, at: datetime, window_days: int) -
     return RequirementState.NEVER_COMPLETED
 
 
+def states_hold_until(at: datetime) -> datetime:
+    """The first instant after ``at`` at which a ``requirement_state`` read at ``at`` may read
+    differently with the same facts: time moves a state only at an expiry (00:00 local) or a
+    reminder (09:00 local), so the next of those."""
+    today = local(at).date()
+    moments = (
+        at_local(day, wall_time)
+        for day in (today, today + timedelta(days=1))
+        for wall_time in (MIDNIGHT, REMINDER_TIME)
+    )
+    return min(moment for moment in moments if moment > at)
+
+
 def overall_standing(states: Sequence[RequirementState]) -> RequirementState | None:
     """The worst of an employee's requirement states (None without requirements)."""
     for state in SEVERITY:

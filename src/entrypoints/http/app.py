@@ -27,6 +27,7 @@ from carepassport.entrypoints.http.scheduler_loop import (
     summarise,
 )
 from carepassport.entrypoints.present import jsonable
+from carepassport.entrypoints.web.approver import router as approver_pages
 from carepassport.entrypoints.web.more import router as more_portal_pages
 from carepassport.entrypoints.web.pages import STATIC as PORTAL_STATIC
 from carepassport.entrypoints.web.pages import Portal
@@ -127,5 +128,6 @@ def create_app(
     app.state.portal = Portal(core)
     app.include_router(portal_pages)
     app.include_router(more_portal_pages)
+    app.include_router(approver_pages)
     app.mount("/portal/static", StaticFiles(directory=PORTAL_STATIC), name="portal-static")
     return app

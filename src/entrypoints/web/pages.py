@@ -60,6 +60,7 @@ TRANSLATED = (
     *("active", "suspended", "revoked", "expired"),
     *("Requested", "Approved", "Enabled", "Registered", "Access from", "Access until"),
     *("Recorded", "Published"),
+    *("open", "closed", "filled", "eligible", "trainable"),
     "That token is not valid.",
     "The form expired; try again.",
 )
