@@ -206,6 +206,11 @@ PAGES = [
     ("approver", "SUNNY", "/portal/vacancies", "approver-vacancies"),
     ("auditor", "audit", "/portal", "auditor-home"),
     ("auditor", "audit", "/portal/history", "auditor-history"),
+    ("auditor", "audit", "/portal/audit", "auditor-audit-log"),
+    ("college", "registrar", "/portal/decisions", "college-decisions"),
+    ("college", "registrar", "/portal/outbox", "college-outbox"),
+    ("college", "registrar", "/portal/syncs", "college-syncs"),
+    ("college", "registrar", "/portal/settings", "college-settings"),
 ]
 
 

@@ -26,7 +26,7 @@ from carepassport.application.store import (
 )
 from carepassport.application.unit_of_work import UnitOfWork
 from carepassport.audit import merkle, note
-from carepassport.domain.audit.trail import AuditTrail
+from carepassport.domain.audit.trail import AuditTrail, Made, Verified
 from carepassport.domain.errors import InvalidValue, NotFound
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,15 @@ class VerifyReport:
     root: str
     checkpoints: list[CheckpointCheck]
     divergence: Divergence | None
+
+
+@attrs.frozen
+class AuditTrailView:
+    """The trail as auditors read it."""
+
+    origin: str | None
+    checkpoints: list[Made]
+    verifications: list[Verified]
 
 
 @attrs.frozen
@@ -193,6 +202,36 @@ class AuditLog:
         found.made(head.size, root.hex(), signed, now, scheduled)
         uow.commit()
         return CheckpointView(trail.origin, head.size, root.hex(), key.key_id, signed, written)
+
+    def verify_and_record(self, by: str) -> VerifyReport:
+        """Verify the log (every recorded checkpoint with the recorded keys) and record the
+        result in the trail, so the last verification is a fact others can read."""
+        now = self._app.now_for_write()
+        report = self.verify()
+        uow = UnitOfWork(self._app)
+        trail = self.start(now, uow)
+        trail.verification(
+            Verified(
+                verified_at=now,
+                by=by,
+                size=report.size,
+                verified=report.verified,
+                checkpoints=len(report.checkpoints),
+                failed_checkpoints=sum(1 for c in report.checkpoints if not c.ok),
+                divergence_at=report.divergence.leaf_index if report.divergence else None,
+            )
+        )
+        uow.commit()
+        return report
+
+    def trail(self) -> AuditTrailView:
+        """The checkpoints made (newest first) and the verifications recorded (newest first)."""
+        trail = self._app.find(AuditTrail, AuditTrail.identity())
+        if trail is None:
+            return AuditTrailView(None, [], [])
+        return AuditTrailView(
+            trail.origin, list(reversed(trail.checkpoints)), list(reversed(trail.verifications))
+        )
 
     def latest(self) -> str:
         """The latest signed checkpoint (a note), for anyone to keep."""

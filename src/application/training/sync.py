@@ -36,6 +36,19 @@ class SyncReport:
     cursor: int
 
 
+@attrs.frozen
+class SyncRun:
+    """One sync as recorded: midnight (scheduled) or manual, when, and how many it took."""
+
+    kind: str
+    ran_at: datetime
+    taken: int
+    cursor: int
+
+
+RECENT = 30
+
+
 def sort_key(staged: StagedResult) -> int:
     """One integer that orders results by attempt time, then feed position (the order R8
     applies them in), and gives the position back (``key % POSITION_SPAN``)."""
@@ -58,6 +71,18 @@ class NightlySync:
         self._app = app
         self._lms = lms
         self._intake = intake
+
+    def recent(self, limit: int = RECENT) -> list[SyncRun]:
+        """The last ``limit`` syncs, newest first, read from the sync's own events."""
+        runs: list[SyncRun] = []
+        for event in self._app.events.get(LmsSync.identity(), desc=True):
+            if isinstance(event, LmsSync.MidnightSyncRan):
+                runs.append(SyncRun("midnight", event.midnight, event.taken, event.cursor))
+            elif isinstance(event, LmsSync.ManualSyncRan):
+                runs.append(SyncRun("manual", event.ran_at, event.taken, event.cursor))
+            if len(runs) >= limit:
+                break
+        return runs
 
     def start(self, at: datetime) -> None:
         """Start the nightly schedule at the first midnight after ``at`` unless it runs (another

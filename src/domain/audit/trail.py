@@ -54,6 +54,20 @@ class Made:
     scheduled: bool
 
 
+@attrs.frozen
+class Verified:
+    """One verification of the log as recorded: how much it covered and what it found."""
+
+    verified_at: datetime
+    by: str
+    size: int
+    verified: bool
+    checkpoints: int
+    failed_checkpoints: int
+    divergence_at: int | None
+    """The leaf index where the log first differed (None when it did not)."""
+
+
 class AuditTrail(Aggregate):
     """One per store."""
 
@@ -111,11 +125,35 @@ class AuditTrail(Aggregate):
         def apply(self, aggregate: AuditTrail) -> None:
             aggregate.next = self.next
 
+    class LogVerified(DomainEvent):
+        verified_at: datetime
+        by: str
+        size: int
+        verified: bool
+        checkpoints: int
+        failed_checkpoints: int
+        divergence_at: int | None
+        business_time_field = "verified_at"
+
+        def apply(self, aggregate: AuditTrail) -> None:
+            aggregate.verifications.append(
+                Verified(
+                    self.verified_at,
+                    self.by,
+                    self.size,
+                    self.verified,
+                    self.checkpoints,
+                    self.failed_checkpoints,
+                    self.divergence_at,
+                )
+            )
+
     def __init__(self, origin: str, opened_at: datetime, first: Deadline) -> None:
         self.origin = origin
         self.next = first
         self.keys: list[AuditKey] = []
         self.checkpoints: list[Made] = []
+        self.verifications: list[Verified] = []
 
     @staticmethod
     def identity() -> UUID:
@@ -175,6 +213,14 @@ class AuditTrail(Aggregate):
             reason=reason,
             skipped_at=at,
             next=_deadline(next_checkpoint(max(self.next.due_at, at))),
+        )
+
+    def verification(self, found: Verified) -> None:
+        """The log was verified (by whom, how far, with what result)."""
+        self.trigger_event(
+            self.LogVerified,
+            timestamp=found.verified_at,
+            **attrs.asdict(found),
         )
 
 

@@ -4,7 +4,6 @@ time (ADR 0024). Same use cases and access checks as the HTTP API."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +25,7 @@ from carepassport.entrypoints.web.pages import (
     _refused,
     _sign_in_redirect,
     _signed_in,
+    requiring,
 )
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -100,14 +100,10 @@ async def credentials(request: Request) -> Response:
 async def register(request: Request) -> Response:
     """The employee registers in a micro-credential their employer's sponsorship enabled."""
 
-    def action(who: Principal, form: dict[str, str]) -> Callable[[Services], Any]:
-        def run(s: Services) -> Any:
-            s.access.require(who, Role.EMPLOYEE)
-            return s.registrations.register(who.subject, form.get("code", ""))
+    def use(s: Services, who: Principal, form: dict[str, str]) -> Any:
+        return s.registrations.register(who.subject, form.get("code", ""))
 
-        return run
-
-    return await _command(request, action, then="/portal/credentials")
+    return await _command(request, requiring(Role.EMPLOYEE, use=use), then="/portal/credentials")
 
 
 @router.get("/compliance")

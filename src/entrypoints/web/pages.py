@@ -61,6 +61,7 @@ TRANSLATED = (
     *("Requested", "Approved", "Enabled", "Registered", "Access from", "Access until"),
     *("Recorded", "Published"),
     *("open", "closed", "filled", "eligible", "trainable"),
+    *("midnight", "manual", "Suspend", "Reinstate", "Revoke", "Require recertification"),
     "That token is not valid.",
     "The form expired; try again.",
 )
@@ -266,10 +267,11 @@ async def sign_out(request: Request) -> Response:
 
 async def _command(
     request: Request,
-    action: Callable[[Principal, dict[str, str]], Callable[[Services], Any]],
-    then: str = "/portal",
+    action: Action,
+    then: str | Callable[[dict[str, str]], str] = "/portal",
 ) -> Response:
-    """A form post: signed in, the CSRF token matching, then the use case; then to ``then``."""
+    """A form post: signed in, the CSRF token matching, then the use case; then to ``then``
+    (a page, or the page a function of the form names)."""
     signed = await run_in_threadpool(_signed_in, request)
     if signed is None:
         return _sign_in_redirect()
@@ -281,21 +283,32 @@ async def _command(
         await run_in_threadpool(_portal(request).core.call, action(who, form))
     except DomainError as error:
         return _refused(request, error, who)
-    return RedirectResponse(then, status_code=303)
+    return RedirectResponse(then if isinstance(then, str) else then(form), status_code=303)
+
+
+Action = Callable[[Principal, dict[str, str]], Callable[[Services], Any]]
+
+
+def requiring(*roles: Role, use: Callable[[Services, Principal, dict[str, str]], Any]) -> Action:
+    """A form's action: the caller must hold one of ``roles``; then ``use`` with the form."""
+
+    def action(who: Principal, form: dict[str, str]) -> Callable[[Services], Any]:
+        def run(s: Services) -> Any:
+            s.access.require(who, *roles)
+            return use(s, who, form)
+
+        return run
+
+    return action
 
 
 @router.post("/renewals")
 async def ask_for_renewals(request: Request) -> Response:
     """An employee asks their employer to sponsor everything expired or expiring, in one step."""
-
-    def action(who: Principal, _: dict[str, str]) -> Callable[[Services], Any]:
-        def run(s: Services) -> Any:
-            s.access.require(who, Role.EMPLOYEE)
-            return s.requirements.request_renewals(who.subject)
-
-        return run
-
-    return await _command(request, action)
+    use = requiring(
+        Role.EMPLOYEE, use=lambda s, who, _: s.requirements.request_renewals(who.subject)
+    )
+    return await _command(request, use)
 
 
 def _answer(decision: str) -> Callable[[Principal, dict[str, str]], Callable[[Services], Any]]:
@@ -326,16 +339,12 @@ async def decline(request: Request) -> Response:
 async def set_student_number(request: Request) -> Response:
     """The college sets an employee's student number; results held for it are applied (R11)."""
 
-    def action(who: Principal, form: dict[str, str]) -> Callable[[Services], Any]:
-        def run(s: Services) -> Any:
-            s.access.require(who, Role.COLLEGE)
-            return s.reference.set_student_number(
-                form.get("employee", ""), form.get("student_number", "")
-            )
+    def use(s: Services, _: Principal, form: dict[str, str]) -> Any:
+        return s.reference.set_student_number(
+            form.get("employee", ""), form.get("student_number", "")
+        )
 
-        return run
-
-    return await _command(request, action)
+    return await _command(request, requiring(Role.COLLEGE, use=use))
 
 
 @router.get("/employees/{employee_id}")
