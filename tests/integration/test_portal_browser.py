@@ -199,6 +199,7 @@ def test_an_employee_cannot_open_another_employees_page(browser: Any, store: Cli
 
 PAGES = [
     ("employee", "E1", "/portal/credentials", "employee-credentials"),
+    ("employee", "E1", "/portal/matches", "employee-matches"),
     ("approver", "SUNNY", "/portal/compliance", "approver-compliance"),
     ("approver", "SUNNY", "/portal/expiring", "approver-expiring"),
     ("approver", "SUNNY", "/portal/calendar", "approver-calendar"),

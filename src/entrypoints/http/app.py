@@ -29,6 +29,7 @@ from carepassport.entrypoints.http.scheduler_loop import (
 from carepassport.entrypoints.present import jsonable
 from carepassport.entrypoints.web.approver import router as approver_pages
 from carepassport.entrypoints.web.college import router as college_pages
+from carepassport.entrypoints.web.employee import router as employee_pages
 from carepassport.entrypoints.web.more import router as more_portal_pages
 from carepassport.entrypoints.web.pages import STATIC as PORTAL_STATIC
 from carepassport.entrypoints.web.pages import Portal
@@ -131,5 +132,6 @@ def create_app(
     app.include_router(more_portal_pages)
     app.include_router(approver_pages)
     app.include_router(college_pages)
+    app.include_router(employee_pages)
     app.mount("/portal/static", StaticFiles(directory=PORTAL_STATIC), name="portal-static")
     return app

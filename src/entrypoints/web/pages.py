@@ -61,6 +61,7 @@ TRANSLATED = (
     *("Requested", "Approved", "Enabled", "Registered", "Access from", "Access until"),
     *("Recorded", "Published"),
     *("open", "closed", "filled", "eligible", "trainable"),
+    *("interested", "invited", "accepted", "rejected", "interviewed", "hired", "not_selected"),
     *("midnight", "manual", "Suspend", "Reinstate", "Revoke", "Require recertification"),
     "That token is not valid.",
     "The form expired; try again.",

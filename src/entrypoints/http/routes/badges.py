@@ -68,6 +68,13 @@ async def badge_png(request: Request, badge_id: str) -> Response:
     return Response(rendered.content, media_type="image/png")
 
 
+@public.get("/badges/{badge_id}.json")
+async def badge_json(request: Request, badge_id: str) -> Response:
+    """The signed credential as JSON-LD, whatever the Accept header (a download link)."""
+    rendered = await _call(request, lambda s: s.badges.render(badge_id, "json"))
+    return Response(rendered.content, media_type=LD_JSON)
+
+
 @public.get("/badges/{badge_id}")
 async def badge(request: Request, badge_id: str) -> Response:
     """The badge: JSON-LD (``Accept: application/ld+json`` or ``application/json``), the baked
