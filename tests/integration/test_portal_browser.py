@@ -101,6 +101,17 @@ def token(cp: Cli, role: str, subject: str) -> str:
     return issued["token"]
 
 
+def shows(page: Any, text: str) -> None:
+    """Wait until the page's main content holds ``text`` (a boosted form swaps it in)."""
+    expect(page.locator("main")).to_contain_text(text)
+
+
+def expect(locator: Any) -> Any:
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
 def check_accessible(page: Any, name: str) -> None:
     """axe-core on the page: no serious or critical violation; and a screenshot."""
     page.add_script_tag(path=str(AXE))
@@ -131,7 +142,7 @@ def sign_in_by_email(browser: Any, base: str, address: str, outbox: Path) -> Any
     page.goto(f"{base}/portal/sign-in")
     page.fill("#email", address)
     page.get_by_role("button", name="Send me a sign-in link").click()
-    page.wait_for_load_state()
+    shows(page, "Check your e-mail")
     check_accessible(page, "sign-in-link-sent")
     mail = "".join(
         message.get_content()
@@ -155,14 +166,12 @@ def test_an_employee_asks_and_the_approver_approves_with_the_button(
         assert "Expired" in page.inner_text("main")
         check_accessible(page, "employee-requirements")
         page.get_by_role("button", name="Ask my employer to sponsor").click()
-        page.wait_for_load_state()
-        assert "requested" in page.inner_text("main")
+        shows(page, "requested")
 
         desk = sign_in(browser, base, approver)
         check_accessible(desk, "approver-requests")
         desk.get_by_role("button", name="Approve").click()
-        desk.wait_for_load_state()
-        assert "No request is waiting" in desk.inner_text("main")
+        shows(desk, "No request is waiting")
 
     services = bootstrap(store.url, mailer=InMemoryMailer(), now=toronto(2027, 7, 26, 11, 0))
     try:
@@ -170,6 +179,41 @@ def test_an_employee_asks_and_the_approver_approves_with_the_button(
         assert (list(asked.credentials), asked.status.value) == (["IPAC"], "approved")
     finally:
         services.close()
+
+
+def test_the_whole_renewal_from_the_request_to_the_published_credential(
+    browser: Any, store: Cli, tmp_path: Path
+) -> None:
+    """Asked and approved in the browser; the clock moves (the server restarted at a later
+    ``--now``, the scheduler ticked between); registered with the button; a result comes in;
+    the credential shows as published and valid."""
+    employee, approver = token(store, "employee", "E1"), token(store, "approver", "SUNNY")
+    with live_server(store.url, "--tick-every", "0", now=NOW) as (base, _):
+        page = sign_in(browser, base, employee)
+        page.get_by_role("button", name="Ask my employer to sponsor").click()
+        shows(page, "requested")
+        desk = sign_in(browser, base, approver)
+        desk.get_by_role("button", name="Approve").click()
+        shows(desk, "No request is waiting")
+    store.run("tick", now="2027-07-27T09:30")  # R4: enabled at 09:00 the next business day
+    with live_server(store.url, "--tick-every", "0", now="2027-07-27T09:45") as (base, _):
+        page = sign_in(browser, base, employee)
+        page.locator('nav a[href="/portal/credentials"]').click()
+        page.get_by_role("button", name="Register in IPAC").click()
+        expect(page.locator("main")).not_to_contain_text("Register in IPAC")
+    store.run("tick", now="2027-07-27T12:00")
+    results = tmp_path / "renewal.csv"
+    results.write_text(HEADER + "R3,C0912345,IPAC,1,92,true,2027-07-27T15:00\n")
+    store.run("lms", "import", str(results), now="2027-07-27T16:00")
+    store.run("tick", now="2027-07-29T10:30")  # the midnight sync, then publication at 10:00
+    with live_server(store.url, "--tick-every", "0", now="2027-07-29T11:00") as (base, _):
+        page = sign_in(browser, base, employee)
+        page.locator('nav a[href="/portal/credentials"]').click()
+        page.wait_for_url(f"{base}/portal/credentials")
+        shown = page.inner_text("main")
+        check_accessible(page, "employee-credential-published")
+
+    assert "IPAC: Valid" in shown and "Published" in shown and "Valid until 2028-07-2" in shown
 
 
 def test_the_college_fixes_an_unmatched_result_from_the_list(browser: Any, store: Cli) -> None:
@@ -181,7 +225,7 @@ def test_the_college_fixes_an_unmatched_result_from_the_list(browser: Any, store
         page.fill("#employee", "E2")
         page.fill("#student_number", "C0999999")
         page.get_by_role("button", name="Set the student number").click()
-        page.wait_for_load_state()
+        shows(page, "No result is waiting")
 
         assert "No result is waiting" in page.inner_text("main")
 
@@ -227,7 +271,52 @@ def test_every_page_passes_axe_and_is_reached_from_the_navigation(browser: Any, 
             page.context.close()
         page = sign_in(browser, base, tokens[("employee", "E1")])
         page.get_by_role("link", name="Français").click()  # the person's choice, kept
-        page.wait_for_load_state()
-        assert page.locator("html").get_attribute("lang") == "fr"
+        expect(page.locator("html")).to_have_attribute("lang", "fr")
         assert "Mes exigences" in page.inner_text("main")
         check_accessible(page, "employee-requirements-fr")
+
+
+def test_with_javascript_htmx_swaps_pages_in_place_under_the_strict_csp(
+    browser: Any, store: Cli
+) -> None:
+    approver = token(store, "approver", "SUNNY")
+    with live_server(store.url, "--tick-every", "0", now=NOW) as (base, _):
+        context = browser.new_context()  # the CSP enforced, as for people
+        page = context.new_page()
+        refused: list[str] = []
+        page.on(
+            "console", lambda m: refused.append(m.text) if "Content Security" in m.text else None
+        )
+        page.goto(f"{base}/portal/sign-in")
+        page.fill("#token", approver)
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{base}/portal")
+        page.evaluate("window.sameDocument = true")
+
+        page.locator('nav a[href="/portal/expiring"]').click()
+        page.wait_for_url(f"{base}/portal/expiring")
+        shows(page, "Who expires in the next 30 days")
+
+        assert page.evaluate("window.sameDocument === true && typeof htmx === 'object'")
+        assert page.title().startswith("Expiring soon")
+        assert refused == []
+        context.close()
+
+
+def test_without_javascript_every_form_still_works(browser: Any, store: Cli) -> None:
+    employee, approver = token(store, "employee", "E1"), token(store, "approver", "SUNNY")
+    with live_server(store.url, "--tick-every", "0", now=NOW) as (base, _):
+        for secret, button, after in (
+            (employee, "Ask my employer to sponsor", "requested"),
+            (approver, "Decline", "No request is waiting"),
+        ):
+            context = browser.new_context(java_script_enabled=False)
+            page = context.new_page()
+            page.goto(f"{base}/portal/sign-in")
+            page.fill("#token", secret)
+            page.keyboard.press("Enter")
+            page.wait_for_url(f"{base}/portal")
+            page.get_by_role("button", name=button).click()
+            page.wait_for_url(f"{base}/portal")
+            shows(page, after)
+            context.close()
