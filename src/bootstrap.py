@@ -348,6 +348,7 @@ def bootstrap(
                 views=config.views,
                 reader=event_reader,
                 compliance=config.compliance,
+                scratch_compliance=MemoryCompliance,
                 enrolment=enrolment or InMemoryEnrolment(),
                 result_formats=formats,
                 closers=closers,

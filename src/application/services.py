@@ -104,6 +104,7 @@ class Services:
         views: Callable[[InfrastructureFactory[Any]], Views],
         reader: Callable[[ApplicationRecorder], EventReader],
         compliance: Callable[[InfrastructureFactory[Any]], ComplianceStore],
+        scratch_compliance: Callable[[], ComplianceStore] | None = None,
         enrolment: LmsEnrolment,
         reply_parser: ReplyParser,
         badge_tools: BadgeTools,
@@ -151,7 +152,7 @@ class Services:
         badge_reader = BadgeReader(app, badge_tools, issuing)
         verifier = Verifier(app, badge_tools)
         engagements = Engagements(app)
-        reports = Reports(app, compliance_store)
+        reports = Reports(app, compliance_store, scratch_compliance)
         audit = AuditLog(app, tree_store, badge_tools.keys, checkpoints)
 
         handlers: dict[str, Handler] = {

@@ -288,3 +288,32 @@ class TestReports:
         psw.reports.rebuild()
 
         assert psw.reports.compliance("SUNNY") == before
+
+
+class TestTrend:
+    def test_each_months_end_shows_compliance_as_it_stood_then(
+        self, psw: Services, clock: SettableClock, lms: InMemoryLms
+    ) -> None:
+        complete(psw, clock, lms, "IPAC", toronto(2026, 4, 7, 14, 0))
+        complete(psw, clock, lms, "WHMIS", toronto(2026, 6, 10, 14, 0))
+        clock.set(toronto(2026, 8, 15, 12, 0))
+
+        points = {p.month: (p.employees, p.compliant) for p in psw.reports.trend("SUNNY")}
+
+        assert list(points)[0] == "2025-09" and list(points)[-1] == "2026-08"
+        assert len(points) == 12
+        assert points["2026-05"] == (1, 0)  # IPAC valid, WHMIS never completed
+        assert points["2026-06"] == (1, 1)
+        assert points["2026-08"] == (1, 1)
+        assert points["2025-09"] == (0, 0)
+
+    def test_the_trend_is_read_again_once_an_event_arrives(
+        self, psw: Services, clock: SettableClock, lms: InMemoryLms
+    ) -> None:
+        complete(psw, clock, lms, "IPAC", toronto(2026, 4, 7, 14, 0))
+        clock.set(toronto(2026, 5, 20, 12, 0))
+        assert psw.reports.trend("SUNNY")[-1].compliant == 0
+
+        complete(psw, clock, lms, "WHMIS", toronto(2026, 5, 21, 14, 0))
+
+        assert psw.reports.trend("SUNNY")[-1].compliant == 1

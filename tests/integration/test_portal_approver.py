@@ -133,3 +133,20 @@ def test_the_compliance_report_pages_fifty_rows_at_a_time_keeping_its_filters(
     assert 'href="?state=never_completed&amp;job_function=&amp;page=2">Next' in first
     assert 'page=1">Previous' in second and ">Next<" not in second
     assert not set(rows.findall(first)) & set(rows.findall(second))
+
+
+def test_the_trend_page_shows_twelve_months_in_chart_and_table_alike(
+    portal: TestClient, psw: Services, clock: SettableClock, lms: InMemoryLms
+) -> None:
+    complete(psw, clock, lms, "IPAC", toronto(2026, 4, 7, 14, 0))
+    complete(psw, clock, lms, "WHMIS", toronto(2026, 6, 10, 14, 0))
+    clock.set(toronto(2026, 8, 15, 12, 0))
+    sign_in(portal, psw, "approver", "SUNNY")
+
+    page = portal.get("/portal/trend").text
+
+    rows = re.findall(r'<th scope="row">(\d{4}-\d\d)</th><td>(\d+)</td><td>(\d+)</td>', page)
+    bars = re.findall(r'class="value">(\d+)</text>', page)
+    assert len(rows) == len(bars) == 12
+    assert dict((m, c) for m, _, c in rows)["2026-05"] == "0"
+    assert bars[-1] == "100" and bars[0] == "0"

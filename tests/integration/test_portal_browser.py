@@ -112,6 +112,24 @@ def expect(locator: Any) -> Any:
     return playwright_expect(locator)
 
 
+CONTROLS = (
+    "[...document.querySelectorAll('main input:not([type=hidden]), main select, main button,"
+    " main textarea, main a[href]')].filter(e => e.offsetParent !== null)"
+)
+
+
+def check_keyboard(page: Any) -> None:
+    """Tab alone reaches every control of the page's main content."""
+    controls = page.evaluate(f"() => {CONTROLS}.length")
+    reached = set()
+    page.locator("body").focus()
+    for _ in range(controls + 30):
+        page.keyboard.press("Tab")
+        reached.add(page.evaluate(f"() => {CONTROLS}.indexOf(document.activeElement)"))
+    reached.discard(-1)
+    assert len(reached) == controls, f"Tab reached {len(reached)} of {controls} controls"
+
+
 def check_accessible(page: Any, name: str) -> None:
     """axe-core on the page: no serious or critical violation; and a screenshot."""
     page.add_script_tag(path=str(AXE))
@@ -245,6 +263,7 @@ PAGES = [
     ("employee", "E1", "/portal/credentials", "employee-credentials"),
     ("employee", "E1", "/portal/matches", "employee-matches"),
     ("approver", "SUNNY", "/portal/compliance", "approver-compliance"),
+    ("approver", "SUNNY", "/portal/trend", "approver-trend"),
     ("approver", "SUNNY", "/portal/expiring", "approver-expiring"),
     ("approver", "SUNNY", "/portal/calendar", "approver-calendar"),
     ("approver", "SUNNY", "/portal/skills-gap", "approver-skills-gap"),
@@ -259,7 +278,9 @@ PAGES = [
 ]
 
 
-def test_every_page_passes_axe_and_is_reached_from_the_navigation(browser: Any, store: Cli) -> None:
+def test_every_page_passes_axe_is_reached_from_the_navigation_and_works_by_keyboard(
+    browser: Any, store: Cli
+) -> None:
     tokens = {(role, subject): token(store, role, subject) for role, subject, _, _ in PAGES}
     with live_server(store.url, "--tick-every", "0", now=NOW) as (base, _):
         for role, subject, path, name in PAGES:
@@ -268,6 +289,7 @@ def test_every_page_passes_axe_and_is_reached_from_the_navigation(browser: Any, 
                 page.locator(f'nav a[href="{path}"]').click()
                 page.wait_for_url(f"{base}{path}")
             check_accessible(page, name)
+            check_keyboard(page)
             page.context.close()
         page = sign_in(browser, base, tokens[("employee", "E1")])
         page.get_by_role("link", name="Français").click()  # the person's choice, kept

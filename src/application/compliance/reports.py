@@ -6,7 +6,9 @@ import csv
 import io
 import logging
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import attrs
 from eventsourcing.persistence import IntegrityError
@@ -27,6 +29,7 @@ from carepassport.domain.compliance.standing import (
 )
 from carepassport.domain.errors import InvalidValue, NotFound
 from carepassport.domain.reference import Employer
+from carepassport.domain.time import MIDNIGHT, at_local, local
 from carepassport.domain.values import EmployerId, employer_id
 
 log = logging.getLogger(__name__)
@@ -100,6 +103,17 @@ STANDINGS = {s.value: s for s in Standing}
 PROGRESS = {p.value: p for p in Progress}
 
 
+def _month_ends(now: datetime, count: int) -> list[datetime]:
+    """The ends (the next month's first instant, local) of the ``count`` months before
+    ``now``'s, oldest first."""
+    first = local(now).date().replace(day=1)
+    ends = []
+    for _ in range(count):
+        ends.append(at_local(first, MIDNIGHT))
+        first = (first - timedelta(days=1)).replace(day=1)
+    return list(reversed(ends))
+
+
 def _days(first: date, count: int) -> list[date]:
     return [first + timedelta(days=n) for n in range(count)]
 
@@ -108,12 +122,34 @@ def _facts(row: FactRow) -> RequirementFacts:
     return RequirementFacts(row.valid_until, STANDINGS[row.standing], PROGRESS[row.progress])
 
 
+@attrs.frozen
+class MonthPoint:
+    """Compliance at the end of one month (or now, for the month under way), as then known."""
+
+    month: str
+    as_of: datetime
+    employees: int
+    compliant: int
+
+    @property
+    def percent(self) -> int:
+        """Compliant employees as a whole percentage (0 without employees)."""
+        return round(100 * self.compliant / self.employees) if self.employees else 0
+
+
 class Reports:
     """Keeps the compliance projection up to date and reads reports from it."""
 
-    def __init__(self, app: CarePassportApplication, store: ComplianceStore) -> None:
+    def __init__(
+        self,
+        app: CarePassportApplication,
+        store: ComplianceStore,
+        scratch: Callable[[], ComplianceStore] | None = None,
+    ) -> None:
         self._app = app
         self._store = store
+        self._scratch = scratch
+        self._trends: dict[tuple[str, int], tuple[int, list[MonthPoint]]] = {}
         self._kept: dict[tuple[str, str | None], _Kept] = {}
 
     def catch_up(self, store: ComplianceStore | None = None) -> int:
@@ -193,6 +229,69 @@ class Reports:
         today = self._app.now().date()
         counts = Counter(line.valid_until for line in lines)
         return [(day, counts.get(day, 0)) for day in _days(today, days + 1)]
+
+    def trend(self, employer: str, months: int = 12) -> list[MonthPoint]:
+        """Compliance at the end of each of the last ``months`` months (the last: now), as it
+        was known then: the log is folded once, in order, into a fresh projection, and each
+        month's report read when the fold reaches the month's end. Kept until an event
+        arrives."""
+        if self._scratch is None:
+            raise InvalidValue("no scratch projection is wired for the compliance trend")
+        eid = employer_id(employer)
+        self._require_employer(eid)
+        position = self._app.recorder.max_notification_id() or 0
+        key = (eid, months)
+        kept = self._trends.get(key)
+        if kept is not None and kept[0] == position:
+            return kept[1]
+        now = self._app.now()
+        ends = [*_month_ends(now, months - 1), now + timedelta(microseconds=1)]
+        """Each point folds the events recorded before its end: now's includes those at now."""
+        points = self._fold_until(self._scratch(), eid, ends)
+        self._trends[key] = (position, points)
+        return points
+
+    def _fold_until(
+        self, store: ComplianceStore, eid: EmployerId, ends: list[datetime]
+    ) -> list[MonthPoint]:
+        to_event = self._app.mapper.to_domain_event
+        points: list[MonthPoint] = []
+        pending: list[Any] = []
+        folded = 0
+
+        def fold_pending(up_to: int) -> None:
+            nonlocal folded
+            with store.transaction(folded, up_to) as tx:
+                fold(pending, tx)
+            pending.clear()
+            folded = up_to
+
+        now = self._app.now()
+
+        def point(end: datetime) -> None:
+            at = min(end, now)
+            report = self._report(store, eid, None, at)
+            month = local(end - timedelta(microseconds=1))  # an end belongs to its month
+            points.append(MonthPoint(f"{month:%Y-%m}", at, report.employees, len(report.compliant)))
+
+        after = 0
+        while ends and (
+            batch := self._app.recorder.select_notifications(start=after + 1, limit=BATCH)
+        ):
+            for notification in batch:
+                if not follows(notification.topic):
+                    continue
+                event: Any = to_event(notification)
+                while ends and event.timestamp >= ends[0]:
+                    fold_pending(notification.id - 1)
+                    point(ends.pop(0))
+                pending.append(event)
+            after = batch[-1].id
+        if ends:
+            fold_pending(max(after, folded))
+        for at in ends:
+            point(at)
+        return points
 
     def employees(self, employer: str, job_function: str | None = None) -> list[str]:
         """The employer's current employees (of one job function), by id."""

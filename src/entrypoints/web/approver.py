@@ -20,6 +20,7 @@ from carepassport.entrypoints.web.pages import _read
 router = APIRouter(prefix="/portal", include_in_schema=False)
 WITHIN = (30, 60, 90)
 CALENDAR_DAYS = 90
+TREND_MONTHS = 12
 
 
 @router.get("/expiring")
@@ -99,6 +100,18 @@ def bars(points: list[tuple[str, int]]) -> dict[str, Any]:
         ],
         "base": height + 10,
     }
+
+
+@router.get("/trend")
+async def trend(request: Request) -> Response:
+    """Compliance at the end of each of the last 12 months: a bar chart beside its table."""
+
+    def build(who: Principal, s: Services) -> dict[str, Any]:
+        s.access.require(who, Role.APPROVER)
+        points = s.reports.trend(who.subject, TREND_MONTHS)
+        return {"points": points, "chart": bars([(p.month, p.percent) for p in points])}
+
+    return await _read(request, "trend.html", build)
 
 
 @router.get("/skills-gap")
