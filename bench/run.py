@@ -29,6 +29,7 @@ from bench import (
     privacy,
     replay,
     scheduler,
+    startup,
     sync,
     workflow,
 )
@@ -215,6 +216,19 @@ def run_portal(results: dict[str, Any]) -> None:
         )
 
 
+def run_startup(results: dict[str, Any]) -> None:
+    """Measurement 12: whole ``carepassport`` processes beside ``python -c pass``."""
+    rows = startup.measure()
+    results["measurements"].setdefault("startup", []).extend(rows)
+    for row in rows:
+        print(
+            f"  startup {row['command']:<15} median {row['median_s']:.3f} s (p95 "
+            f"{row['p95_s']:.3f}, min {row['min_s']:.3f}); {row['ratio_to_python']:.1f}x "
+            "python -c pass",
+            flush=True,
+        )
+
+
 MEASUREMENTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "workflow": run_workflow,
     "sync": run_sync,
@@ -226,6 +240,7 @@ MEASUREMENTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "audit": run_audit,
     "privacy": run_privacy,
     "portal": run_portal,
+    "startup": run_startup,
 }
 
 
@@ -377,6 +392,17 @@ def goals(m: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
                 row["p95_ms"] <= portal.GOAL_MS,
             ),
         ]
+    for row in m.get("startup", []):
+        if row["goal_s"] is not None:
+            out.append(
+                _goal(
+                    f"carepassport {row['command']} <= {row['goal_s']} s (median of "
+                    f"{row['rounds']}, whole process)",
+                    f"{row['median_s']:.3f} s ({row['ratio_to_python']:.1f}x python -c pass "
+                    f"{row['baseline_s']:.3f} s)",
+                    row["median_s"] <= row["goal_s"],
+                )
+            )
     reads = [row for row in m.get("http", []) if row["request"] == "GET status"]
     for row in reads:
         out.append(
@@ -487,6 +513,11 @@ COLUMNS: dict[str, Callable[[dict[str, Any]], tuple[str, str, str]]] = {
         f"p95 {r['p95_ms']:.1f}ms",
         f"compliance page; JSON route p95 {r['json_p95_ms']:.1f} ms, ratio {r['ratio_p95']:.2f}",
     ),
+    "startup": lambda r: (
+        f"{r['rounds']} runs",
+        f"{r['median_s']:.3f}s",
+        f"{r['command']}: p95 {r['p95_s']:.3f} s, min {r['min_s']:.3f} s",
+    ),
     "http": lambda r: (
         f"{r['employees']} emp",
         f"p50 {r['p50_ms']:.2f}ms" if "p50_ms" in r else f"{r['requests_per_s']:.0f} req/s",
@@ -533,6 +564,10 @@ def normalise(results: dict[str, Any]) -> None:
                 row.setdefault("ratio_b", 0.0)
             elif name == "privacy":  # A: the same workflow without sealing
                 a, b = f"{row['plain_s']:.2f} s", "-"
+                row.setdefault("ratio_b", 0.0)
+            elif name == "startup":  # A: python -c pass; the ratio is how many times it
+                a, b = f"{row['baseline_s']:.3f} s", "-"
+                row.setdefault("ratio_a", row["ratio_to_python"])
                 row.setdefault("ratio_b", 0.0)
             elif name == "http":
                 a = f"{row['direct_requests_per_s']:.0f} req/s"

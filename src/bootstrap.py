@@ -3,73 +3,51 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 import attrs
-from eventsourcing.persistence import InfrastructureFactory, PersistenceError
 
-from carepassport.adapters.audit.folder import CHECKPOINTS_ENV, CheckpointFiles, MemoryCheckpoints
-from carepassport.adapters.audit.trees import MemoryTree, PostgresTree, SQLiteTree
-from carepassport.adapters.badges.baking import ImageBaking
-from carepassport.adapters.badges.data_integrity import EddsaRdfc2022
-from carepassport.adapters.badges.images import BadgeImages
-from carepassport.adapters.badges.keys import KEYS_ENV, FolderKeys, MemoryKeys
-from carepassport.adapters.badges.schemas import PinnedSchemas
-from carepassport.adapters.calendar import OntarioCalendars
-from carepassport.adapters.clocks import SettableClock, SystemClock
-from carepassport.adapters.lms.brightspace.client import BrightspaceClient
-from carepassport.adapters.lms.brightspace.config import BrightspaceConfig
-from carepassport.adapters.lms.brightspace.datasets import QuizAttemptsDataSet
-from carepassport.adapters.lms.brightspace.lms import BrightspaceEnrolment, BrightspaceLms
-from carepassport.adapters.lms.enrolment import InMemoryEnrolment
-from carepassport.adapters.lms.memory import InMemoryLms
-from carepassport.adapters.lms.postgres_staging import PostgresStagingLms
-from carepassport.adapters.lms.staging import SQLiteStagingLms
-from carepassport.adapters.mail.inbound import FileInbound
-from carepassport.adapters.mail.mailers import FileOutboxMailer, InMemoryMailer
-from carepassport.adapters.mail.reply_parser import MimeReplyParser
-from carepassport.adapters.mail.smtp import SmtpMailer, SmtpSettings, redact
-from carepassport.adapters.personal.keys import (
-    memory_personal_data,
-    postgres_personal_data,
-    sqlite_key_file,
-    sqlite_personal_data,
-)
-from carepassport.adapters.storage.event_readers import event_reader
-from carepassport.adapters.storage.memory import MemoryViews
-from carepassport.adapters.storage.memory_compliance import MemoryCompliance
-from carepassport.adapters.storage.postgres import PostgresViews
-from carepassport.adapters.storage.postgres_compliance import PostgresCompliance
-from carepassport.adapters.storage.postgres_setup import SCHEMES, PostgresLocation
-from carepassport.adapters.storage.recorders import recorder_env
-from carepassport.adapters.storage.sqlite import SQLiteViews
-from carepassport.adapters.storage.sqlite_compliance import SQLiteCompliance
-from carepassport.application.access.sign_in import DEFAULT_PORTAL_URL
-from carepassport.application.audit.ports import CheckpointFolder, TreeStore
-from carepassport.application.badges.ports import BadgeTools, SigningKeys
-from carepassport.application.compliance.ports import ComplianceStore
-from carepassport.application.mail.ports import InboundMail, Mailer
-from carepassport.application.personal import PersonalData
-from carepassport.application.ports import AdjustableClock, Calendar, Clock, Views
-from carepassport.application.services import Services
-from carepassport.application.store import StoreUnavailable
-from carepassport.application.training.approval_tokens import ApprovalTokens
-from carepassport.application.training.ports import LmsEnrolment, ResultFormat, StagingLms
 from carepassport.domain.errors import InvalidValue
+
+if TYPE_CHECKING:
+    from eventsourcing.persistence import InfrastructureFactory
+
+    from carepassport.adapters.lms.brightspace.client import BrightspaceClient
+    from carepassport.adapters.lms.brightspace.config import BrightspaceConfig
+    from carepassport.application.audit.ports import CheckpointFolder, TreeStore
+    from carepassport.application.badges.ports import (
+        BadgeTools,
+        Baking,
+        Images,
+        Proofs,
+        Schemas,
+        SigningKeys,
+    )
+    from carepassport.application.compliance.ports import ComplianceStore
+    from carepassport.application.mail.ports import InboundMail, Mailer
+    from carepassport.application.personal import PersonalData
+    from carepassport.application.ports import AdjustableClock, Calendar, Clock, Views
+    from carepassport.application.services import Services
+    from carepassport.application.training.approval_tokens import ApprovalTokens
+    from carepassport.application.training.ports import LmsEnrolment, ResultFormat, StagingLms
+
+    Factory = InfrastructureFactory[Any]
+
+# Concrete adapters are imported in the functions that choose them, not here: a command loads
+# only what its store URL, mail URL and configuration name, and ``--help`` loads none of them
+# (docs/adr/0025-cli-fast-start.md). This module stays the only one that names them.
+
+T = TypeVar("T")
 
 DEFAULT_STORE = "sqlite:///./carepassport.db"
 DEFAULT_SENDER = "care-passport@localhost"
 APPROVAL_SECRET_ENV = "CAREPASSPORT_APPROVAL_SECRET"
 REPLY_DOMAIN_ENV = "CAREPASSPORT_REPLY_DOMAIN"
 PORTAL_URL_ENV = "CAREPASSPORT_PORTAL_URL"
-
-
-Factory = InfrastructureFactory[Any]
 
 
 @attrs.frozen
@@ -83,47 +61,75 @@ class StoreConfig:
     outbox_folder: Path | None
     key_folder: Path | None = None
     """Where the badges' private keys live by default (beside a SQLite store)."""
-    tree: Callable[[Factory], TreeStore] = MemoryTree
+    tree: Callable[[Factory], TreeStore] = lambda _: _memory_tree()
     """Where the audit tree is kept (beside the events)."""
     checkpoint_folder: Path | None = None
     """Where signed checkpoints are written by default (beside a SQLite store)."""
-    personal: Callable[[Factory], PersonalData] = lambda _: memory_personal_data()
+    personal: Callable[[Factory], PersonalData] = lambda _: _memory_personal_data()
     """The per-subject data keys (kept outside the event log, ADR 0023)."""
     prepared: Callable[[], AbstractContextManager[object]] = nullcontext
     """Held while the store is opened (a server store creates its schema and tables under it)."""
 
 
+def _memory_tree() -> TreeStore:
+    from carepassport.adapters.audit.trees import MemoryTree
+
+    return MemoryTree()
+
+
+def _memory_personal_data() -> PersonalData:
+    from carepassport.adapters.personal.keys import memory_personal_data
+
+    return memory_personal_data()
+
+
 def _sqlite_views(factory: Factory) -> Views:
+    from carepassport.adapters.storage.sqlite import SQLiteViews
+
     views: SQLiteViews = factory.tracking_recorder(SQLiteViews)
     return views
 
 
 def _sqlite_compliance(factory: Factory) -> ComplianceStore:
+    from carepassport.adapters.storage.sqlite_compliance import SQLiteCompliance
+
     store: SQLiteCompliance = factory.tracking_recorder(SQLiteCompliance)
     return store
 
 
 def _sqlite_tree(factory: Factory) -> TreeStore:
+    from carepassport.adapters.audit.trees import SQLiteTree
+
     tree: SQLiteTree = factory.tracking_recorder(SQLiteTree)
     return tree
 
 
 def _postgres_tree(factory: Factory) -> TreeStore:
+    from carepassport.adapters.audit.postgres_tree import PostgresTree
+
     tree: PostgresTree = factory.tracking_recorder(PostgresTree)
     return tree
 
 
 def _postgres_views(factory: Factory) -> Views:
+    from carepassport.adapters.storage.postgres import PostgresViews
+
     views: PostgresViews = factory.tracking_recorder(PostgresViews)
     return views
 
 
 def _postgres_compliance(factory: Factory) -> ComplianceStore:
+    from carepassport.adapters.storage.postgres_compliance import PostgresCompliance
+
     store: PostgresCompliance = factory.tracking_recorder(PostgresCompliance)
     return store
 
 
 def _memory_config() -> StoreConfig:
+    from carepassport.adapters.lms.memory import InMemoryLms
+    from carepassport.adapters.storage.memory import MemoryViews
+    from carepassport.adapters.storage.memory_compliance import MemoryCompliance
+
     lms = InMemoryLms()
     return StoreConfig(
         env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
@@ -135,6 +141,11 @@ def _memory_config() -> StoreConfig:
 
 
 def _sqlite_config(url: str, create: bool) -> StoreConfig:
+    from carepassport.adapters.lms.staging import SQLiteStagingLms
+    from carepassport.adapters.personal.keys import sqlite_key_file, sqlite_personal_data
+    from carepassport.adapters.storage.recorders import recorder_env
+    from carepassport.application.store import StoreUnavailable
+
     path = Path(url.removeprefix("sqlite:///"))
     if not path.name or path.name in {".", ".."} or path.is_dir():
         raise InvalidValue(f"store URL {url!r} names no database file")
@@ -164,6 +175,11 @@ def _sqlite_config(url: str, create: bool) -> StoreConfig:
 
 
 def _postgres_config(url: str, create: bool) -> StoreConfig:
+    from carepassport.adapters.lms.postgres_staging import PostgresStagingLms
+    from carepassport.adapters.personal.postgres_keys import postgres_personal_data
+    from carepassport.adapters.storage.postgres_setup import PostgresLocation
+    from carepassport.adapters.storage.recorders import recorder_env
+
     location = PostgresLocation.from_url(url)
     return StoreConfig(
         env={**location.env(), **recorder_env("eventsourcing.postgres")},
@@ -187,6 +203,8 @@ def store_config(url: str, *, create: bool = True) -> StoreConfig:
         return _memory_config()
     if url.startswith("sqlite:///"):
         return _sqlite_config(url, create)
+    from carepassport.adapters.storage.postgres_setup import SCHEMES  # psycopg: PostgreSQL only
+
     if url.split("://", 1)[0] in SCHEMES:
         return _postgres_config(url, create)
     raise InvalidValue(
@@ -200,6 +218,8 @@ def signing_keys(
 ) -> SigningKeys:
     """The badges' private keys: ``$CAREPASSPORT_KEYS`` if set, else ``<store>.keys/`` beside a
     SQLite store; in memory for a memory store; for PostgreSQL the variable is required."""
+    from carepassport.adapters.badges.keys import KEYS_ENV, FolderKeys, MemoryKeys
+
     folder = (os.environ if environ is None else environ).get(KEYS_ENV, "")
     if folder:
         return FolderKeys(Path(folder))
@@ -214,6 +234,12 @@ def checkpoint_folder(
     """Where signed checkpoints go: ``$CAREPASSPORT_CHECKPOINTS`` if set, else
     ``<store>.checkpoints/`` beside a SQLite store; in memory for a memory store; for
     PostgreSQL the variable is required."""
+    from carepassport.adapters.audit.folder import (
+        CHECKPOINTS_ENV,
+        CheckpointFiles,
+        MemoryCheckpoints,
+    )
+
     folder = (os.environ if environ is None else environ).get(CHECKPOINTS_ENV, "")
     if folder:
         return CheckpointFiles(Path(folder))
@@ -225,14 +251,58 @@ def checkpoint_folder(
 
 
 def badge_tools(keys: SigningKeys) -> BadgeTools:
-    """The badges' adapters over ``keys``."""
+    """The badges' adapters over ``keys``, each built on first use: pyld, jsonschema and Pillow
+    are loaded by the commands that sign, check or draw a badge, not by every command."""
+    from carepassport.application.badges.ports import BadgeTools
+
     return BadgeTools(
         keys=keys,
-        proofs=EddsaRdfc2022(),
-        schemas=PinnedSchemas(),
-        baking=ImageBaking(),
-        images=BadgeImages(),
+        proofs=_on_first_use(_proofs),
+        schemas=_on_first_use(_schemas),
+        baking=_on_first_use(_baking),
+        images=_on_first_use(_images),
     )
+
+
+def _proofs() -> Proofs:
+    from carepassport.adapters.badges.data_integrity import EddsaRdfc2022
+
+    return EddsaRdfc2022()
+
+
+def _schemas() -> Schemas:
+    from carepassport.adapters.badges.schemas import PinnedSchemas
+
+    return PinnedSchemas()
+
+
+def _baking() -> Baking:
+    from carepassport.adapters.badges.baking import ImageBaking
+
+    return ImageBaking()
+
+
+def _images() -> Images:
+    from carepassport.adapters.badges.images import BadgeImages
+
+    return BadgeImages()
+
+
+class _OnFirstUse:
+    """Stands for an adapter that is built (and its module imported) when first used."""
+
+    def __init__(self, build: Callable[[], object]) -> None:
+        self._build = build
+        self._built: object | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._built is None:
+            self._built = self._build()
+        return getattr(self._built, name)
+
+
+def _on_first_use(build: Callable[[], T]) -> T:
+    return cast(T, _OnFirstUse(build))
 
 
 def mailer_for(
@@ -245,10 +315,14 @@ def mailer_for(
     """The mailer a mail URL names: ``smtp://`` or ``smtps://`` (``SmtpSettings``),
     ``file:///folder`` (.eml files) or ``memory://``. Without one, .eml files in
     ``outbox_folder`` (beside a SQLite store), else in memory."""
+    from carepassport.adapters.mail.mailers import FileOutboxMailer, InMemoryMailer
+
     if url is None:
         return FileOutboxMailer(outbox_folder, sender) if outbox_folder else InMemoryMailer()
     scheme = url.partition("://")[0].lower()
     if scheme in {"smtp", "smtps"}:
+        from carepassport.adapters.mail.smtp import SmtpMailer, SmtpSettings
+
         settings = SmtpSettings.from_url(
             url, environ=os.environ if environ is None else environ, default_sender=sender
         )
@@ -257,6 +331,8 @@ def mailer_for(
         return FileOutboxMailer(Path(url.removeprefix("file://")), sender)
     if url == "memory://":
         return InMemoryMailer()
+    from carepassport.adapters.mail.smtp import redact
+
     raise InvalidValue(
         f"unsupported mail URL {redact(url)!r}: use smtp://host:port, smtps://host:port, "
         "file:///folder or memory://"
@@ -312,6 +388,19 @@ def bootstrap(
     ``personal`` holds the per-person data keys; without it, ``<db name>.personal.db`` beside
     a SQLite store, the schema ``<schema>_keys`` beside a PostgreSQL store, else memory.
     """
+    import sqlite3
+
+    from eventsourcing.persistence import PersistenceError
+
+    from carepassport.adapters.calendar import OntarioCalendars
+    from carepassport.adapters.clocks import SettableClock, SystemClock
+    from carepassport.adapters.lms.enrolment import InMemoryEnrolment
+    from carepassport.adapters.mail.reply_parser import MimeReplyParser
+    from carepassport.adapters.storage.event_readers import event_reader
+    from carepassport.application.access.sign_in import DEFAULT_PORTAL_URL
+    from carepassport.application.services import Services
+    from carepassport.application.store import StoreUnavailable
+
     if mailer is not None and mail is not None:
         raise InvalidValue("pass either a mailer or a mail URL, not both")
     config = store_config(store, create=create)
@@ -325,6 +414,11 @@ def bootstrap(
     staging = config.staging if lms is None else _given(lms)
     try:
         if brightspace is not None:
+            from carepassport.adapters.lms.brightspace.client import BrightspaceClient
+            from carepassport.adapters.lms.brightspace.config import BrightspaceConfig
+            from carepassport.adapters.lms.brightspace.datasets import QuizAttemptsDataSet
+            from carepassport.adapters.lms.brightspace.lms import BrightspaceEnrolment
+
             settings = (
                 brightspace
                 if isinstance(brightspace, BrightspaceConfig)
@@ -348,7 +442,7 @@ def bootstrap(
                 views=config.views,
                 reader=event_reader,
                 compliance=config.compliance,
-                scratch_compliance=MemoryCompliance,
+                scratch_compliance=_scratch_compliance,
                 enrolment=enrolment or InMemoryEnrolment(),
                 result_formats=formats,
                 closers=closers,
@@ -368,6 +462,13 @@ def bootstrap(
         raise StoreUnavailable(f"cannot open the store {store}: {error}") from None
 
 
+def _scratch_compliance() -> ComplianceStore:
+    """A fresh in-memory projection (the compliance trend folds the log into one)."""
+    from carepassport.adapters.storage.memory_compliance import MemoryCompliance
+
+    return MemoryCompliance()
+
+
 def approval_tokens(
     secret: str | None, domain: str | None, sender: str = DEFAULT_SENDER
 ) -> ApprovalTokens | None:
@@ -375,6 +476,8 @@ def approval_tokens(
     secret = secret if secret is not None else os.environ.get(APPROVAL_SECRET_ENV, "")
     if not secret:
         return None
+    from carepassport.application.training.approval_tokens import ApprovalTokens
+
     domain = domain or os.environ.get(REPLY_DOMAIN_ENV) or sender.rpartition("@")[2]
     return ApprovalTokens.create(secret, domain)
 
@@ -383,6 +486,8 @@ def inbound_files(
     paths: Sequence[str], *, stdin: BinaryIO | None = None, authentication: str | None = None
 ) -> InboundMail:
     """Replies read from .eml files, or standard input for ``-`` (``mail receive``)."""
+    from carepassport.adapters.mail.inbound import FileInbound
+
     return FileInbound(paths, stdin=stdin, authentication=authentication)
 
 
@@ -393,6 +498,8 @@ def _given(lms: StagingLms) -> Callable[[Factory], StagingLms]:
 def _reading_brightspace(
     client: BrightspaceClient, staging: Callable[[Factory], StagingLms], clock: Clock
 ) -> Callable[[Factory], StagingLms]:
+    from carepassport.adapters.lms.brightspace.lms import BrightspaceLms
+
     return lambda factory: BrightspaceLms(client, staging(factory), clock)
 
 
@@ -400,5 +507,7 @@ def simulation(
     store: str, start: datetime, *, approval_secret: str | None = None
 ) -> tuple[Services, AdjustableClock]:
     """The core on ``store`` with a clock that the caller moves (demos, what-if runs)."""
+    from carepassport.adapters.clocks import SettableClock
+
     clock = SettableClock(start)
     return bootstrap(store, clock=clock, approval_secret=approval_secret), clock

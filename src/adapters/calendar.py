@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 from datetime import date
 from functools import lru_cache
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import attrs
 import holidays
+from holidays.version import __version__ as installed_holidays
 
 from carepassport.domain.errors import DomainError
 from carepassport.domain.settings import Settings
 from carepassport.domain.time import BusinessCalendar
 
-HOLIDAYS_VERSION = version("holidays")
+HOLIDAYS_VERSION: str = installed_holidays
+"""The installed package's version (read from the package: ``importlib.metadata`` costs each
+command ~0.02 s to load)."""
 OPTIONAL_HOLIDAY_NAMES = frozenset({"Easter Monday", "Civic Holiday"})
 
 
@@ -136,10 +138,9 @@ class OntarioCalendar:
 class OntarioCalendars:
     """The Calendar port: the Ontario calendar that the recorded settings describe."""
 
-    def __init__(self) -> None:
-        # Load the package's Canadian calendar now (~0.05 s), not in the first command that
-        # asks for a business day; each year is then computed once (``_holidays``).
-        holidays.country_holidays("CA", subdiv="ON", years=[])
+    # The package's calendars (~0.09 s: ``country_holidays`` imports every country's module)
+    # are loaded by the first business day asked for, not when the core is wired: most
+    # commands ask for none (docs/adr/0025-cli-fast-start.md). Each year is then computed once.
 
     def for_settings(self, settings: Settings) -> BusinessCalendar:
         """An Ontario calendar with the settings' optional holidays and closure days."""

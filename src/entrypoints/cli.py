@@ -10,26 +10,28 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import attrs
 import click
 
-from carepassport.application.mail.views import OutboxMessage
-from carepassport.application.services import Services
-from carepassport.application.training.lms_import import CANONICAL, CsvRejected
-from carepassport.application.training.ports import LmsError
 from carepassport.bootstrap import DEFAULT_STORE, bootstrap, inbound_files
-from carepassport.domain.errors import DomainError, InvalidValue
-from carepassport.domain.time import wall_clock
-from carepassport.entrypoints.failures import STORE_FAILURES, lms_failure_code
-from carepassport.entrypoints.present import as_json, as_text
+
+if TYPE_CHECKING:
+    from carepassport.application.services import Services
+
+# Only click and the (light) composition root are imported here: ``--help`` builds nothing, and
+# the core, the store and the adapters are loaded by the command that uses them, inside it
+# (docs/adr/0025-cli-fast-start.md; tests/integration/test_cli_start.py keeps this honest).
 
 EXIT_REFUSED = 1
 
 
 def parse_instant(value: str, option: str) -> datetime:
     """ISO-8601; a value without an offset is America/Toronto wall-clock time."""
+    from carepassport.domain.errors import InvalidValue
+    from carepassport.domain.time import wall_clock
+
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
@@ -72,6 +74,8 @@ class Context:
 
     def show(self, value: Any) -> None:
         """Print a result as JSON or text (a ``Raw`` document as it is)."""
+        from carepassport.entrypoints.present import as_json, as_text
+
         if isinstance(value, Raw):
             click.echo(value.text, nl=False)
         else:
@@ -90,6 +94,11 @@ class Raw:
 
 def run(ctx: Context, action: Callable[[Services], Any], *, writes: bool = True) -> None:
     """Call the core; a refusal exits non-zero with its reason on stderr and records nothing."""
+    from carepassport.application.training.lms_import import CsvRejected
+    from carepassport.application.training.ports import LmsError
+    from carepassport.domain.errors import DomainError
+    from carepassport.entrypoints.failures import STORE_FAILURES, lms_failure_code
+
     try:
         with ctx.services(writes) as services:
             result = action(services)
@@ -107,6 +116,8 @@ def run(ctx: Context, action: Callable[[Services], Any], *, writes: bool = True)
 
 def refuse(ctx: Context, details: dict[str, Any]) -> NoReturn:
     """Report a refusal on stderr (JSON with ``--json``) and exit non-zero."""
+    from carepassport.entrypoints.present import as_json
+
     if ctx.json:
         click.echo(as_json(details), err=True)
     else:
@@ -406,9 +417,7 @@ def lms() -> None:
 @click.option(
     "--format",
     "format_name",
-    default=CANONICAL,
-    show_default=True,
-    help="canonical, or brightspace-quiz-attempts (needs --brightspace).",
+    help="canonical (the default), or brightspace-quiz-attempts (needs --brightspace).",
 )
 @click.option(
     "--users",
@@ -417,11 +426,14 @@ def lms() -> None:
     help="The LMS's users export (Brightspace: the Users data set).",
 )
 @pass_context
-def lms_import(ctx: Context, csv_file: Any, format_name: str, users_file: Any) -> None:
+def lms_import(ctx: Context, csv_file: Any, format_name: str | None, users_file: Any) -> None:
     """Stage the LMS's results CSV (all lines valid, or nothing is staged)."""
+    from carepassport.application.training.lms_import import CANONICAL
+
+    chosen = format_name or CANONICAL
     text = _read_text(csv_file, "CSV_FILE")
     users = _read_text(users_file, "--users") if users_file is not None else None
-    run(ctx, lambda s: s.lms_import.import_csv(text, format_name=format_name, users_csv=users))
+    run(ctx, lambda s: s.lms_import.import_csv(text, format_name=chosen, users_csv=users))
 
 
 def _read_text(file: Any, hint: str) -> str:
@@ -570,6 +582,8 @@ def mail() -> None:
 @pass_context
 def mail_outbox(ctx: Context, recipient: str | None) -> None:
     """Messages queued by the core: when sent, or attempts, last error and next attempt."""
+    from carepassport.application.mail.views import OutboxMessage
+
     run(ctx, lambda s: [OutboxMessage.of(m) for m in s.outbox.messages(recipient)], writes=False)
 
 
@@ -598,6 +612,8 @@ def mail_receive(ctx: Context, files: tuple[str, ...], authentication: str | Non
 @pass_context
 def mail_retry(ctx: Context, message_id: str) -> None:
     """Queue an abandoned message again (by its message_id); it is tried at once."""
+    from carepassport.application.mail.views import OutboxMessage
+
     run(ctx, lambda s: OutboxMessage.of(s.outbox.requeue(message_id)))
 
 
@@ -629,6 +645,7 @@ def tokens_revoke(ctx: Context, token_id: str) -> None:
 def demo(ctx: Context) -> None:
     """Walk one employee through request, approval, enablement, registration and access."""
     from carepassport.entrypoints.demo import run_demo
+    from carepassport.entrypoints.present import as_json
 
     timeline = run_demo()
     if ctx.json:

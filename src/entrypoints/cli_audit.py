@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from carepassport.application.audit.log import VerifyReport
-from carepassport.application.audit.rederive import RederiveReport
-from carepassport.application.services import Services
-from carepassport.audit.note import NoteError, VerifierKey
 from carepassport.entrypoints.cli import Context, Raw, cli, parse_instant, pass_context, refuse, run
-from carepassport.entrypoints.present import as_json
+
+if TYPE_CHECKING:
+    from carepassport.application.audit.log import VerifyReport
+    from carepassport.application.audit.rederive import RederiveReport
+    from carepassport.application.services import Services
+    from carepassport.audit.note import VerifierKey
 
 NOTE_LIMIT = 64 * 1024
 
@@ -56,6 +58,8 @@ def _notes(paths: tuple[Path, ...]) -> list[tuple[str, str]]:
 
 
 def _keys(ctx: Context, values: tuple[str, ...]) -> list[VerifierKey]:
+    from carepassport.audit.note import NoteError, VerifierKey
+
     try:
         return [VerifierKey.decode(v) for v in values]
     except NoteError as error:
@@ -80,6 +84,8 @@ def audit_verify(ctx: Context, checkpoints: tuple[Path, ...], keys: tuple[str, .
     outcome: list[VerifyReport] = []
 
     def verify(s: Services) -> Raw:
+        from carepassport.entrypoints.present import as_json
+
         report = s.audit.verify(notes, trusted)
         outcome.append(report)
         return Raw(as_json(report) + "\n" if ctx.json else _report_text(report))

@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 
-from carepassport.application.badges.verification import VerificationReport
-from carepassport.application.services import Services
 from carepassport.domain.errors import InvalidValue
 from carepassport.entrypoints.cli import Context, Raw, cli, pass_context, refuse, run
-from carepassport.entrypoints.present import as_json
+
+if TYPE_CHECKING:
+    from carepassport.application.badges.verification import VerificationReport
+    from carepassport.application.services import Services
 
 READ_LIMIT = 5 * 1024 * 1024
 """The most read of a credential to verify (a badge is a few KiB; a baked PNG some hundred)."""
@@ -235,6 +236,8 @@ def badges_verify(
     outcome: list[VerificationReport] = []
 
     def verify(s: Services) -> Raw:
+        from carepassport.entrypoints.present import as_json
+
         report = s.verifier.verify(data, dids, lists)
         outcome.append(report)
         return Raw(as_json(report.as_dict()) + "\n" if ctx.json else _report_text(report))

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from carepassport.application.matching.gaps import parse_target
-from carepassport.application.services import Services
 from carepassport.entrypoints.cli import (
     Context,
     Raw,
@@ -19,6 +18,9 @@ from carepassport.entrypoints.cli import (
     report,
     run,
 )
+
+if TYPE_CHECKING:
+    from carepassport.application.services import Services
 
 DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -422,6 +424,8 @@ def report_skills_gap(
     employer = employer_id
 
     def action(s: Services) -> object:
+        from carepassport.application.matching.gaps import parse_target
+
         lines = parse_target(target.read_text("utf-8")) if target else None
         found = s.skills_gaps.report(employer, job_function, _day(on), lines)
         return Raw(s.skills_gaps.as_csv(found)) if as_csv else found

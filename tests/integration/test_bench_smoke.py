@@ -42,7 +42,8 @@ def test_a_smoke_run_reports_every_measurement_beside_both_baselines(
     results: dict[str, Any],
 ) -> None:
     measured = results["measurements"]
-    assert set(measured) == {*MEASUREMENTS, "badges", "matching", "audit", "privacy"}
+    others = {"badges", "matching", "audit", "privacy", "startup", "portal"}
+    assert set(measured) == {*MEASUREMENTS, *others}
     for name in MEASUREMENTS:
         for kind in {(row["store"], row.get("request")) for row in measured[name]}:
             sizes = [row for row in measured[name] if (row["store"], row.get("request")) == kind]
@@ -70,6 +71,17 @@ def test_badges_are_measured_beside_the_pyld_and_cryptography_floor(
     assert publications["ratio_with_without"] > 0
     goals = [g["goal"] for g in results["goals"] if g["goal"].startswith("badges")]
     assert len(goals) == 5
+
+
+def test_start_up_is_measured_beside_python_itself_against_the_three_goals(
+    results: dict[str, Any],
+) -> None:
+    rows = {row["command"]: row for row in results["measurements"]["startup"]}
+    goals = [g["goal"] for g in results["goals"] if g["goal"].startswith("carepassport ")]
+
+    assert set(rows) == {"python -c pass", "help", "read", "write"}
+    assert all(row["ratio_to_python"] > 0 for row in rows.values())
+    assert len(goals) == 3
 
 
 def test_the_http_api_is_measured_beside_the_direct_calls(results: dict[str, Any]) -> None:
@@ -119,3 +131,14 @@ def test_sealing_is_measured_beside_the_same_workflow_without(results: dict[str,
     assert row["sealed_s"] > 0 and row["plain_s"] > 0 and row["ratio_a"] > 0
     goals = [g["goal"] for g in results["goals"] if "sealed" in g["goal"]]
     assert len(goals) == 1
+
+
+def test_the_portal_page_is_measured_beside_the_json_route_against_both_goals(
+    results: dict[str, Any],
+) -> None:
+    (row,) = results["measurements"]["portal"]
+    goals = [g["goal"] for g in results["goals"] if g["goal"].startswith("portal ")]
+
+    assert row["lines"] == 4 * row["employees"] and row["samples"] >= 20
+    assert row["p95_ms"] > 0 and row["json_p95_ms"] > 0 and row["ratio_p95"] > 0
+    assert len(goals) == 2

@@ -21,9 +21,6 @@ from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from eventsourcing.persistence import InfrastructureFactory
-from eventsourcing.postgres import PostgresDatastore, PostgresFactory
-from psycopg.sql import SQL, Composed, Identifier
 
 from carepassport.application.personal import Sealed, SubjectKeyMissing, normalised
 
@@ -143,82 +140,6 @@ class SQLiteKeyTable:
             self._db.close()
 
 
-class PostgresKeyTable:
-    """``cp_data_keys`` in a schema of its own (``<store schema>_keys``) on the store's pool."""
-
-    def __init__(self, datastore: PostgresDatastore) -> None:
-        self.datastore = datastore
-        self.schema = f"{datastore.schema}_keys"
-        with datastore.transaction(commit=True) as curs:
-            curs.execute(self._sql("CREATE SCHEMA IF NOT EXISTS {schema}"))
-            curs.execute(
-                self._sql(
-                    "CREATE TABLE IF NOT EXISTS {schema}.cp_data_keys (key_id text PRIMARY KEY, "
-                    "subject text NOT NULL, generation int NOT NULL, key bytea, "
-                    "UNIQUE (subject, generation))"
-                )
-            )
-
-    def _sql(self, text: str) -> Composed:
-        return SQL(text).format(schema=Identifier(self.schema))
-
-    def latest(self, subject: str) -> Row | None:
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(
-                self._sql(
-                    "SELECT key_id, subject, generation, key FROM {schema}.cp_data_keys "
-                    "WHERE subject = %s ORDER BY generation DESC LIMIT 1"
-                ),
-                (subject,),
-            )
-            return _dict_row(curs.fetchone())
-
-    def insert(self, row: Row) -> Row:
-        with self.datastore.transaction(commit=True) as curs:
-            curs.execute(
-                self._sql(
-                    "INSERT INTO {schema}.cp_data_keys VALUES (%s, %s, %s, %s) "
-                    "ON CONFLICT DO NOTHING"
-                ),
-                row,
-            )
-            curs.execute(
-                self._sql(
-                    "SELECT key_id, subject, generation, key FROM {schema}.cp_data_keys "
-                    "WHERE key_id = %s"
-                ),
-                (row[0],),
-            )
-            found = _dict_row(curs.fetchone())
-        assert found is not None
-        return found
-
-    def get(self, key_id: str) -> Row | None:
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(
-                self._sql(
-                    "SELECT key_id, subject, generation, key FROM {schema}.cp_data_keys "
-                    "WHERE key_id = %s"
-                ),
-                (key_id,),
-            )
-            return _dict_row(curs.fetchone())
-
-    def erase(self, subjects: list[str]) -> int:
-        with self.datastore.transaction(commit=True) as curs:
-            curs.execute(
-                self._sql(
-                    "UPDATE {schema}.cp_data_keys SET key = NULL "
-                    "WHERE subject = ANY(%s) AND key IS NOT NULL"
-                ),
-                (subjects,),
-            )
-            return int(curs.rowcount)
-
-    def close(self) -> None:
-        pass  # the store's pool is closed with the store
-
-
 def _row(row: tuple[Any, ...] | None) -> Row | None:
     if row is None:
         return None
@@ -328,10 +249,3 @@ def sqlite_key_file(store: Path) -> Path:
 
 def sqlite_personal_data(path: Path) -> AesGcmPersonalData:
     return AesGcmPersonalData(SQLiteKeyTable(path))
-
-
-def postgres_personal_data(factory: InfrastructureFactory[Any]) -> AesGcmPersonalData:
-    """The key store of the PostgreSQL store ``factory`` opened (a schema of its own)."""
-    if not isinstance(factory, PostgresFactory):
-        raise TypeError("a PostgreSQL key store needs a PostgreSQL store")
-    return AesGcmPersonalData(PostgresKeyTable(factory.datastore))
