@@ -11,10 +11,12 @@ import pytest
 from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
+from carepassport.adapters.clocks import SettableClock
 from carepassport.application.services import Services
 from carepassport.entrypoints.http import create_app
 from carepassport.entrypoints.web import pages
 from carepassport.entrypoints.web.i18n import LOCALES
+from tests.conftest import toronto
 from tests.integration.test_portal import sign_in
 
 WEB = Path(pages.__file__).parent
@@ -85,3 +87,17 @@ def test_a_refusal_is_shown_in_the_chosen_language(portal: TestClient) -> None:
     )
 
     assert answer.status_code == 401 and "Ce jeton n'est pas valide." in html.unescape(answer.text)
+
+
+def test_dates_and_times_read_as_people_read_them_in_each_language(
+    portal: TestClient, college: Services, clock: SettableClock
+) -> None:
+    clock.set(toronto(2026, 4, 7, 14, 5))
+    sign_in(portal, college, "employee", "E1")
+
+    english = portal.get("/portal?lang=en").text
+    french = portal.get("/portal?lang=fr").text
+
+    spaced = {ord("\u202f"): " ", ord("\xa0"): " "}  # CLDR's no-break spaces
+    assert "Apr 7, 2026 2:05 p.m." in english.translate(spaced)
+    assert "7 avr. 2026 14 h 05" in html.unescape(french).translate(spaced)

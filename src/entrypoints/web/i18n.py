@@ -7,19 +7,40 @@ from __future__ import annotations
 
 import gettext
 from collections.abc import Callable
+from datetime import date, datetime
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+
+from carepassport.domain.time import local
 
 LOCALES = Path(__file__).parent / "locale"
 LANGUAGES = {"en": "English", "fr": "Français"}
 DEFAULT = "en"
 COOKIE = "cp_lang"
+LOCALE_OF = {"en": "en_CA", "fr": "fr_CA"}
+"""Dates and times as people in Ontario read them in each language."""
+
+
+def day(value: date, lang: str) -> str:
+    """A date as people read it ("Apr 7, 2027", "7 avr. 2027")."""
+    return format_date(value, "medium", locale=LOCALE_OF.get(lang, "en_CA"))
+
+
+def moment(value: datetime, lang: str) -> str:
+    """A time in America/Toronto as people read it ("Apr 7, 2027 2:05 p.m.",
+    "7 avr. 2027 14 h 05")."""
+    shown = local(value)
+    locale = LOCALE_OF.get(lang, "en_CA")
+    return f"{format_date(shown.date(), 'medium', locale=locale)} " + format_time(
+        shown.time(), "short", locale=locale
+    )
 
 
 @cache

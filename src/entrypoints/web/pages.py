@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
 from carepassport.application.access.api_access import Principal
 from carepassport.application.compliance.requirements import RENEWABLE
@@ -21,7 +22,6 @@ from carepassport.application.training.views import SponsorshipView
 from carepassport.domain.access.api_access import Forbidden, Role
 from carepassport.domain.compliance.standing import RequirementState
 from carepassport.domain.errors import DomainError, NotFound
-from carepassport.domain.time import local
 from carepassport.domain.training.sponsorship import SponsorshipStatus
 from carepassport.domain.values import EmployeeId
 from carepassport.entrypoints.http.core import Core
@@ -37,8 +37,12 @@ from carepassport.entrypoints.web.sessions import (
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.filters["when"] = lambda t: local(t).strftime("%Y-%m-%d %H:%M") if t else ""
-templates.env.filters["day"] = lambda d: d.isoformat() if d else ""
+templates.env.filters["when"] = pass_context(
+    lambda context, t: i18n.moment(t, context.get("lang", i18n.DEFAULT)) if t else ""
+)
+templates.env.filters["day"] = pass_context(
+    lambda context, d: i18n.day(d, context.get("lang", i18n.DEFAULT)) if d else ""
+)
 router = APIRouter(prefix="/portal", include_in_schema=False)
 FORM_LIMIT = 16 * 1024
 
