@@ -130,7 +130,7 @@ def test_the_compliance_report_pages_fifty_rows_at_a_time_keeping_its_filters(
 
     rows = re.compile(r"<tr><td>(E\d+)</td>")
     assert len(rows.findall(first)) == 50 and len(rows.findall(second)) == 12
-    assert 'href="?state=never_completed&amp;job_function=&amp;page=2">Next' in first
+    assert 'href="?state=never_completed&amp;job_function=&amp;q=&amp;page=2">Next' in first
     assert 'page=1">Previous' in second and ">Next<" not in second
     assert not set(rows.findall(first)) & set(rows.findall(second))
 
@@ -150,3 +150,21 @@ def test_the_trend_page_shows_twelve_months_in_chart_and_table_alike(
     assert len(rows) == len(bars) == 12
     assert dict((m, c) for m, _, c in rows)["2026-05"] == "0"
     assert bars[-1] == "100" and bars[0] == "0"
+
+
+def test_the_compliance_report_is_searched_by_employee_or_micro_credential(
+    portal: TestClient, psw: Services
+) -> None:
+    for n in range(2, 5):
+        psw.reference.add_employee(
+            f"E{n:02d}", employer="SUNNY", email=f"e{n}@example.org", job_function="PSW"
+        )
+    sign_in(portal, psw, "approver", "SUNNY")
+
+    by_employee = portal.get("/portal/compliance?q=e03").text
+    by_code = portal.get("/portal/compliance?q=whmis").text
+
+    rows = re.compile(r"<tr><td>(E\d+)</td><td>PSW</td><td>(\w+)</td>")
+    assert rows.findall(by_employee) == [("E03", "IPAC"), ("E03", "WHMIS")]
+    assert {code for _, code in rows.findall(by_code)} == {"WHMIS"}
+    assert len(rows.findall(by_code)) == 4

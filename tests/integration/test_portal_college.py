@@ -183,3 +183,16 @@ class TestAudit:
         answer = portal.post("/portal/audit/verify", data={"csrf": csrf})
 
         assert answer.status_code == 403 and psw.audit.trail().verifications == []
+
+
+def test_the_outbox_is_searched_by_recipient_subject_or_kind(
+    portal: TestClient, psw: Services
+) -> None:
+    psw.sponsorships.request("E1", ["IPAC"])
+    sign_in(portal, psw, "college", "registrar")
+
+    found = portal.get("/portal/outbox", params={"q": APPROVER.upper()}).text
+    none = portal.get("/portal/outbox", params={"q": "no such thing"}).text
+
+    assert found.count(f"<td>{APPROVER}</td>") == 1 and "1 message" in found
+    assert "Nothing to show." in none

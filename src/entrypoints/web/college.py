@@ -15,7 +15,7 @@ from carepassport.application.mail.views import OutboxMessage
 from carepassport.application.services import Services
 from carepassport.domain.access.api_access import Role
 from carepassport.domain.errors import InvalidValue
-from carepassport.entrypoints.web.more import PAGE_ROWS, _page_number
+from carepassport.entrypoints.web.more import PAGE_ROWS, _page_number, matches
 from carepassport.entrypoints.web.pages import _command, _read, requiring
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -69,6 +69,7 @@ async def outbox(request: Request) -> Response:
     """The mail outbox, newest first, 50 a page; ``?failing=1`` for those not delivered that
     have failed at least once (abandoned ones with a retry button)."""
     failing = request.query_params.get("failing") == "1"
+    search = request.query_params.get("q", "").strip()
     number = _page_number(request.query_params.get("page"))
 
     def build(who: Principal, s: Services) -> dict[str, Any]:
@@ -76,11 +77,14 @@ async def outbox(request: Request) -> Response:
         messages = [OutboxMessage.of(m) for m in reversed(s.outbox.messages())]
         if failing:
             messages = [m for m in messages if m.sent_at is None and m.attempts > 0]
+        if search:
+            messages = [m for m in messages if matches(search, m.to, m.subject, m.kind)]
         start = (number - 1) * PAGE_ROWS
         return {
             "messages": messages[start : start + PAGE_ROWS],
             "total": len(messages),
             "failing": failing,
+            "q": search,
             "page_number": number,
             "pages": max(1, -(-len(messages) // PAGE_ROWS)),
         }

@@ -112,6 +112,7 @@ async def compliance(request: Request) -> Response:
     job_function = request.query_params.get("job_function") or None
     state = request.query_params.get("state") or None
     number = _page_number(request.query_params.get("page"))
+    search = request.query_params.get("q", "").strip()
 
     def build(who: Principal, s: Services) -> dict[str, Any]:
         s.access.require(who, Role.APPROVER)
@@ -119,6 +120,8 @@ async def compliance(request: Request) -> Response:
             raise InvalidValue(f"unknown state {state!r}")
         report = s.reports.compliance(who.subject, job_function)
         lines = getattr(report, state) if state else report.lines
+        if search:
+            lines = [line for line in lines if matches(search, line.employee_id, line.code)]
         start = (number - 1) * PAGE_ROWS
         return {
             "report": report,
@@ -128,6 +131,7 @@ async def compliance(request: Request) -> Response:
             "pages": max(1, -(-len(lines) // PAGE_ROWS)),
             "state": state or "",
             "job_function": job_function or "",
+            "q": search,
             "states": REPORT_STATES,
         }
 
@@ -178,6 +182,12 @@ def _known_at(text: str) -> datetime:
     except ValueError:
         raise InvalidValue(f"{text!r} is not a date and time") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=TORONTO)
+
+
+def matches(search: str, *texts: str | None) -> bool:
+    """Whether any of ``texts`` holds ``search``, ignoring case (a page's search box)."""
+    wanted = search.casefold()
+    return any(wanted in (text or "").casefold() for text in texts)
 
 
 def _page_number(text: str | None) -> int:
