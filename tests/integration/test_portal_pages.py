@@ -4,11 +4,14 @@ CSV; an auditor reads a record's history as known at a time."""
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.memory import InMemoryLms
 from carepassport.application.services import Services
+from carepassport.domain.compliance.job_function import JobFunction
 from carepassport.domain.values import EmployeeId
 from tests.conftest import APPROVER, toronto
 from tests.integration.helpers import complete
@@ -105,3 +108,22 @@ def test_an_employee_may_not_read_histories(portal: TestClient, psw: Services) -
     sign_in(portal, psw, "employee", "E1")
 
     assert portal.get("/portal/history").status_code == 403
+
+
+def test_a_long_history_is_shown_fifty_events_a_page(portal: TestClient, psw: Services) -> None:
+    for n in range(2, 62):  # 60 more members: the job function's 62nd event and beyond
+        psw.reference.add_employee(
+            f"E{n:02d}", employer="SUNNY", email=f"e{n}@example.org", job_function="PSW"
+        )
+    record = JobFunction.identity("PSW")
+    total = len(psw.histories.history(str(record)).events)
+    sign_in(portal, psw, "auditor", "audit")
+
+    first = portal.get(f"/portal/history?record={record}").text
+    second = portal.get(f"/portal/history?record={record}&page=2").text
+
+    rows = re.compile(r"<tr><td>(\d+)</td><td>\w+</td>")
+    assert total > 60 and f"{total} events" in first and "page 1 of 2" in first
+    assert rows.findall(first) == [str(v) for v in range(1, 51)]
+    assert rows.findall(second) == [str(v) for v in range(51, total + 1)]
+    assert f"record={record}&amp;known_at=&amp;page=2" in first

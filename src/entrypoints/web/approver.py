@@ -14,7 +14,7 @@ from carepassport.application.access.api_access import Principal
 from carepassport.application.services import Services
 from carepassport.domain.access.api_access import Role
 from carepassport.domain.errors import InvalidValue
-from carepassport.entrypoints.web.more import PAGE_ROWS, _page_number
+from carepassport.entrypoints.web.more import _page_number, paged
 from carepassport.entrypoints.web.pages import _read
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -34,15 +34,7 @@ async def expiring(request: Request) -> Response:
         if within_text not in {str(w) for w in WITHIN}:
             raise InvalidValue(f"within must be one of 30, 60 or 90 days, not {within_text!r}")
         lines = s.reports.expiring(who.subject, int(within_text))
-        start = (number - 1) * PAGE_ROWS
-        return {
-            "lines": lines[start : start + PAGE_ROWS],
-            "total": len(lines),
-            "within": int(within_text),
-            "choices": WITHIN,
-            "page_number": number,
-            "pages": max(1, -(-len(lines) // PAGE_ROWS)),
-        }
+        return {**paged(lines, number, "lines"), "within": int(within_text), "choices": WITHIN}
 
     return await _read(request, "expiring.html", build)
 

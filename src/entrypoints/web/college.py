@@ -15,7 +15,7 @@ from carepassport.application.mail.views import OutboxMessage
 from carepassport.application.services import Services
 from carepassport.domain.access.api_access import Role
 from carepassport.domain.errors import InvalidValue
-from carepassport.entrypoints.web.more import PAGE_ROWS, _page_number, matches
+from carepassport.entrypoints.web.more import _page_number, matches, paged
 from carepassport.entrypoints.web.pages import _command, _read, requiring
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -79,15 +79,7 @@ async def outbox(request: Request) -> Response:
             messages = [m for m in messages if m.sent_at is None and m.attempts > 0]
         if search:
             messages = [m for m in messages if matches(search, m.to, m.subject, m.kind)]
-        start = (number - 1) * PAGE_ROWS
-        return {
-            "messages": messages[start : start + PAGE_ROWS],
-            "total": len(messages),
-            "failing": failing,
-            "q": search,
-            "page_number": number,
-            "pages": max(1, -(-len(messages) // PAGE_ROWS)),
-        }
+        return {**paged(messages, number, "messages"), "failing": failing, "q": search}
 
     return await _read(request, "outbox.html", build)
 
@@ -133,11 +125,13 @@ async def change_setting(request: Request) -> Response:
 
 @router.get("/audit")
 async def audit(request: Request) -> Response:
-    """The audit checkpoints made and the verifications recorded, newest first."""
+    """The audit checkpoints made (50 a page) and the verifications recorded, newest first."""
+    number = _page_number(request.query_params.get("page"))
 
     def build(who: Principal, s: Services) -> dict[str, Any]:
         s.access.require(who, Role.AUDITOR, Role.COLLEGE)
-        return {"trail": s.audit.trail()}
+        trail = s.audit.trail()
+        return {"trail": trail, **paged(trail.checkpoints, number, "checkpoints")}
 
     return await _read(request, "audit.html", build)
 

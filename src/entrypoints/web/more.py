@@ -122,13 +122,9 @@ async def compliance(request: Request) -> Response:
         lines = getattr(report, state) if state else report.lines
         if search:
             lines = [line for line in lines if matches(search, line.employee_id, line.code)]
-        start = (number - 1) * PAGE_ROWS
         return {
             "report": report,
-            "lines": lines[start : start + PAGE_ROWS],
-            "total": len(lines),
-            "page_number": number,
-            "pages": max(1, -(-len(lines) // PAGE_ROWS)),
+            **paged(lines, number, "lines"),
             "state": state or "",
             "job_function": job_function or "",
             "q": search,
@@ -166,12 +162,14 @@ async def history(request: Request) -> Response:
     """Any record's history as it was known at a time (auditors and the college)."""
     record = request.query_params.get("record", "").strip()
     known_at = request.query_params.get("known_at", "").strip()
+    number = _page_number(request.query_params.get("page"))
 
     def build(who: Principal, s: Services) -> dict[str, Any]:
         s.access.require(who, Role.AUDITOR, Role.COLLEGE)
         as_of = _known_at(known_at) if known_at else None
         found = s.histories.history(record, as_of) if record else None
-        return {"record": record, "known_at": known_at, "found": found}
+        events = paged(found.events if found else [], number, "events")
+        return {"record": record, "known_at": known_at, "found": found, **events}
 
     return await _read(request, "history.html", build)
 
@@ -182,6 +180,17 @@ def _known_at(text: str) -> datetime:
     except ValueError:
         raise InvalidValue(f"{text!r} is not a date and time") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=TORONTO)
+
+
+def paged(rows: list[Any], number: int, name: str) -> dict[str, Any]:
+    """Page ``number`` of ``rows`` (50 a page) as ``name``, with what ``_pager.html`` needs."""
+    start = (number - 1) * PAGE_ROWS
+    return {
+        name: rows[start : start + PAGE_ROWS],
+        "total": len(rows),
+        "page_number": number,
+        "pages": max(1, -(-len(rows) // PAGE_ROWS)),
+    }
 
 
 def matches(search: str, *texts: str | None) -> bool:
