@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -204,10 +203,28 @@ class Views(Protocol):
         unless it was scheduled again since it was read (its ``sequence`` changed)."""
         ...
 
-    def scheduling(self) -> AbstractContextManager[None]:
-        """Held while a scheduler performs due work. A store shared by processes may let one
-        scheduler at a time in (due order holds across items); others meet the store's
-        optimistic concurrency instead, and a second scheduler finds the work done."""
+    def claim_due(self, now: datetime, holder: str, until: datetime, limit: int) -> list[DueItem]:
+        """Claim for ``holder`` until ``until`` up to ``limit`` unsettled items of the earliest
+        due time and priority due by ``now`` that no other holder's claim covers (claims that
+        ran out by ``now`` count as none), in scheduling order. Empty when every such item is
+        claimed by another holder: later items wait for the earliest (due order, ADR 0028).
+        Processes sharing a store skip each other's claimed rows without waiting for them."""
+        ...
+
+    def claim_mail(
+        self, now: datetime, holder: str, until: datetime, limit: int
+    ) -> list[OutboxEntry]:
+        """Claim for ``holder`` until ``until`` up to ``limit`` of the messages ``deliverable``
+        would list that no other holder's live claim covers, oldest first."""
+        ...
+
+    def renew_claims(self, holder: str, until: datetime) -> int:
+        """Extend every live claim of ``holder`` to ``until`` (the holder is still working);
+        returns how many it holds."""
+        ...
+
+    def release_claims(self, holder: str) -> None:
+        """Drop every claim of ``holder`` (it stopped): others may take the work at once."""
         ...
 
     def outbox(self, recipient_index: str | None = None) -> list[OutboxEntry]:

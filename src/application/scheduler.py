@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from uuid import UUID
 
+from carepassport.application.claims import Claims
 from carepassport.application.mail.outbox import Outbox
 from carepassport.application.ports import DueItem
 from carepassport.application.results import ProcessedItem, TickReport
@@ -14,6 +15,8 @@ from carepassport.application.store import CarePassportApplication, ConcurrentUp
 
 log = logging.getLogger(__name__)
 CONFLICT_RETRIES = 3
+CLAIM_BATCH = 20
+"""Due items claimed at a time (all of one due time and priority)."""
 
 Handler = Callable[[DueItem], bool]
 """Performs one due item; False when the aggregate no longer needed the work."""
@@ -22,9 +25,12 @@ Handler = Callable[[DueItem], bool]
 class Scheduler:
     """Finds due work through the deadline index (never a scan of aggregates) and performs it.
 
-    Each handler loads its aggregate and does the work only if the aggregate still needs it, so a
-    second tick, or a second process, finds nothing left to do. Scheduled work records the
-    deadline as its business time; the clock's time is its recording time.
+    Due work is claimed before it is performed (``Claims``, ADR 0028): processes sharing a store
+    share the items of one due time and priority, and none moves on to later items while earlier
+    ones are unsettled. Each handler loads its aggregate and does the work only if the aggregate
+    still needs it, so a second tick, or a process that took over a claim, finds nothing left to
+    do. Scheduled work records the deadline as its business time; the clock's time is its
+    recording time.
     """
 
     def __init__(
@@ -33,42 +39,47 @@ class Scheduler:
         handlers: Mapping[str, Handler],
         outbox: Outbox,
         start: Callable[[datetime], None],
+        claims: Claims,
     ) -> None:
         self._app = app
         self._handlers = dict(handlers)
         self._outbox = outbox
         self._start = start
+        self._claims = claims
 
-    def tick(self) -> TickReport:
-        """Perform all work due at or before now, in due order, then deliver queued mail."""
+    def tick(self, *, deliver: bool = True) -> TickReport:
+        """Perform the work due at or before now that no other process has claimed, in due
+        order, then (unless ``deliver`` is false: a worker delivers on its own) deliver queued
+        mail. Work that another live process holds is left to it."""
         now = self._app.now_for_write()
         sent_before = self._outbox.delivered
         self._start(now)
         self._app.catch_up()
         processed: list[ProcessedItem] = []
-        # One item at a time: work done here can schedule new work due before the rest.
-        with self._outbox.deferred(), self._app.views.scheduling():
+        with self._outbox.deferred(), self._claims.kept_alive():
             self._perform_due(now, processed)
-        self._outbox.deliver()
+        if deliver:
+            self._outbox.deliver()
         return TickReport(
             now=now, processed=processed, mail_delivered=self._outbox.delivered - sent_before
         )
 
     def _perform_due(self, now: datetime, processed: list[ProcessedItem]) -> None:
         attempted: set[tuple[UUID, str, datetime]] = set()
-        while due := self._app.views.due(now, 1):
-            item = due[0]
-            key = (item.aggregate_id, item.action, item.due_at)
-            if key in attempted:
-                log.warning(
-                    "%s on %s was not settled by its work; settling it",
-                    item.action,
-                    item.aggregate_id,
-                )
-                self._app.views.resolve(item.aggregate_id, item.action, item.sequence)
-                continue
-            attempted.add(key)
-            processed.append(self._perform(item))
+        claims = self._claims
+        while batch := self._app.views.claim_due(now, claims.holder, claims.until(), CLAIM_BATCH):
+            for item in batch:
+                key = (item.aggregate_id, item.action, item.due_at)
+                if key in attempted:
+                    log.warning(
+                        "%s on %s was not settled by its work; settling it",
+                        item.action,
+                        item.aggregate_id,
+                    )
+                    self._app.views.resolve(item.aggregate_id, item.action, item.sequence)
+                    continue
+                attempted.add(key)
+                processed.append(self._perform(item))
 
     def _perform(self, item: DueItem) -> ProcessedItem:
         handler = self._handlers.get(item.action.split(":", 1)[0])

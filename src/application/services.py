@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from carepassport.application.access.sign_in import DEFAULT_PORTAL_URL
+from carepassport.application.claims import DEFAULT_LEASE, Claims
 from carepassport.application.mail.outbox import Outbox
 from carepassport.application.store import CarePassportApplication
 
@@ -98,9 +101,13 @@ class Services:
         checkpoints: CheckpointFolder,
         portal_url: str,
         closers: Sequence[Callable[[], None]],
+        holder: str | None = None,
+        lease: timedelta = DEFAULT_LEASE,
     ) -> None:
         self.app = app
-        self.outbox = Outbox(app, mailer)
+        self.claims = Claims(app.views, app.clock, holder or f"core-{secrets.token_hex(4)}", lease)
+        """This core's claims on due work and mail (its holder name names it in the store)."""
+        self.outbox = Outbox(app, mailer, self.claims)
         self.closers = tuple(closers)
         self._staging = staging
         self._compliance_store = compliance_store
@@ -138,6 +145,8 @@ class Services:
         checkpoints: CheckpointFolder,
         personal: Callable[[InfrastructureFactory[Any]], PersonalData],
         portal_url: str = DEFAULT_PORTAL_URL,
+        holder: str | None = None,
+        lease: timedelta = DEFAULT_LEASE,
     ) -> Services:
         """Build the application on the given store and adapters. The views, the compliance
         model and the LMS are built on the store's infrastructure (they may share its pool).
@@ -173,6 +182,8 @@ class Services:
             checkpoints=checkpoints,
             portal_url=portal_url,
             closers=closers,
+            holder=holder,
+            lease=lease,
         )
 
     def close(self) -> None:
@@ -413,4 +424,4 @@ class Services:
             EXPIRY_REMINDER: credentials.remind,
             CREDENTIAL_EXPIRY: credentials.expire,
         }
-        return Scheduler(self.app, handlers, self.outbox, sync.start)
+        return Scheduler(self.app, handlers, self.outbox, sync.start, self.claims)

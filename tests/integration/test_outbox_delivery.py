@@ -11,6 +11,7 @@ import pytest
 
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.mail.mailers import InMemoryMailer
+from carepassport.application.claims import DEFAULT_LEASE
 from carepassport.application.mail.outbox import DELIVERY_BATCH
 from carepassport.application.mail.ports import OutgoingMessage
 from carepassport.application.services import Services
@@ -274,9 +275,9 @@ class TestNeverSentTwice:
             approved_in(f"sqlite:///{tmp_path / 'crash.db'}", clock, crashes)
         services = bootstrap(f"sqlite:///{tmp_path / 'crash.db'}", clock=clock, mailer=crashes)
 
-        clock.set(REQUESTED_AT + timedelta(minutes=9, seconds=59))
+        clock.set(REQUESTED_AT + DEFAULT_LEASE - timedelta(seconds=1))
         assert services.outbox.deliver() == 0
-        clock.set(REQUESTED_AT + timedelta(minutes=10))
+        clock.set(REQUESTED_AT + DEFAULT_LEASE)
         assert services.outbox.deliver() == 1
         assert [m.attempts for m in services.outbox.messages()] == [2]
         services.close()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from contextlib import closing
 
 import psycopg
@@ -11,7 +9,6 @@ from click.testing import CliRunner
 
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.mail.mailers import InMemoryMailer
-from carepassport.adapters.storage.postgres_setup import lock_key
 from carepassport.bootstrap import bootstrap
 from carepassport.entrypoints.cli import cli
 from tests.stores import drop_schema, new_schema_name
@@ -84,42 +81,6 @@ class TestFirstUse:
             first.close()
             second.close()
             drop_schema(postgres_server, schema_of(other))
-
-
-def waiting_for_scheduler_lock(url: str) -> bool:
-    """Whether a session waits for the schema's scheduler lock within a few seconds."""
-    key = lock_key(schema_of(url), "scheduler") & 0xFFFFFFFFFFFFFFFF
-    with closing(psycopg.connect(url.split("?", 1)[0], autocommit=True)) as c:
-        for _ in range(50):
-            waiting = c.execute(
-                "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-                "AND classid = %s AND objid = %s",
-                (key >> 32, key & 0xFFFFFFFF),
-            ).fetchall()
-            if waiting:
-                return True
-            time.sleep(0.1)
-    return False
-
-
-class TestScheduling:
-    def test_a_tick_waits_while_another_scheduler_holds_the_store(
-        self, postgres_url: str, clock: SettableClock
-    ) -> None:
-        holder = bootstrap(postgres_url, clock=clock, mailer=InMemoryMailer())
-        ticker = bootstrap(postgres_url, clock=clock, mailer=InMemoryMailer())
-        ticking = threading.Thread(target=ticker.scheduler.tick)
-        try:
-            with holder.app.views.scheduling():
-                ticking.start()
-                waited = waiting_for_scheduler_lock(postgres_url)
-            ticking.join(timeout=10)
-
-            assert waited
-            assert not ticking.is_alive()
-        finally:
-            holder.close()
-            ticker.close()
 
 
 class TestRefusals:

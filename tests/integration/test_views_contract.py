@@ -4,6 +4,7 @@ position it was read from; settling respects scheduling order."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from uuid import UUID
 
 import pytest
@@ -75,6 +76,101 @@ class TestSettling:
 
         assert still == [item(2, day=3)]
         assert views.pending_count() == 0
+
+
+NOW = toronto(2026, 4, 5, 12, 0)
+UNTIL = toronto(2026, 4, 5, 12, 1)
+
+
+def at(sequence: int, day: int, priority: int = 5, aggregate: UUID | None = None) -> DueItem:
+    return DueItem(
+        aggregate or UUID(int=sequence),
+        "grant_access",
+        "R6",
+        toronto(2026, 4, day, 9, 0),
+        sequence,
+        priority,
+    )
+
+
+class TestClaimingDueWork:
+    def test_a_claim_takes_only_the_earliest_due_time_and_priority(self, views: Views) -> None:
+        first, same, lower, later = at(1, 2), at(2, 2), at(3, 2, priority=7), at(4, 3)
+        views.apply(ViewChanges(scheduled=[later, lower, same, first]), after=0, position=4)
+
+        assert views.claim_due(NOW, "a", UNTIL, 10) == [first, same]
+
+    def test_another_holder_skips_claimed_items_and_does_not_move_past_them(
+        self, views: Views
+    ) -> None:
+        views.apply(ViewChanges(scheduled=[at(1, 2), at(2, 2), at(3, 3)]), after=0, position=3)
+
+        mine = views.claim_due(NOW, "a", UNTIL, 1)
+        theirs = views.claim_due(NOW, "b", UNTIL, 10)
+        nothing_left = views.claim_due(NOW, "c", UNTIL, 10)
+
+        assert (mine, theirs, nothing_left) == ([at(1, 2)], [at(2, 2)], [])
+
+    def test_a_claim_that_ran_out_is_taken_over(self, views: Views) -> None:
+        views.apply(ViewChanges(scheduled=[at(1, 2)]), after=0, position=1)
+        views.claim_due(NOW, "dead", UNTIL, 10)
+
+        before_it_ran_out = views.claim_due(UNTIL - timedelta(seconds=1), "b", UNTIL, 10)
+        after = views.claim_due(UNTIL, "b", UNTIL + timedelta(minutes=1), 10)
+
+        assert (before_it_ran_out, after) == ([], [at(1, 2)])
+
+    def test_renewing_keeps_a_claim_past_its_first_lease(self, views: Views) -> None:
+        views.apply(ViewChanges(scheduled=[at(1, 2)]), after=0, position=1)
+        views.claim_due(NOW, "a", UNTIL, 10)
+
+        renewed = views.renew_claims("a", UNTIL + timedelta(minutes=5))
+
+        assert renewed == 1
+        assert views.claim_due(UNTIL + timedelta(minutes=1), "b", UNTIL, 10) == []
+
+    def test_a_released_claim_is_free_at_once(self, views: Views) -> None:
+        views.apply(ViewChanges(scheduled=[at(1, 2)]), after=0, position=1)
+        views.claim_due(NOW, "a", UNTIL, 10)
+
+        views.release_claims("a")
+
+        assert views.claim_due(NOW, "b", UNTIL, 10) == [at(1, 2)]
+
+    def test_settling_an_item_ends_its_claim_and_the_next_tier_opens(self, views: Views) -> None:
+        views.apply(ViewChanges(scheduled=[at(1, 2), at(2, 3)]), after=0, position=2)
+        views.claim_due(NOW, "a", UNTIL, 10)
+        views.apply(
+            ViewChanges(settled=[Settled(UUID(int=1), "grant_access", 3)]), after=2, position=3
+        )
+
+        assert views.claim_due(NOW, "b", UNTIL, 10) == [at(2, 3)]
+        assert views.renew_claims("a", UNTIL) == 0
+
+
+class TestClaimingMail:
+    def test_two_holders_never_claim_the_same_message(self, services: Services) -> None:
+        app = services.app
+        messages = [queued(about=UUID(int=n)) for n in range(1, 6)]
+        app.record(*messages)
+
+        first = app.views.claim_mail(NOW, "a", UNTIL, 3)
+        second = app.views.claim_mail(NOW, "b", UNTIL, 3)
+
+        ids = [e.notification_id for e in first + second]
+        assert sorted(map(str, ids)) == sorted(str(m.id) for m in messages)
+        assert len(first) == 3
+
+    def test_a_message_claim_that_ran_out_is_taken_over(self, services: Services) -> None:
+        app = services.app
+        app.record(queued())
+        app.views.claim_mail(NOW, "dead", UNTIL, 10)
+
+        held = app.views.claim_mail(NOW, "b", UNTIL, 10)
+        taken = app.views.claim_mail(UNTIL, "b", UNTIL + timedelta(minutes=1), 10)
+
+        assert held == []
+        assert len(taken) == 1
 
 
 def queued(about: UUID = AGGREGATE) -> Notification:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
@@ -20,14 +19,42 @@ from carepassport.application.ports import (
     ViewChanges,
 )
 
+K = TypeVar("K")
+
+
+@attrs.frozen
+class Claim:
+    """Who holds a row, and until when."""
+
+    holder: str
+    until: datetime
+
+
+def _free(claim: Claim | None, holder: str, now: datetime) -> bool:
+    """Whether ``holder`` may claim a row: unclaimed, its claim ran out, or it holds it."""
+    return claim is None or claim.until <= now or claim.holder == holder
+
+
+def _renew(claims: dict[K, Claim], holder: str, until: datetime) -> int:
+    mine = [key for key, claim in claims.items() if claim.holder == holder]
+    for key in mine:
+        claims[key] = Claim(holder, until)
+    return len(mine)
+
+
+def _release(claims: dict[K, Claim], holder: str) -> None:
+    for key in [key for key, claim in claims.items() if claim.holder == holder]:
+        del claims[key]
+
 
 class MemoryViews:
     """Deadline index and outbox as dictionaries, updated under one lock."""
 
     def __init__(self, factory: InfrastructureFactory[Any] | None = None) -> None:
         self._lock = threading.Lock()
-        self._scheduler = threading.Lock()
         self._position = 0
+        self._due_claims: dict[tuple[UUID, str], Claim] = {}
+        self._mail_claims: dict[UUID, Claim] = {}
         self._pending: dict[tuple[UUID, str], DueItem] = {}
         self._outbox: dict[UUID, OutboxEntry] = {}
         self._held: dict[UUID, HeldResult] = {}
@@ -43,11 +70,13 @@ class MemoryViews:
                 raise IntegrityError(f"views are at {self._position}, not {after}")
             for item in changes.scheduled:
                 self._pending[(item.aggregate_id, item.action)] = item
+                self._due_claims.pop((item.aggregate_id, item.action), None)
             for settled in changes.settled:
                 key = (settled.aggregate_id, settled.action)
                 pending = self._pending.get(key)
                 if pending is not None and pending.sequence < settled.sequence:
                     del self._pending[key]
+                    self._due_claims.pop(key, None)
             for entry in changes.queued:
                 self._outbox.setdefault(entry.notification_id, entry)
             for change in changes.deliveries:
@@ -57,6 +86,7 @@ class MemoryViews:
                 self._outbox[notification_id] = attrs.evolve(
                     entry, sent_at=sent_at, next_attempt_at=None
                 )
+                self._mail_claims.pop(notification_id, None)
             for held in changes.held:
                 self._held[held.result_id] = held
             for result_id in changes.released:
@@ -80,8 +110,55 @@ class MemoryViews:
     def due(self, now: datetime, limit: int) -> list[DueItem]:
         """Unsettled items due by ``now``, earliest first."""
         with self._lock:
-            due = [item for item in self._pending.values() if item.due_at <= now]
-        return sorted(due, key=lambda item: (item.due_at, item.priority, item.sequence))[:limit]
+            return self._due(now)[:limit]
+
+    def _due(self, now: datetime) -> list[DueItem]:
+        due = [item for item in self._pending.values() if item.due_at <= now]
+        return sorted(due, key=lambda item: (item.due_at, item.priority, item.sequence))
+
+    def claim_due(self, now: datetime, holder: str, until: datetime, limit: int) -> list[DueItem]:
+        """The earliest due time and priority's items that no other live claim covers."""
+        with self._lock:
+            due = self._due(now)
+            if not due:
+                return []
+            first = (due[0].due_at, due[0].priority)
+            free = [
+                item
+                for item in due
+                if (item.due_at, item.priority) == first
+                and _free(self._due_claims.get((item.aggregate_id, item.action)), holder, now)
+            ][:limit]
+            for item in free:
+                self._due_claims[(item.aggregate_id, item.action)] = Claim(holder, until)
+            return free
+
+    def claim_mail(
+        self, now: datetime, holder: str, until: datetime, limit: int
+    ) -> list[OutboxEntry]:
+        """Deliverable messages that no other live claim covers, oldest first."""
+        with self._lock:
+            free = [
+                entry
+                for entry in self._deliverable(now)
+                if _free(self._mail_claims.get(entry.notification_id), holder, now)
+            ][:limit]
+            for entry in free:
+                self._mail_claims[entry.notification_id] = Claim(holder, until)
+            return free
+
+    def renew_claims(self, holder: str, until: datetime) -> int:
+        """Extend the holder's claims."""
+        with self._lock:
+            return _renew(self._due_claims, holder, until) + _renew(
+                self._mail_claims, holder, until
+            )
+
+    def release_claims(self, holder: str) -> None:
+        """Drop the holder's claims."""
+        with self._lock:
+            _release(self._due_claims, holder)
+            _release(self._mail_claims, holder)
 
     def pending_count(self) -> int:
         """How many items are unsettled."""
@@ -94,12 +171,6 @@ class MemoryViews:
             if pending is not None and pending.sequence == sequence:
                 del self._pending[(aggregate_id, action)]
 
-    @contextmanager
-    def scheduling(self) -> Iterator[None]:
-        """One scheduler at a time among the threads that share this store."""
-        with self._scheduler:
-            yield
-
     def outbox(self, recipient_index: str | None = None) -> list[OutboxEntry]:
         """Queued notifications in order."""
         with self._lock:
@@ -109,13 +180,16 @@ class MemoryViews:
     def deliverable(self, now: datetime, limit: int) -> list[OutboxEntry]:
         """Unsent, unabandoned notifications due for an attempt by ``now``, oldest first."""
         with self._lock:
-            return [
-                e
-                for e in self._outbox.values()
-                if e.sent_at is None
-                and e.abandoned_at is None
-                and (e.next_attempt_at is None or e.next_attempt_at <= now)
-            ][:limit]
+            return self._deliverable(now)[:limit]
+
+    def _deliverable(self, now: datetime) -> list[OutboxEntry]:
+        return [
+            e
+            for e in self._outbox.values()
+            if e.sent_at is None
+            and e.abandoned_at is None
+            and (e.next_attempt_at is None or e.next_attempt_at <= now)
+        ]
 
     def held_results(self, student_index: str | None = None) -> list[HeldResult]:
         """Held results in the order they were held."""

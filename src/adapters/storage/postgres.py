@@ -2,13 +2,12 @@
 
 Each batch of view changes and the tracking position are written in one transaction, so the
 views hold each event exactly once and can be rebuilt from the log at any time. Schedulers in
-several processes take turns through an advisory lock, so due work keeps its order (ADR 0010).
+several processes claim due rows with ``FOR UPDATE SKIP LOCKED`` and a lease (ADR 0028).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -16,18 +15,70 @@ from eventsourcing.persistence import Tracking
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
-from carepassport.adapters.storage.postgres_setup import lock_key
 from carepassport.adapters.storage.postgres_tracking import PostgresTrackedTables
 from carepassport.application.ports import DueItem, HeldResult, OutboxEntry, ViewChanges
 
 TRACKING_NAME = "CarePassport.views"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Raise when the views' tables change: older tables are dropped and rebuilt from the log."""
 VIEW_TABLES = ("cp_deadlines", "cp_outbox", "cp_held_results")
 
 
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
+
+
+FREE = "(claimed_until IS NULL OR claimed_until <= %(now)s OR claimed_by = %(holder)s)"
+CLAIM_DUE = (
+    "UPDATE {schema}.cp_deadlines d SET claimed_by = %(holder)s, claimed_until = %(until)s "
+    "FROM (SELECT aggregate_id, action FROM {schema}.cp_deadlines "
+    "WHERE NOT settled AND (due_at, priority) = (SELECT due_at, priority "
+    "FROM {schema}.cp_deadlines WHERE NOT settled AND due_at <= %(now)s "
+    f"ORDER BY due_at, priority LIMIT 1) AND {FREE} "
+    "ORDER BY sequence LIMIT %(n)s FOR UPDATE SKIP LOCKED) pick "
+    "WHERE d.aggregate_id = pick.aggregate_id AND d.action = pick.action "
+    "RETURNING d.aggregate_id, d.action, d.rule, d.due_at, d.priority, d.sequence"
+)
+"""Claim the free items of the earliest due time and priority, skipping rows being claimed."""
+CLAIM_MAIL = (
+    "UPDATE {schema}.cp_outbox o SET claimed_by = %(holder)s, claimed_until = %(until)s "
+    "FROM (SELECT notification_id FROM {schema}.cp_outbox "
+    "WHERE sent_at IS NULL AND abandoned_at IS NULL "
+    f"AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s) AND {FREE} "
+    "ORDER BY sequence LIMIT %(n)s FOR UPDATE SKIP LOCKED) pick "
+    "WHERE o.notification_id = pick.notification_id RETURNING o.*"
+)
+
+
+def _due_item(row: DictRow) -> DueItem:
+    return DueItem(
+        aggregate_id=row["aggregate_id"],
+        action=row["action"],
+        rule=row["rule"],
+        due_at=_utc(row["due_at"]),
+        sequence=row["sequence"],
+        priority=row["priority"],
+    )
+
+
+def _entry(row: DictRow) -> OutboxEntry:
+    return OutboxEntry(
+        notification_id=row["notification_id"],
+        kind=row["kind"],
+        recipient=row["recipient"],
+        subject=row["subject"],
+        body=row["body"],
+        about_id=row["about_id"],
+        queued_at=_utc(row["queued_at"]),
+        sent_at=_utc(row["sent_at"]) if row["sent_at"] else None,
+        sequence=row["sequence"],
+        reply_to=row["reply_to"],
+        recipient_index=row["recipient_index"],
+        attempts=row["attempts"],
+        next_attempt_at=_utc(row["next_attempt_at"]) if row["next_attempt_at"] else None,
+        last_error=row["last_error"],
+        abandoned_at=_utc(row["abandoned_at"]) if row["abandoned_at"] else None,
+    )
 
 
 class PostgresViews(PostgresTrackedTables):
@@ -38,15 +89,21 @@ class PostgresViews(PostgresTrackedTables):
         "CREATE TABLE IF NOT EXISTS {schema}.cp_deadlines ("
         "aggregate_id uuid NOT NULL, action text NOT NULL, rule text NOT NULL, "
         "due_at timestamptz NOT NULL, priority integer NOT NULL, sequence bigint NOT NULL, "
-        "settled boolean NOT NULL DEFAULT false, PRIMARY KEY (aggregate_id, action))",
+        "settled boolean NOT NULL DEFAULT false, claimed_by text, claimed_until timestamptz, "
+        "PRIMARY KEY (aggregate_id, action))",
         "CREATE INDEX IF NOT EXISTS cp_deadlines_due "
         "ON {schema}.cp_deadlines (due_at, priority, sequence) WHERE NOT settled",
+        "CREATE INDEX IF NOT EXISTS cp_deadlines_claims "
+        "ON {schema}.cp_deadlines (claimed_by) WHERE claimed_by IS NOT NULL",
         "CREATE TABLE IF NOT EXISTS {schema}.cp_outbox ("
         "notification_id uuid PRIMARY KEY, sequence bigint NOT NULL, kind text NOT NULL, "
         "recipient text NOT NULL, subject text NOT NULL, body text NOT NULL, "
         "about_id uuid NOT NULL, queued_at timestamptz NOT NULL, sent_at timestamptz, "
         "reply_to text, attempts integer NOT NULL DEFAULT 0, next_attempt_at timestamptz, "
-        "last_error text, abandoned_at timestamptz, recipient_index text NOT NULL)",
+        "last_error text, abandoned_at timestamptz, recipient_index text NOT NULL, "
+        "claimed_by text, claimed_until timestamptz)",
+        "CREATE INDEX IF NOT EXISTS cp_outbox_claims "
+        "ON {schema}.cp_outbox (claimed_by) WHERE claimed_by IS NOT NULL",
         "CREATE INDEX IF NOT EXISTS cp_outbox_unsent ON {schema}.cp_outbox (sequence) "
         "WHERE sent_at IS NULL AND abandoned_at IS NULL",
         "CREATE INDEX IF NOT EXISTS cp_outbox_recipient "
@@ -115,7 +172,8 @@ class PostgresViews(PostgresTrackedTables):
             "VALUES (%s, %s, %s, %s, %s, %s, false) "
             "ON CONFLICT (aggregate_id, action) DO UPDATE SET "
             "rule = excluded.rule, due_at = excluded.due_at, priority = excluded.priority, "
-            "sequence = excluded.sequence, settled = false",
+            "sequence = excluded.sequence, settled = false, claimed_by = NULL, "
+            "claimed_until = NULL",
             [
                 (i.aggregate_id, i.action, i.rule, i.due_at, i.priority, i.sequence)
                 for i in changes.scheduled
@@ -123,8 +181,8 @@ class PostgresViews(PostgresTrackedTables):
         )
         self._many(
             c,
-            "UPDATE {schema}.cp_deadlines SET settled = true "
-            "WHERE aggregate_id = %s AND action = %s AND sequence < %s",
+            "UPDATE {schema}.cp_deadlines SET settled = true, claimed_by = NULL, "
+            "claimed_until = NULL WHERE aggregate_id = %s AND action = %s AND sequence < %s",
             [(s.aggregate_id, s.action, s.sequence) for s in changes.settled],
         )
         self._many(
@@ -161,8 +219,8 @@ class PostgresViews(PostgresTrackedTables):
         )
         self._many(
             c,
-            "UPDATE {schema}.cp_outbox SET sent_at = %s, next_attempt_at = NULL "
-            "WHERE notification_id = %s",
+            "UPDATE {schema}.cp_outbox SET sent_at = %s, next_attempt_at = NULL, "
+            "claimed_by = NULL, claimed_until = NULL WHERE notification_id = %s",
             [(sent_at, nid) for nid, sent_at in changes.sent],
         )
         self._many(
@@ -193,17 +251,51 @@ class PostgresViews(PostgresTrackedTables):
             "ORDER BY due_at, priority, sequence LIMIT %s",
             (now, limit),
         )
-        return [
-            DueItem(
-                aggregate_id=row["aggregate_id"],
-                action=row["action"],
-                rule=row["rule"],
-                due_at=_utc(row["due_at"]),
-                sequence=row["sequence"],
-                priority=row["priority"],
-            )
-            for row in rows
-        ]
+        return [_due_item(row) for row in rows]
+
+    def claim_due(self, now: datetime, holder: str, until: datetime, limit: int) -> list[DueItem]:
+        """Lock the free rows of the earliest due time and priority, skipping rows another
+        transaction has locked, and claim them; one short transaction."""
+        rows = self._claim(CLAIM_DUE, {"holder": holder, "until": until, "now": now, "n": limit})
+        return sorted((_due_item(row) for row in rows), key=lambda item: item.sequence)
+
+    def claim_mail(
+        self, now: datetime, holder: str, until: datetime, limit: int
+    ) -> list[OutboxEntry]:
+        """Lock and claim deliverable messages no other live claim covers, oldest first."""
+        rows = self._claim(CLAIM_MAIL, {"holder": holder, "until": until, "now": now, "n": limit})
+        return sorted((_entry(row) for row in rows), key=lambda entry: entry.sequence)
+
+    def _claim(self, statement: str, params: dict[str, object]) -> list[DictRow]:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(self.sql(statement), params)
+            return c.fetchall()
+
+    def renew_claims(self, holder: str, until: datetime) -> int:
+        """Extend the holder's claims on both tables."""
+        renewed = 0
+        with self.datastore.transaction(commit=True) as c:
+            for table in ("cp_deadlines", "cp_outbox"):
+                c.execute(
+                    self.sql(
+                        f"UPDATE {{schema}}.{table} SET claimed_until = %s WHERE claimed_by = %s"
+                    ),
+                    (until, holder),
+                )
+                renewed += c.rowcount
+        return renewed
+
+    def release_claims(self, holder: str) -> None:
+        """Drop the holder's claims on both tables."""
+        with self.datastore.transaction(commit=True) as c:
+            for table in ("cp_deadlines", "cp_outbox"):
+                c.execute(
+                    self.sql(
+                        f"UPDATE {{schema}}.{table} SET claimed_by = NULL, "
+                        "claimed_until = NULL WHERE claimed_by = %s"
+                    ),
+                    (holder,),
+                )
 
     def pending_count(self) -> int:
         """How many items are unsettled."""
@@ -221,18 +313,6 @@ class PostgresViews(PostgresTrackedTables):
                 ),
                 (aggregate_id, action, sequence),
             )
-
-    @contextmanager
-    def scheduling(self) -> Iterator[None]:
-        """One scheduler at a time on this store: a session advisory lock, held while due
-        work is performed and released however the work ends (or when the process dies)."""
-        key = lock_key(self.datastore.schema, "scheduler")
-        with self.datastore.get_connection() as conn:
-            conn.execute("SELECT pg_advisory_lock(%s)", (key,))
-            try:
-                yield
-            finally:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
     def outbox(self, recipient_index: str | None = None) -> list[OutboxEntry]:
         """Queued notifications in order, optionally for one recipient."""
@@ -252,26 +332,7 @@ class PostgresViews(PostgresTrackedTables):
         )
 
     def _entries(self, query: str, params: tuple[object, ...]) -> list[OutboxEntry]:
-        return [
-            OutboxEntry(
-                notification_id=row["notification_id"],
-                kind=row["kind"],
-                recipient=row["recipient"],
-                subject=row["subject"],
-                body=row["body"],
-                about_id=row["about_id"],
-                queued_at=_utc(row["queued_at"]),
-                sent_at=_utc(row["sent_at"]) if row["sent_at"] else None,
-                sequence=row["sequence"],
-                reply_to=row["reply_to"],
-                recipient_index=row["recipient_index"],
-                attempts=row["attempts"],
-                next_attempt_at=_utc(row["next_attempt_at"]) if row["next_attempt_at"] else None,
-                last_error=row["last_error"],
-                abandoned_at=_utc(row["abandoned_at"]) if row["abandoned_at"] else None,
-            )
-            for row in self.select(query, params)
-        ]
+        return [_entry(row) for row in self.select(query, params)]
 
     def held_results(self, student_index: str | None = None) -> list[HeldResult]:
         """Held results in the order they were held, optionally for one student number."""

@@ -7,7 +7,6 @@ views hold each event exactly once and can be rebuilt from the log at any time.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -24,7 +23,7 @@ from carepassport.application.ports import (
 )
 
 TRACKING_NAME = "CarePassport.views"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Raise when the views' tables change: older tables are dropped and rebuilt from the log."""
 VIEW_TABLES = ("cp_deadlines", "cp_outbox", "cp_held_results")
 
@@ -92,6 +91,54 @@ def _delivery_fields(row: Any) -> dict[str, Any]:
     }
 
 
+CLAIM_DUE = (
+    "UPDATE cp_deadlines SET claimed_by = ?, claimed_until = ? "
+    "WHERE (aggregate_id, action) IN ("
+    "SELECT aggregate_id, action FROM cp_deadlines WHERE settled = 0 "
+    "AND (due_at, priority) = (SELECT due_at, priority FROM cp_deadlines "
+    "WHERE settled = 0 AND due_at <= ? ORDER BY due_at, priority LIMIT 1) "
+    "AND (claimed_until IS NULL OR claimed_until <= ? OR claimed_by = ?) "
+    "ORDER BY sequence LIMIT ?) "
+    "RETURNING aggregate_id, action, rule, due_at, priority, sequence"
+)
+"""Claim the free items of the earliest due time and priority (the partial index finds it)."""
+CLAIM_MAIL = (
+    "UPDATE cp_outbox SET claimed_by = ?, claimed_until = ? WHERE notification_id IN ("
+    "SELECT notification_id FROM cp_outbox WHERE sent_at IS NULL AND abandoned_at IS NULL "
+    "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
+    "AND (claimed_until IS NULL OR claimed_until <= ? OR claimed_by = ?) "
+    "ORDER BY sequence LIMIT ?) RETURNING *"
+)
+
+
+def _due_item(row: Any) -> DueItem:
+    return DueItem(
+        aggregate_id=UUID(row["aggregate_id"]),
+        action=row["action"],
+        rule=row["rule"],
+        due_at=_parse(row["due_at"]),
+        sequence=row["sequence"],
+        priority=row["priority"],
+    )
+
+
+def _entry(row: Any) -> OutboxEntry:
+    return OutboxEntry(
+        notification_id=UUID(row["notification_id"]),
+        kind=row["kind"],
+        recipient=row["recipient"],
+        subject=row["subject"],
+        body=row["body"],
+        about_id=UUID(row["about_id"]),
+        queued_at=_parse(row["queued_at"]),
+        sent_at=_parse(row["sent_at"]) if row["sent_at"] else None,
+        sequence=row["sequence"],
+        reply_to=row["reply_to"],
+        recipient_index=row["recipient_index"],
+        **_delivery_fields(row),
+    )
+
+
 def _many(c: SQLiteCursor, statement: str, rows: list[tuple[Any, ...]]) -> None:
     """``executemany``, skipped for no rows (most batches touch two or three tables)."""
     if rows:
@@ -130,15 +177,20 @@ class SQLiteViews(SQLiteTrackingRecorder):
             "CREATE TABLE IF NOT EXISTS cp_deadlines ("
             "aggregate_id TEXT NOT NULL, action TEXT NOT NULL, rule TEXT NOT NULL, "
             "due_at TEXT NOT NULL, priority INTEGER NOT NULL, sequence INTEGER NOT NULL, "
-            "settled INTEGER NOT NULL DEFAULT 0, "
+            "settled INTEGER NOT NULL DEFAULT 0, claimed_by TEXT, claimed_until TEXT, "
             "PRIMARY KEY (aggregate_id, action)) WITHOUT ROWID",
             "CREATE INDEX IF NOT EXISTS cp_deadlines_due "
             "ON cp_deadlines (due_at, priority, sequence) WHERE settled = 0",
+            "CREATE INDEX IF NOT EXISTS cp_deadlines_claims "
+            "ON cp_deadlines (claimed_by) WHERE claimed_by IS NOT NULL",
             "CREATE TABLE IF NOT EXISTS cp_outbox ("
             "notification_id TEXT PRIMARY KEY, sequence INTEGER NOT NULL, kind TEXT NOT NULL, "
             "recipient TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL, "
             "about_id TEXT NOT NULL, queued_at TEXT NOT NULL, sent_at TEXT, reply_to TEXT, "
-            f"recipient_index TEXT NOT NULL, {OUTBOX_DELIVERY_COLUMNS})",
+            f"recipient_index TEXT NOT NULL, {OUTBOX_DELIVERY_COLUMNS}, "
+            "claimed_by TEXT, claimed_until TEXT)",
+            "CREATE INDEX IF NOT EXISTS cp_outbox_claims "
+            "ON cp_outbox (claimed_by) WHERE claimed_by IS NOT NULL",
             "CREATE INDEX IF NOT EXISTS cp_outbox_unsent ON cp_outbox (sequence) "
             "WHERE sent_at IS NULL AND abandoned_at IS NULL",
             "CREATE INDEX IF NOT EXISTS cp_outbox_recipient "
@@ -192,7 +244,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
             "(aggregate_id, action, rule, due_at, priority, sequence, settled) "
             "VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT (aggregate_id, action) DO UPDATE SET "
             "rule = excluded.rule, due_at = excluded.due_at, priority = excluded.priority, "
-            "sequence = excluded.sequence, settled = 0",
+            "sequence = excluded.sequence, settled = 0, claimed_by = NULL, claimed_until = NULL",
             [
                 (str(i.aggregate_id), i.action, i.rule, _instant(i.due_at), i.priority, i.sequence)
                 for i in changes.scheduled
@@ -200,7 +252,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
         )
         _many(
             c,
-            "UPDATE cp_deadlines SET settled = 1 "
+            "UPDATE cp_deadlines SET settled = 1, claimed_by = NULL, claimed_until = NULL "
             "WHERE aggregate_id = ? AND action = ? AND sequence < ?",
             [(str(s.aggregate_id), s.action, s.sequence) for s in changes.settled],
         )
@@ -228,7 +280,8 @@ class SQLiteViews(SQLiteTrackingRecorder):
         _many(c, APPLY_DELIVERY, [_delivery_row(d) for d in changes.deliveries])
         _many(
             c,
-            "UPDATE cp_outbox SET sent_at = ?, next_attempt_at = NULL WHERE notification_id = ?",
+            "UPDATE cp_outbox SET sent_at = ?, next_attempt_at = NULL, claimed_by = NULL, "
+            "claimed_until = NULL WHERE notification_id = ?",
             [(_instant(sent_at), str(nid)) for nid, sent_at in changes.sent],
         )
         _many(
@@ -261,18 +314,48 @@ class SQLiteViews(SQLiteTrackingRecorder):
                 "WHERE settled = 0 AND due_at <= ? ORDER BY due_at, priority, sequence LIMIT ?",
                 (_instant(now), limit),
             )
+            return [_due_item(row) for row in c.fetchall()]
+
+    def claim_due(self, now: datetime, holder: str, until: datetime, limit: int) -> list[DueItem]:
+        """One statement: it takes SQLite's write lock before it reads, so two processes never
+        claim the same row."""
+        at = _instant(now)
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(CLAIM_DUE, (holder, _instant(until), at, at, holder, limit))
             rows = c.fetchall()
-        return [
-            DueItem(
-                aggregate_id=UUID(row["aggregate_id"]),
-                action=row["action"],
-                rule=row["rule"],
-                due_at=_parse(row["due_at"]),
-                sequence=row["sequence"],
-                priority=row["priority"],
-            )
-            for row in rows
-        ]
+        return sorted((_due_item(row) for row in rows), key=lambda item: item.sequence)
+
+    def claim_mail(
+        self, now: datetime, holder: str, until: datetime, limit: int
+    ) -> list[OutboxEntry]:
+        """Deliverable messages no other live claim covers, oldest first, in one statement."""
+        at = _instant(now)
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(CLAIM_MAIL, (holder, _instant(until), at, at, holder, limit))
+            rows = c.fetchall()
+        return sorted((_entry(row) for row in rows), key=lambda entry: entry.sequence)
+
+    def renew_claims(self, holder: str, until: datetime) -> int:
+        """Extend the holder's claims on both tables."""
+        renewed = 0
+        with self.datastore.transaction(commit=True) as c:
+            for table in ("cp_deadlines", "cp_outbox"):
+                c.execute(
+                    f"UPDATE {table} SET claimed_until = ? WHERE claimed_by = ?",
+                    (_instant(until), holder),
+                )
+                renewed += c.sqlite_cursor.rowcount
+        return renewed
+
+    def release_claims(self, holder: str) -> None:
+        """Drop the holder's claims on both tables."""
+        with self.datastore.transaction(commit=True) as c:
+            for table in ("cp_deadlines", "cp_outbox"):
+                c.execute(
+                    f"UPDATE {table} SET claimed_by = NULL, claimed_until = NULL "
+                    "WHERE claimed_by = ?",
+                    (holder,),
+                )
 
     def pending_count(self) -> int:
         """How many items are unsettled."""
@@ -290,11 +373,6 @@ class SQLiteViews(SQLiteTrackingRecorder):
                 (str(aggregate_id), action, sequence),
             )
 
-    def scheduling(self) -> AbstractContextManager[None]:
-        """Nothing to hold: schedulers in several processes meet SQLite's write lock and the
-        store's optimistic concurrency, and the second finds the work done (ADR 0003)."""
-        return nullcontext()
-
     def outbox(self, recipient_index: str | None = None) -> list[OutboxEntry]:
         """Queued notifications in order, optionally for one recipient."""
         where, params = (
@@ -310,23 +388,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(query, params)
             rows = c.fetchall()
-        return [
-            OutboxEntry(
-                notification_id=UUID(row["notification_id"]),
-                kind=row["kind"],
-                recipient=row["recipient"],
-                subject=row["subject"],
-                body=row["body"],
-                about_id=UUID(row["about_id"]),
-                queued_at=_parse(row["queued_at"]),
-                sent_at=_parse(row["sent_at"]) if row["sent_at"] else None,
-                sequence=row["sequence"],
-                reply_to=row["reply_to"],
-                recipient_index=row["recipient_index"],
-                **_delivery_fields(row),
-            )
-            for row in rows
-        ]
+        return [_entry(row) for row in rows]
 
     def held_results(self, student_index: str | None = None) -> list[HeldResult]:
         """Held results in the order they were held, optionally for one student number."""

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from uuid import UUID
 
+import attrs
 from eventsourcing.domain import Aggregate
 
+from carepassport.application.claims import Claims
 from carepassport.application.mail.ports import Mailer, MailServiceUnavailable, OutgoingMessage
 from carepassport.application.personal import opened_entry
 from carepassport.application.ports import OutboxEntry
@@ -21,9 +23,7 @@ from carepassport.domain.values import ERASED, email_address
 
 log = logging.getLogger(__name__)
 DELIVERY_BATCH = 20
-"""Messages taken per transaction. With the SMTP timeout (10 s) a batch ends well inside LEASE."""
-LEASE = timedelta(minutes=10)
-"""How long a delivery run holds the messages it took; after a crash they are retried then."""
+"""Messages claimed and attempted per transaction (each outcome is recorded on its own)."""
 
 
 def notify(
@@ -49,28 +49,57 @@ def notify(
     )
 
 
+@attrs.frozen
+class Handover:
+    """A message taken for one delivery attempt, ready for the mail service."""
+
+    notification: Notification
+    message: OutgoingMessage
+
+
+@attrs.frozen
+class Outcome:
+    """What the mail service made of a handover: sent (no error), failed, or an outage."""
+
+    handover: Handover
+    error: str | None = None
+    outage: bool = False
+
+    @property
+    def sent(self) -> bool:
+        return self.error is None
+
+
 class Outbox:
     """Lists queued notifications and delivers the unsent ones, retrying failures with backoff.
 
-    Each delivery run records an attempt on the messages it takes before handing them to the
-    mailer, so two runs (two processes) never hand over the same message; then it records each
-    outcome: sent, failed with the time of the next attempt, or abandoned (ADR 0011).
+    A delivery takes messages in three steps (ADR 0011, ADR 0028): ``take`` claims due messages
+    in the store (other processes skip them) and records an attempt on each, so no other run
+    hands them over; ``hand_over`` gives one to the mailer and touches no store, so a server
+    can run it outside its serialised core; ``settle`` records the outcome at once: sent,
+    failed with the time of the next attempt, or abandoned. If the process dies between the
+    mail service accepting a message and ``settle``, that one message is handed over again
+    once the claim has run out, under the same Message-ID.
     """
 
     def __init__(
         self,
         app: CarePassportApplication,
         mailer: Mailer,
+        claims: Claims,
         retry: RetrySchedule = DEFAULT_RETRY_SCHEDULE,
-        lease: timedelta = LEASE,
     ) -> None:
         self._app = app
         self._mailer = mailer
+        self._claims = claims
         self._retry = retry
-        self._lease = lease
         self._delivering = False
         self.delivered = 0
-        app.after_record.append(self._deliver_after_command)
+        self.after_command: Callable[[], object] = self._deliver_after_command
+        """What runs after each command: one batch of delivery (the one-shot CLI, embedding
+        code); a server replaces it with a wake-up of its delivery loop, so no request waits
+        on the mail service."""
+        app.after_record.append(lambda: self.after_command())
 
     def messages(self, recipient: str | None = None) -> list[OutboxEntry]:
         """Queued notifications, oldest first, optionally for one recipient."""
@@ -108,7 +137,8 @@ class Outbox:
             return 0
         self._delivering = True
         try:
-            return self._deliver_all(batches)
+            with self._claims.kept_alive():
+                return self._deliver_all(batches)
         finally:
             self._delivering = False
 
@@ -118,29 +148,58 @@ class Outbox:
         return self.deliver(batches=1)
 
     def _deliver_all(self, batches: int | None) -> int:
-        self._app.catch_up()
         delivered = 0
         tried: set[UUID] = set()
         while batches is None or batches > 0:
             batches = None if batches is None else batches - 1
-            now = self._app.now()
-            entries = [
-                opened_entry(e, self._app.personal)
-                for e in self._app.views.deliverable(now, DELIVERY_BATCH)
-                if e.notification_id not in tried
-            ]
-            if not entries:
+            taken = self.take(skip=tried)
+            if not taken:
                 return delivered
-            tried.update(e.notification_id for e in entries)
-            self._abandon_erased([e for e in entries if _erased(e)], now)
-            entries = [e for e in entries if not _erased(e)]
-            taken = self._take(entries, now)
-            sent, failed, outage = self._send(taken, {e.notification_id: e for e in entries})
-            self._record_outcomes(sent, failed)
-            delivered += len(sent)
-            if outage:
-                return delivered
+            tried.update(h.notification.id for h in taken)
+            for position, handover in enumerate(taken):
+                outcome = self.hand_over(handover)
+                self.settle(outcome)
+                delivered += outcome.sent
+                if outcome.outage:
+                    # The rest of the batch fails alike, without contacting the service again.
+                    for rest in taken[position + 1 :]:
+                        self.settle(Outcome(rest, outcome.error, outage=True))
+                    return delivered
         return delivered
+
+    def take(self, skip: Collection[UUID] = ()) -> list[Handover]:
+        """Claim up to a batch of the messages due now that no other process holds (except
+        those in ``skip``: tried in this run), record an attempt on each in one transaction,
+        and return them ready for ``hand_over``. Messages with erased personal data are given
+        up instead (ADR 0023)."""
+        self._app.catch_up()
+        now = self._app.now()
+        claims = self._claims
+        claimed = self._app.views.claim_mail(now, claims.holder, claims.until(now), DELIVERY_BATCH)
+        entries = [opened_entry(e, self._app.personal) for e in claimed]
+        entries = [e for e in entries if e.notification_id not in skip]
+        self._abandon_erased([e for e in entries if _erased(e)], now)
+        entries = [e for e in entries if not _erased(e)]
+        by_id = {e.notification_id: e for e in entries}
+        return [Handover(n, outgoing(by_id[n.id])) for n in self._begin_attempts(entries, now)]
+
+    def hand_over(self, handover: Handover) -> Outcome:
+        """Give one message to the mailer (no store is touched: safe outside the core's lock)."""
+        try:
+            self._mailer.send(handover.message)
+        except MailServiceUnavailable as error:
+            return Outcome(handover, describe(error), outage=True)
+        except Exception as error:
+            return Outcome(handover, describe(error))
+        return Outcome(handover)
+
+    def settle(self, outcome: Outcome) -> None:
+        """Record what became of one handover: sent, or failed (retried later or abandoned)."""
+        notification = outcome.handover.notification
+        if outcome.error is None:
+            self._record_outcomes([notification], [])
+        else:
+            self._record_outcomes([], [(notification, outcome.error)])
 
     def _abandon_erased(self, entries: list[OutboxEntry], now: datetime) -> None:
         """Messages whose recipient or body was erased (ADR 0023) are given up, never sent."""
@@ -150,15 +209,16 @@ class Outbox:
                 notification.abandon("personal data in it was erased", now)
                 self._record_quietly(notification)
 
-    def _take(self, entries: list[OutboxEntry], now: datetime) -> list[Notification]:
+    def _begin_attempts(self, entries: list[OutboxEntry], now: datetime) -> list[Notification]:
         """Record an attempt on each message that is still due, in one transaction; a message
         another run took first is left to it."""
         found = self._app.find_many(e.notification_id for e in entries).values()
         due = [n for n in found if isinstance(n, Notification) and n.deliverable(now)]
         if not due:
             return []
+        lease = self._claims.lease
         for notification in due:
-            notification.begin_attempt(now, self._lease)
+            notification.begin_attempt(now, lease)
         try:
             self._app.record(*due)
             return due
@@ -169,7 +229,7 @@ class Outbox:
             fresh = self._app.find(Notification, notification.id)
             if fresh is None or not fresh.deliverable(now):
                 continue
-            fresh.begin_attempt(now, self._lease)
+            fresh.begin_attempt(now, lease)
             try:
                 self._app.record(fresh)
             except ConcurrentUpdate:
@@ -177,35 +237,10 @@ class Outbox:
             taken.append(fresh)
         return taken
 
-    def _send(
-        self, taken: list[Notification], entries: dict[UUID, OutboxEntry]
-    ) -> tuple[list[Notification], list[tuple[Notification, str]], bool]:
-        """One attempt per message. After an outage the rest of the batch fails with the same
-        error without contacting the service again, and the run stops."""
-        sent: list[Notification] = []
-        failed: list[tuple[Notification, str]] = []
-        outage: str | None = None
-        for notification in taken:
-            if outage is not None:
-                failed.append((notification, outage))
-                continue
-            try:
-                self._mailer.send(outgoing(entries[notification.id]))
-            except MailServiceUnavailable as error:
-                outage = describe(error)
-                failed.append((notification, outage))
-            except Exception as error:
-                failed.append((notification, describe(error)))
-            else:
-                sent.append(notification)
-        return sent, failed, outage is not None
-
     def _record_outcomes(
         self, sent: list[Notification], failed: list[tuple[Notification, str]]
     ) -> None:
-        """Record a batch's deliveries and failures in one transaction."""
-        if not sent and not failed:
-            return
+        """Record deliveries and failures in one transaction."""
         at = self._app.now()
         for notification in sent:
             notification.mark_sent(at)
