@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
@@ -45,6 +45,10 @@ T = TypeVar("T")
 
 DEFAULT_STORE = "sqlite:///./carepassport.db"
 DEFAULT_SENDER = "care-passport@localhost"
+LEASE_ENV = "CAREPASSPORT_LEASE_SECONDS"
+"""How long a claim on due work or mail lasts unrenewed (default 60): a dead process's work is
+taken over this long after it died."""
+MAX_LEASE_SECONDS = 86_400
 APPROVAL_SECRET_ENV = "CAREPASSPORT_APPROVAL_SECRET"
 REPLY_DOMAIN_ENV = "CAREPASSPORT_REPLY_DOMAIN"
 PORTAL_URL_ENV = "CAREPASSPORT_PORTAL_URL"
@@ -358,6 +362,8 @@ def bootstrap(
     keys: SigningKeys | None = None,
     personal: Callable[[Factory], PersonalData] | None = None,
     portal_url: str | None = None,
+    holder: str | None = None,
+    running_since: float | None = None,
 ) -> Services:
     """Wire the core on a store with production adapters, unless others are passed in.
 
@@ -365,7 +371,9 @@ def bootstrap(
     without it (or a ``mailer``), a SQLite store writes mail as .eml files in
     ``<db name>.outbox/`` beside it, a PostgreSQL store in ``<database>.<schema>.outbox/`` in the
     working directory, and the memory store keeps mail in memory. ``now`` fixes the clock at a
-    simulated time (a ``SettableClock``); otherwise the system clock is used. Without an LMS, a
+    simulated time (a ``SettableClock``), or with ``running_since`` (a Unix time) starts it
+    there at that moment and lets it run (a ``RunningClock``: processes given the same pair
+    agree); otherwise the system clock is used. Without an LMS, a
     SQLite store stages imported results in ``<db name>.lms.db`` beside it, a PostgreSQL store in
     its ``cp_staged_results`` table, and the memory store in memory.
     With ``brightspace`` (a configuration or its JSON/TOML file; the token is read from
@@ -387,13 +395,16 @@ def bootstrap(
 
     ``personal`` holds the per-person data keys; without it, ``<db name>.personal.db`` beside
     a SQLite store, the schema ``<schema>_keys`` beside a PostgreSQL store, else memory.
+
+    ``holder`` names this core in its claims on due work and mail (default: host, process id
+    and a random part); claims last ``$CAREPASSPORT_LEASE_SECONDS`` (default 60) unrenewed.
     """
     import sqlite3
 
     from eventsourcing.persistence import PersistenceError
 
     from carepassport.adapters.calendar import OntarioCalendars
-    from carepassport.adapters.clocks import SettableClock, SystemClock
+    from carepassport.adapters.clocks import RunningClock, SettableClock, SystemClock
     from carepassport.adapters.lms.enrolment import InMemoryEnrolment
     from carepassport.adapters.mail.reply_parser import MimeReplyParser
     from carepassport.adapters.storage.event_readers import event_reader
@@ -405,8 +416,10 @@ def bootstrap(
         raise InvalidValue("pass either a mailer or a mail URL, not both")
     config = store_config(store, create=create)
     tokens = approval_tokens(approval_secret, reply_domain, sender)
+    if clock is None and now is not None:
+        clock = SettableClock(now) if running_since is None else RunningClock(now, running_since)
     if clock is None:
-        clock = SettableClock(now) if now is not None else SystemClock()
+        clock = SystemClock()
     if mailer is None:
         mailer = mailer_for(mail, config.outbox_folder, sender=sender)
     formats: list[ResultFormat] = []
@@ -457,9 +470,39 @@ def bootstrap(
                 portal_url=portal_url
                 or (os.environ if environ is None else environ).get(PORTAL_URL_ENV, "")
                 or DEFAULT_PORTAL_URL,
+                holder=holder or default_holder(),
+                lease=claim_lease(os.environ if environ is None else environ),
             )
     except (OSError, sqlite3.Error, PersistenceError) as error:
         raise StoreUnavailable(f"cannot open the store {store}: {error}") from None
+
+
+def default_holder(role: str = "core") -> str:
+    """A name for this process's claims that an operator can trace: host, process id, role and
+    a random part (two cores in one process differ)."""
+    import secrets
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}:{role}:{secrets.token_hex(2)}"
+
+
+def claim_lease(environ: Mapping[str, str]) -> timedelta:
+    """The claims' lease from ``$CAREPASSPORT_LEASE_SECONDS`` (a positive number), else 60 s."""
+    from carepassport.application.claims import DEFAULT_LEASE
+
+    text = environ.get(LEASE_ENV, "").strip()
+    if not text:
+        return DEFAULT_LEASE
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= MAX_LEASE_SECONDS:
+        raise InvalidValue(
+            f"{LEASE_ENV} must be a number of seconds above 0 and at most "
+            f"{MAX_LEASE_SECONDS}, not {text!r}"
+        )
+    return timedelta(seconds=seconds)
 
 
 def _scratch_compliance() -> ComplianceStore:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from carepassport.domain.time import require_aware
@@ -33,3 +34,17 @@ class SettableClock:
         """Move forward by ``by`` and return the new time."""
         self._now = self._now + by
         return self._now
+
+
+class RunningClock:
+    """A simulated time that runs: it showed ``start`` at the Unix time ``since`` and moves on
+    with the machine's clock. Processes given the same pair show the same time (several
+    processes of one simulated deployment, tests of takeovers after a lease runs out)."""
+
+    def __init__(self, start: datetime, since: float) -> None:
+        self._start = require_aware(start, "clock time")
+        self._since = since
+
+    def now(self) -> datetime:
+        """``start`` plus the time elapsed since ``since``."""
+        return self._start + timedelta(seconds=time.time() - self._since)

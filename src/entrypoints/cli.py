@@ -19,6 +19,7 @@ from carepassport.bootstrap import DEFAULT_STORE, bootstrap, inbound_files
 
 if TYPE_CHECKING:
     from carepassport.application.services import Services
+    from carepassport.entrypoints.http.server import ServeSettings
 
 # Only click and the (light) composition root are imported here: ``--help`` builds nothing, and
 # the core, the store and the adapters are loaded by the command that uses them, inside it
@@ -55,6 +56,7 @@ class Context:
     json: bool
     brightspace: Path | None = None
     mail: str | None = attrs.field(default=None, repr=False)  # may hold a password
+    running_since: float | None = None
 
     @contextmanager
     def services(self, writes: bool) -> Iterator[Services]:
@@ -63,6 +65,7 @@ class Context:
         services = bootstrap(
             self.store,
             now=self.now,
+            running_since=self.running_since,
             create=writes,
             brightspace=self.brightspace,
             mail=self.mail,
@@ -139,6 +142,14 @@ def refuse(ctx: Context, details: dict[str, Any]) -> NoReturn:
     metavar="ISO-8601",
     help="Simulated time (no offset = America/Toronto); also the recording time.",
 )
+@click.option(
+    "--now-since",
+    "running_since",
+    type=float,
+    metavar="UNIX-TIME",
+    help="With --now: the clock showed --now at this Unix time and runs on from it (processes "
+    "given the same pair agree). Without it, --now stays fixed.",
+)
 @click.option("--json", "as_json_", is_flag=True, help="One JSON document on stdout.")
 @click.option(
     "--brightspace",
@@ -159,13 +170,23 @@ def cli(
     click_ctx: click.Context,
     store: str,
     now_text: str | None,
+    running_since: float | None,
     as_json_: bool,
     brightspace: Path | None,
     mail: str | None,
 ) -> None:
     """Care Passport core: sponsored, mandatory, expiring micro-credential training."""
     now = parse_instant(now_text, "--now") if now_text is not None else None
-    click_ctx.obj = Context(store=store, now=now, json=as_json_, brightspace=brightspace, mail=mail)
+    if running_since is not None and now is None:
+        raise click.BadParameter("needs --now", param_hint="--now-since")
+    click_ctx.obj = Context(
+        store=store,
+        now=now,
+        json=as_json_,
+        brightspace=brightspace,
+        mail=mail,
+        running_since=running_since,
+    )
 
 
 @cli.group()
@@ -667,40 +688,111 @@ def demo(ctx: Context) -> None:
     help="How often the scheduler loop ticks; 0 runs no loop (POST /tick does the work).",
 )
 @click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="API processes (uvicorn workers). Above 1 they run no loops: start `carepassport "
+    "worker` beside them for due work and mail (PostgreSQL or SQLite store).",
+)
+@click.option(
     "--demo",
     "with_demo",
     is_flag=True,
     help="First add the demo catalogue, employer and employee (once) and print a token per role.",
 )
 @pass_context
-def serve(ctx: Context, host: str, port: int, tick_every: float, with_demo: bool) -> None:
-    """Serve the HTTP API and the scheduler loop on the chosen store until SIGTERM or Ctrl-C.
-    With --now the clock stays at that time (demos, tests): restart to move it."""
+def serve(
+    ctx: Context, host: str, port: int, tick_every: float, workers: int, with_demo: bool
+) -> None:
+    """Serve the HTTP API on the chosen store until SIGTERM or Ctrl-C: with one process, the
+    scheduler loop and mail delivery run beside it; with --workers N, N API processes share
+    the store and `carepassport worker` does the rest. With --now the clock stays at that time
+    (demos, tests): restart to move it, or give --now-since to let it run."""
     import logging
 
     import uvicorn
 
-    from carepassport.entrypoints.http import create_app
-    from carepassport.entrypoints.http.scheduler_loop import SchedulerLoop
+    from carepassport.entrypoints.http.server import SERVE_ENV, single_process_app
 
+    if workers > 1 and ctx.store == "memory://":
+        raise click.UsageError("--workers needs a store the processes share, not memory://")
     if with_demo:
         run(ctx, lambda s: _demo_data(s, f"http://{host}:{port}"))
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
-    app = create_app(
-        lambda: bootstrap(
-            ctx.store,
-            now=ctx.now,
-            brightspace=ctx.brightspace,
-            mail=ctx.mail,
-            portal_url=os.environ.get("CAREPASSPORT_PORTAL_URL") or f"http://{host}:{port}",
-        ),
-        (lambda core: SchedulerLoop(core, every=tick_every)) if tick_every else None,
-    )
+    settings = _serve_settings(ctx, f"http://{host}:{port}")
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again for the
     # handler it found: make that a normal exit (code 0) rather than death by signal.
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop_signal, _exit_normally)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(single_process_app(settings, tick_every), host=host, port=port)
+        return
+    os.environ[SERVE_ENV] = settings.to_environment()
+    uvicorn.run(
+        "carepassport.entrypoints.http.server:api_only_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+    )
+
+
+@cli.command()
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Cores in this process, each with its own connections and claims.",
+)
+@click.option(
+    "--tick-every",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How often each core looks for due work.",
+)
+@click.option(
+    "--poll",
+    type=click.FloatRange(min=0.05),
+    default=0.5,
+    show_default=True,
+    metavar="SECONDS",
+    help="How often each core looks for mail to deliver.",
+)
+@pass_context
+def worker(ctx: Context, concurrency: int, tick_every: float, poll: float) -> None:
+    """Perform due work and deliver mail, without serving HTTP, until SIGTERM or Ctrl-C. Any
+    number of workers (and API processes) may share one store: each claims what it does, and
+    a dead worker's claims are taken over once their lease runs out."""
+    import logging
+
+    from carepassport.entrypoints.http.server import Worker
+
+    if ctx.store == "memory://":
+        raise click.UsageError("a worker needs a store other processes share, not memory://")
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    running = Worker(
+        _serve_settings(ctx, ""), concurrency=concurrency, tick_every=tick_every, poll=poll
+    )
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda *_: running.stop())
+    running.run()
+
+
+def _serve_settings(ctx: Context, address: str) -> ServeSettings:
+    from carepassport.entrypoints.http.server import ServeSettings
+
+    return ServeSettings(
+        store=ctx.store,
+        portal_url=os.environ.get("CAREPASSPORT_PORTAL_URL") or address,
+        now=ctx.now,
+        running_since=ctx.running_since,
+        mail=ctx.mail,
+        brightspace=ctx.brightspace,
+    )
 
 
 def _exit_normally(signum: int, frame: FrameType | None) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from uuid import UUID
@@ -94,12 +94,15 @@ class Outbox:
         self._claims = claims
         self._retry = retry
         self._delivering = False
+        self._background: Callable[[], None] | None = None
         self.delivered = 0
-        self.after_command: Callable[[], object] = self._deliver_after_command
-        """What runs after each command: one batch of delivery (the one-shot CLI, embedding
-        code); a server replaces it with a wake-up of its delivery loop, so no request waits
-        on the mail service."""
-        app.after_record.append(lambda: self.after_command())
+        app.after_record.append(self._after_command)
+
+    def deliver_in_background(self, wake: Callable[[], None]) -> None:
+        """From now on another thread or process delivers (a server's delivery loop, a
+        worker): a command, a tick or ``deliver`` only calls ``wake`` and returns at once, so
+        no request waits on the mail service."""
+        self._background = wake
 
     def messages(self, recipient: str | None = None) -> list[OutboxEntry]:
         """Queued notifications, oldest first, optionally for one recipient."""
@@ -133,6 +136,9 @@ class Outbox:
         them); returns how many were sent. A failure leaves the message queued until its next
         attempt, and an outage ends the run. It is never re-entered.
         """
+        if self._background is not None:
+            self._background()
+            return 0
         if self._delivering:
             return 0
         self._delivering = True
@@ -142,9 +148,10 @@ class Outbox:
         finally:
             self._delivering = False
 
-    def _deliver_after_command(self) -> int:
+    def _after_command(self) -> int:
         """After a command, one batch of what is due, oldest first: a command never waits on
-        more than one batch, and a larger backlog goes with the next tick."""
+        more than one batch, and a larger backlog goes with the next tick (or, delivering in
+        the background, a wake-up of the loop that delivers)."""
         return self.deliver(batches=1)
 
     def _deliver_all(self, batches: int | None) -> int:
@@ -156,16 +163,31 @@ class Outbox:
             if not taken:
                 return delivered
             tried.update(h.notification.id for h in taken)
-            for position, handover in enumerate(taken):
-                outcome = self.hand_over(handover)
-                self.settle(outcome)
-                delivered += outcome.sent
-                if outcome.outage:
-                    # The rest of the batch fails alike, without contacting the service again.
-                    for rest in taken[position + 1 :]:
-                        self.settle(Outcome(rest, outcome.error, outage=True))
-                    return delivered
+            sent, outage = self.hand_over_all(taken, self.hand_over, self.settle)
+            delivered += sent
+            if outage:
+                return delivered
         return delivered
+
+    @staticmethod
+    def hand_over_all(
+        taken: Sequence[Handover],
+        hand_over: Callable[[Handover], Outcome],
+        settle: Callable[[Outcome], None],
+    ) -> tuple[int, bool]:
+        """Hand each message over and settle it at once; after an outage the rest of the batch
+        fails alike without contacting the service again. How many were sent, and whether the
+        service was out. (A server passes a ``settle`` that goes through its serialised core.)"""
+        sent = 0
+        for position, handover in enumerate(taken):
+            outcome = hand_over(handover)
+            settle(outcome)
+            sent += outcome.sent
+            if outcome.outage:
+                for rest in taken[position + 1 :]:
+                    settle(Outcome(rest, outcome.error, outage=True))
+                return sent, True
+        return sent, False
 
     def take(self, skip: Collection[UUID] = ()) -> list[Handover]:
         """Claim up to a batch of the messages due now that no other process holds (except

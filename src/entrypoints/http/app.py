@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from carepassport.application.services import Services
 from carepassport.entrypoints.http import problems
 from carepassport.entrypoints.http.core import Authentication, Busy, Core
+from carepassport.entrypoints.http.delivery_loop import DeliveryLoop, delivering_through
 from carepassport.entrypoints.http.models import model_for
 from carepassport.entrypoints.http.problems import is_store_failure
 from carepassport.entrypoints.http.routes import ROUTERS
@@ -65,26 +66,36 @@ class Health(BaseModel):
 def create_app(
     services_factory: Callable[[], Services],
     scheduler: Callable[[Core], SchedulerLoop] | None = None,
+    *,
+    delivery: Callable[[Core], DeliveryLoop] | None = None,
 ) -> FastAPI:
     """The API on the core that ``services_factory`` wires (called once, on first use; the
     services are closed when the app shuts down). ``scheduler`` builds the scheduler loop that
     runs beside the API on the same core (started and stopped with the app); without one, work
-    is done by ``POST /tick``."""
-    core = Core(services_factory)
+    is done by ``POST /tick``. ``delivery`` builds the loop that delivers mail in a thread of its
+    own (ADR 0028); without one, mail goes as the services deliver it (after each command, or
+    by another process when they deliver in the background)."""
+    deliveries: list[DeliveryLoop] = []
+    core = Core(delivering_through(services_factory, lambda: deliveries[0] if deliveries else None))
+    if delivery is not None:
+        deliveries.append(delivery(core))
     loop = scheduler(core) if scheduler is not None else None
+    loops = [*([loop] if loop is not None else []), *deliveries]
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if loop is not None:
-            loop.start()
+        for background in loops:
+            background.start()
         try:
             yield
         finally:
-            if loop is not None:
-                await run_in_threadpool(loop.stop, STOP_WAIT)
-                if loop.running():
+            for background in loops:
+                await run_in_threadpool(background.stop, STOP_WAIT)
+                if background.running():
                     log.error(
-                        "the scheduler loop did not stop within %s s; closing anyway", STOP_WAIT
+                        "the %s did not stop within %s s; closing anyway",
+                        background.name,
+                        STOP_WAIT,
                     )
             core.close()
 

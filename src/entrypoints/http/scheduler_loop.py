@@ -1,5 +1,6 @@
-"""The scheduler loop that ``serve`` runs beside the API: ``scheduler.tick()`` every minute
-through the same serialised core the routes use, riding out store failures with backoff."""
+"""The loops that ``serve`` and ``worker`` run: ``scheduler.tick()`` every minute through the
+same serialised core the routes use (and, in ``delivery_loop``, mail delivery), riding out
+store failures with backoff."""
 
 from __future__ import annotations
 
@@ -52,21 +53,23 @@ class SchedulerState:
 MANUAL = SchedulerState(Phase.MANUAL)
 
 
-class SchedulerLoop:
-    """Ticks every ``every`` seconds; after a failure (a store error or anything else) it logs,
-    waits ``every``·2, ·4, … up to ``longest`` seconds between tries, and carries on. ``stop()``
-    ends the wait at once; a tick under way finishes first."""
+class BackgroundLoop:
+    """Does a unit of work every ``every`` seconds in a thread; after a failure (a store error
+    or anything else) it logs, waits ``every``·2, ·4, … up to ``longest`` seconds between
+    tries, and carries on. ``stop()`` ends the wait at once; work under way finishes first."""
+
+    name = "background-loop"
 
     def __init__(
         self,
         core: Core,
         *,
-        every: float = TICK_EVERY,
+        every: float,
         longest: float = LONGEST_BACKOFF,
         wait: Wait | None = None,
     ) -> None:
         if every <= 0:
-            raise ValueError(f"the tick interval must be positive, not {every}")
+            raise ValueError(f"the interval must be positive, not {every}")
         self._core = core
         self._every = every
         self._backoff = RetrySchedule(
@@ -86,25 +89,26 @@ class SchedulerLoop:
             return self._state
 
     def run(self) -> None:
-        """Tick until asked to stop (blocking)."""
+        """Work until asked to stop (blocking)."""
         while not self._stopping.is_set():
             delay = self.tick_once()
             if self._wait(delay) or self._stopping.is_set():
                 break
         self._set(attrs.evolve(self.state(), state=Phase.STOPPED))
-        log.info("the scheduler loop stopped")
+        log.info("the %s stopped", self.name)
 
     def tick_once(self) -> float:
-        """One tick; the seconds to wait before the next."""
+        """One unit of work; the seconds to wait before the next."""
         try:
-            report = self._core.call(lambda s: s.scheduler.tick())
+            at, delay = self._work()
         except Exception as error:  # the loop must outlive any failure: it logs and backs off
             return self._failed(error)
-        done = sum(1 for p in report.processed if p.outcome == "done")
-        if done or report.mail_delivered:
-            log.info("tick at %s: %d done, %d mail sent", report.now, done, report.mail_delivered)
-        self._set(SchedulerState(Phase.RUNNING, last_tick_at=report.now))
-        return self._every
+        self._set(SchedulerState(Phase.RUNNING, last_tick_at=at))
+        return delay
+
+    def _work(self) -> tuple[datetime | None, float]:
+        """Do the work; when it ran (the application's clock) and how long to wait now."""
+        raise NotImplementedError
 
     def _failed(self, error: Exception) -> float:
         before = self.state()
@@ -112,9 +116,9 @@ class SchedulerLoop:
         delay = self._backoff.delay_after(failures).total_seconds()
         summary = summarise(error)
         if is_store_failure(error):
-            log.error("tick failed (the store): %s; next try in %.0f s", summary, delay)
+            log.error("%s failed (the store): %s; next try in %.0f s", self.name, summary, delay)
         else:
-            log.exception("tick failed; next try in %.0f s", delay)
+            log.exception("%s failed; next try in %.0f s", self.name, delay)
         self._set(
             SchedulerState(
                 Phase.BACKING_OFF,
@@ -127,11 +131,11 @@ class SchedulerLoop:
 
     def start(self) -> None:
         """Run in a background thread."""
-        self._thread = threading.Thread(target=self.run, name="scheduler-loop", daemon=True)
+        self._thread = threading.Thread(target=self.run, name=self.name, daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float | None = None) -> None:
-        """Ask the loop to stop and wait for the tick under way, if any, to finish."""
+        """Ask the loop to stop and wait for the work under way, if any, to finish."""
         self._stopping.set()
         if self._thread is not None:
             self._thread.join(timeout)
@@ -145,6 +149,32 @@ class SchedulerLoop:
             self._state = state
 
 
+class SchedulerLoop(BackgroundLoop):
+    """Ticks every ``every`` seconds through the same serialised core the routes use. With
+    ``deliver`` false the ticks leave mail to a delivery loop or worker."""
+
+    name = "scheduler loop"
+
+    def __init__(
+        self,
+        core: Core,
+        *,
+        every: float = TICK_EVERY,
+        longest: float = LONGEST_BACKOFF,
+        wait: Wait | None = None,
+        deliver: bool = True,
+    ) -> None:
+        super().__init__(core, every=every, longest=longest, wait=wait)
+        self._deliver = deliver
+
+    def _work(self) -> tuple[datetime | None, float]:
+        report = self._core.call(lambda s: s.scheduler.tick(deliver=self._deliver))
+        done = sum(1 for p in report.processed if p.outcome == "done")
+        if done or report.mail_delivered:
+            log.info("tick at %s: %d done, %d mail sent", report.now, done, report.mail_delivered)
+        return report.now, self._every
+
+
 CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]*@", re.IGNORECASE)
 
 
@@ -156,4 +186,4 @@ def summarise(error: BaseException) -> str:
     return CREDENTIALS.sub(r"\g<scheme>***@", text)[:ERROR_SUMMARY_LENGTH]
 
 
-__all__ = ["MANUAL", "Phase", "SchedulerLoop", "SchedulerState"]
+__all__ = ["MANUAL", "BackgroundLoop", "Phase", "SchedulerLoop", "SchedulerState"]
