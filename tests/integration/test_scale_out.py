@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import pytest
 
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.mail.mailers import InMemoryMailer
+from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap
 from tests.conftest import APPROVER, toronto
 from tests.integration.cluster import Cluster, wait_for
@@ -264,30 +266,31 @@ def test_four_api_processes_and_two_workers_do_everything_once(
     assert max(received.values()) <= 2
 
 
-def opened_outbox(url: str) -> list[Any]:
-    services = bootstrap(url, clock=SettableClock(PUBLISHED), mailer=InMemoryMailer(), create=False)
+@contextmanager
+def reading(url: str, at: datetime = PUBLISHED) -> Iterator[Services]:
+    """A core that reads the store at ``at`` (and creates nothing)."""
+    services = bootstrap(url, clock=SettableClock(at), mailer=InMemoryMailer(), create=False)
     try:
-        return services.outbox.messages()
+        yield services
     finally:
         services.close()
 
 
+def opened_outbox(url: str) -> list[Any]:
+    with reading(url) as services:
+        return services.outbox.messages()
+
+
 def midnights(url: str, sync: str) -> list[tuple[datetime, int]]:
     """Each midnight the nightly sync ran for, with how many results it took."""
-    services = bootstrap(url, clock=SettableClock(PUBLISHED), mailer=InMemoryMailer(), create=False)
-    try:
+    with reading(url) as services:
         return [
             (event.midnight, event.taken)
             for event in services.app.events.get(UUID(sync))
             if type(event).__name__ == "MidnightSyncRan"
         ]
-    finally:
-        services.close()
 
 
 def statuses_at(url: str, at: datetime) -> dict[str, Any]:
-    services = bootstrap(url, clock=SettableClock(at), mailer=InMemoryMailer(), create=False)
-    try:
+    with reading(url, at) as services:
         return {f"E{n}": services.statuses.of_employee(f"E{n}") for n in range(EMPLOYEES)}
-    finally:
-        services.close()
