@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from carepassport.adapters.lms.brightspace.client import BrightspaceClient
     from carepassport.adapters.lms.brightspace.config import BrightspaceConfig
+    from carepassport.application.access.session_store import SessionStore
     from carepassport.application.audit.ports import CheckpointFolder, TreeStore
     from carepassport.application.badges.ports import (
         BadgeTools,
@@ -73,12 +74,34 @@ class StoreConfig:
     """The per-subject data keys (kept outside the event log, ADR 0023)."""
     prepared: Callable[[], AbstractContextManager[object]] = nullcontext
     """Held while the store is opened (a server store creates its schema and tables under it)."""
+    sessions: Callable[[Factory], SessionStore] = lambda _: _memory_sessions()
+    """Where the portal's sessions are kept (beside the events, for every API process)."""
 
 
 def _memory_tree() -> TreeStore:
     from carepassport.adapters.audit.trees import MemoryTree
 
     return MemoryTree()
+
+
+def _memory_sessions() -> SessionStore:
+    from carepassport.adapters.storage.sessions import MemorySessions
+
+    return MemorySessions()
+
+
+def _sqlite_sessions(factory: Factory) -> SessionStore:
+    from carepassport.adapters.storage.sessions import SQLiteSessions
+
+    sessions: SQLiteSessions = factory.tracking_recorder(SQLiteSessions)
+    return sessions
+
+
+def _postgres_sessions(factory: Factory) -> SessionStore:
+    from carepassport.adapters.storage.postgres_sessions import PostgresSessions
+
+    sessions: PostgresSessions = factory.tracking_recorder(PostgresSessions)
+    return sessions
 
 
 def _memory_personal_data() -> PersonalData:
@@ -175,6 +198,7 @@ def _sqlite_config(url: str, create: bool) -> StoreConfig:
         tree=_sqlite_tree,
         checkpoint_folder=path.with_suffix(".checkpoints"),
         personal=lambda _: sqlite_personal_data(sqlite_key_file(path)),
+        sessions=_sqlite_sessions,
     )
 
 
@@ -194,6 +218,7 @@ def _postgres_config(url: str, create: bool) -> StoreConfig:
         prepared=lambda: location.prepared(create=create),
         tree=_postgres_tree,
         personal=postgres_personal_data,
+        sessions=_postgres_sessions,
     )
 
 
@@ -467,6 +492,7 @@ def bootstrap(
                 tree=config.tree,
                 checkpoints=checkpoint_folder(config, store == "memory://", environ),
                 personal=personal or config.personal,
+                sessions=config.sessions,
                 portal_url=portal_url
                 or (os.environ if environ is None else environ).get(PORTAL_URL_ENV, "")
                 or DEFAULT_PORTAL_URL,

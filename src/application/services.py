@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
 
     from carepassport.application.access.api_access import Access, ApiTokens, IdempotencyKeys
+    from carepassport.application.access.session_store import SessionStore
     from carepassport.application.access.sign_in import SignInLinks
     from carepassport.application.audit.log import AuditLog
     from carepassport.application.audit.ports import CheckpointFolder, TreeStore
@@ -92,6 +93,7 @@ class Services:
         compliance_store: ComplianceStore,
         scratch_compliance: Callable[[], ComplianceStore] | None = None,
         tree_store: TreeStore,
+        session_store: SessionStore,
         mailer: Mailer,
         enrolment: LmsEnrolment,
         reply_parser: ReplyParser,
@@ -113,6 +115,8 @@ class Services:
         self._compliance_store = compliance_store
         self._scratch_compliance = scratch_compliance
         self._tree_store = tree_store
+        self.portal_sessions = session_store
+        """The portal's sessions, kept beside the events (ADR 0028)."""
         self._enrolment = enrolment
         self._reply_parser = reply_parser
         self._badge_tools = badge_tools
@@ -144,6 +148,7 @@ class Services:
         tree: Callable[[InfrastructureFactory[Any]], TreeStore],
         checkpoints: CheckpointFolder,
         personal: Callable[[InfrastructureFactory[Any]], PersonalData],
+        sessions: Callable[[InfrastructureFactory[Any]], SessionStore],
         portal_url: str = DEFAULT_PORTAL_URL,
         holder: str | None = None,
         lease: timedelta = DEFAULT_LEASE,
@@ -164,6 +169,7 @@ class Services:
             staging = lms(app.factory)
             compliance_store = compliance(app.factory)
             tree_store = tree(app.factory)
+            session_store = sessions(app.factory)
         except BaseException:
             app.close()
             raise
@@ -173,6 +179,7 @@ class Services:
             compliance_store=compliance_store,
             scratch_compliance=scratch_compliance,
             tree_store=tree_store,
+            session_store=session_store,
             mailer=mailer,
             enrolment=enrolment,
             reply_parser=reply_parser,

@@ -123,6 +123,16 @@ class ApiTokens:
             raise refused
         return Principal(record.role, record.subject, record.token_id)
 
+    def still_valid(self, principal: Principal) -> bool:
+        """Whether the token a principal signed in with still works (not revoked): how a
+        session opened with a token is checked on every request without keeping the token."""
+        record = self._app.find(ApiToken, ApiToken.identity(principal.token_id))
+        return (
+            record is not None
+            and record.revoked_at is None
+            and (record.role, record.subject) == (principal.role, principal.subject)
+        )
+
 
 class Access:
     """What a principal may see. Records outside a caller's scope are reported as not found, so

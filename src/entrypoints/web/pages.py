@@ -79,16 +79,14 @@ class Portal:
 
     def __init__(self, core: Core) -> None:
         self.core = core
-        self.sessions = Sessions()
+        self.sessions = Sessions(lambda: core.call(lambda s: s.portal_sessions))
 
     def principal(self, session: Session) -> Principal | None:
-        if session.token is None:
+        """Who the session is, if its token (when it signed in with one) still works."""
+        if not session.by_token:
             return session.principal
-        token = session.token
-        try:
-            return self.core.call(lambda s: s.api_tokens.authenticate(token))
-        except DomainError:
-            return None
+        principal = session.principal
+        return principal if self.core.call(lambda s: s.api_tokens.still_valid(principal)) else None
 
 
 def _portal(request: Request) -> Portal:
@@ -215,10 +213,11 @@ async def sign_in(request: Request) -> Response:
     token = (await _form(request)).get("token", "").strip()
     portal = _portal(request)
     try:
-        await run_in_threadpool(portal.core.call, lambda s: s.api_tokens.authenticate(token))
+        who = await run_in_threadpool(portal.core.call, lambda s: s.api_tokens.authenticate(token))
     except DomainError:
         return page(request, "sign_in.html", 401, error="That token is not valid.")
-    return _start_session(request, portal.sessions.start(token=token))
+    session = await run_in_threadpool(portal.sessions.start, who, by_token=True)
+    return _start_session(request, session)
 
 
 def _start_session(request: Request, session: Session) -> Response:
@@ -256,7 +255,8 @@ async def use_link(request: Request, secret: str) -> Response:
         who = await run_in_threadpool(portal.core.call, lambda s: s.sign_in.redeem(secret))
     except DomainError as error:
         return _refused(request, error)
-    return _start_session(request, portal.sessions.start(principal=who))
+    session = await run_in_threadpool(portal.sessions.start, who, by_token=False)
+    return _start_session(request, session)
 
 
 @router.post("/sign-out")
@@ -264,7 +264,7 @@ async def sign_out(request: Request) -> Response:
     signed = await run_in_threadpool(_signed_in, request)
     form = await _form(request)
     if signed is not None and signed[0].csrf_matches(form.get("csrf")):
-        _portal(request).sessions.end(signed[0].session_id)
+        await run_in_threadpool(_portal(request).sessions.end, signed[0].session_id)
     response = _sign_in_redirect()
     response.delete_cookie(COOKIE, path="/portal")
     return response
