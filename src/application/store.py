@@ -369,12 +369,19 @@ class CarePassportApplication(Application[UUID]):
         """Apply every event not yet in the views, in notification order; returns how many."""
         applied = 0
         while True:
-            # From where this process last left the views (one query saved); if another
-            # process has moved them on since, ``apply`` refuses and the position is read.
+            # Nothing after where this process last left the views: done, in one small query.
+            # Otherwise the views' own position says where to start: other processes sharing
+            # the store apply their events in their own transactions, so their events are
+            # usually applied already and are not read and decoded here (ADR 0028).
             known = self._views_at
-            start = (known if known is not None else self.views.position()) + 1
+            if known is not None and not self.recorder.select_notifications(
+                start=known + 1, limit=1
+            ):
+                return applied
+            start = self.views.position() + 1
             batch = self.recorder.select_notifications(start=start, limit=CATCH_UP_BATCH)
             if not batch:
+                self._views_at = start - 1
                 return applied
             events = [(n.id, self.mapper.to_domain_event(n)) for n in batch]
             try:

@@ -30,7 +30,7 @@ def smoke_run(tmp_path: Path) -> dict[str, Any]:
         env={**os.environ, "BENCH_SCALE": "0.005"},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         check=False,
     )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
@@ -42,7 +42,7 @@ def test_a_smoke_run_reports_every_measurement_beside_both_baselines(
     results: dict[str, Any],
 ) -> None:
     measured = results["measurements"]
-    others = {"badges", "matching", "audit", "privacy", "startup", "portal"}
+    others = {"badges", "matching", "audit", "privacy", "startup", "portal", "processes"}
     assert set(measured) == {*MEASUREMENTS, *others}
     for name in MEASUREMENTS:
         for kind in {(row["store"], row.get("request")) for row in measured[name]}:
@@ -82,6 +82,21 @@ def test_start_up_is_measured_beside_python_itself_against_the_three_goals(
     assert set(rows) == {"python -c pass", "help", "read", "write"}
     assert all(row["ratio_to_python"] > 0 for row in rows.values())
     assert len(goals) == 3
+
+
+def test_api_processes_are_measured_at_1_2_and_4_with_the_mail_latency(
+    results: dict[str, Any],
+) -> None:
+    rows = results["measurements"]["processes"]
+    runs = [row for row in rows if "processes" in row]
+    (mail,) = [row["mail_latency"] for row in rows if "mail_latency" in row]
+    goals = [g["goal"] for g in results["goals"] if g["goal"].startswith("mail handed to SMTP")]
+
+    assert [row["processes"] for row in runs] == [1, 2, 4]
+    assert runs[0]["scaling"] == 1.0
+    assert all(row["commands_per_s"] > 0 and row["api_cpu_s"] > 0 for row in runs)
+    assert 0 < mail["p50_s"] <= mail["max_s"]
+    assert len(goals) == 1
 
 
 def test_the_http_api_is_measured_beside_the_direct_calls(results: dict[str, Any]) -> None:

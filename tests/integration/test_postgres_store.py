@@ -27,6 +27,7 @@ TABLES = {
     "cp_staged_results",
     "cp_audit_leaves",
     "cp_audit_head",
+    "cp_portal_sessions",
 }
 
 
