@@ -672,20 +672,29 @@ def demo(ctx: Context) -> None:
     is_flag=True,
     help="First add the demo catalogue, employer and employee (once) and print a token per role.",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log lines for people (text) or one JSON object a line (json); both carry request ids.",
+)
 @pass_context
-def serve(ctx: Context, host: str, port: int, tick_every: float, with_demo: bool) -> None:
+def serve(
+    ctx: Context, host: str, port: int, tick_every: float, with_demo: bool, log_format: str
+) -> None:
     """Serve the HTTP API and the scheduler loop on the chosen store until SIGTERM or Ctrl-C.
     With --now the clock stays at that time (demos, tests): restart to move it."""
-    import logging
-
     import uvicorn
 
     from carepassport.entrypoints.http import create_app
+    from carepassport.entrypoints.http.logs import configure_logging
+    from carepassport.entrypoints.http.metrics import METRICS_TOKEN
     from carepassport.entrypoints.http.scheduler_loop import SchedulerLoop
 
     if with_demo:
         run(ctx, lambda s: _demo_data(s, f"http://{host}:{port}"))
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    configure_logging("json" if log_format == "json" else "text")
     app = create_app(
         lambda: bootstrap(
             ctx.store,
@@ -695,12 +704,15 @@ def serve(ctx: Context, host: str, port: int, tick_every: float, with_demo: bool
             portal_url=os.environ.get("CAREPASSPORT_PORTAL_URL") or f"http://{host}:{port}",
         ),
         (lambda core: SchedulerLoop(core, every=tick_every)) if tick_every else None,
+        metrics_token=os.environ.get(METRICS_TOKEN),
     )
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again for the
     # handler it found: make that a normal exit (code 0) rather than death by signal.
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop_signal, _exit_normally)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # uvicorn logs through the handler configured above; its own access log is replaced by the
+    # app's, which has the request id and never the query string (docs/adr/0027).
+    uvicorn.run(app, host=host, port=port, log_level="info", log_config=None, access_log=False)
 
 
 def _exit_normally(signum: int, frame: FrameType | None) -> None:

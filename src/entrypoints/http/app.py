@@ -17,7 +17,12 @@ from pydantic import BaseModel
 from carepassport.application.services import Services
 from carepassport.entrypoints.http import problems
 from carepassport.entrypoints.http.core import Authentication, Busy, Core
+from carepassport.entrypoints.http.metrics import Metrics
+from carepassport.entrypoints.http.metrics import router as metrics_route
 from carepassport.entrypoints.http.models import model_for
+from carepassport.entrypoints.http.observe import ObservedFastAPI, RequestObserver
+from carepassport.entrypoints.http.probes import Probe
+from carepassport.entrypoints.http.probes import router as readiness_route
 from carepassport.entrypoints.http.problems import is_store_failure
 from carepassport.entrypoints.http.routes import ROUTERS
 from carepassport.entrypoints.http.scheduler_loop import (
@@ -38,10 +43,11 @@ from carepassport.entrypoints.web.pages import router as portal_pages
 DESCRIPTION = """\
 Sponsored, mandatory, expiring micro-credential training.
 
-Every call but `/healthz` and this description needs `Authorization: Bearer <token>`; tokens are
-issued with `carepassport tokens issue ROLE SUBJECT`. Refusals are RFC 9457 problem details.
-A `POST` may carry an `Idempotency-Key` header: repeating it with the same request replays the
-first answer (header `Idempotent-Replayed: true`) and records nothing more.
+Every call but the probes (`/healthz`, `/readyz`), `/metrics` and this description needs
+`Authorization: Bearer <token>`; tokens are issued with `carepassport tokens issue ROLE SUBJECT`.
+Refusals are RFC 9457 problem details. A `POST` may carry an `Idempotency-Key` header: repeating
+it with the same request replays the first answer (header `Idempotent-Replayed: true`) and
+records nothing more.
 """
 
 
@@ -65,13 +71,18 @@ class Health(BaseModel):
 def create_app(
     services_factory: Callable[[], Services],
     scheduler: Callable[[Core], SchedulerLoop] | None = None,
+    *,
+    metrics_token: str | None = None,
 ) -> FastAPI:
     """The API on the core that ``services_factory`` wires (called once, on first use; the
     services are closed when the app shuts down). ``scheduler`` builds the scheduler loop that
     runs beside the API on the same core (started and stopped with the app); without one, work
-    is done by ``POST /tick``."""
+    is done by ``POST /tick``. With ``metrics_token``, ``/metrics`` needs it as a bearer token
+    (docs/adr/0027-observability.md)."""
     core = Core(services_factory)
     loop = scheduler(core) if scheduler is not None else None
+    probe = Probe(core)
+    metrics = Metrics(core, metrics_token)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -80,6 +91,7 @@ def create_app(
         try:
             yield
         finally:
+            probe.stopping = True
             if loop is not None:
                 await run_in_threadpool(loop.stop, STOP_WAIT)
                 if loop.running():
@@ -88,11 +100,17 @@ def create_app(
                     )
             core.close()
 
-    app = FastAPI(
-        title="Care Passport core", version="0.2.0", description=DESCRIPTION, lifespan=lifespan
+    app = ObservedFastAPI(
+        observe=lambda inner: RequestObserver(inner, metrics.http),
+        title="Care Passport core",
+        version="0.2.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
     )
     app.state.core = core
     app.state.scheduler = loop
+    app.state.probe = probe
+    app.state.metrics = metrics
     app.add_middleware(Authentication, core=core)
     problems.install(app)
 
@@ -124,6 +142,8 @@ def create_app(
             return JSONResponse(down.model_dump(mode="json"), status_code=503)
         return Health(status="ok", store="ok", pending_deadlines=pending, scheduler=state)
 
+    app.include_router(readiness_route)
+    app.include_router(metrics_route)
     for router in ROUTERS:
         app.include_router(router, responses=problems.PROBLEM_RESPONSES)
     problems.document_problems(app)
