@@ -136,6 +136,7 @@ class Metrics:
 
     def __init__(self, core: Core, token: str | None = None) -> None:
         self.token = token or None
+        self._folder = os.environ.get(MULTIPROCESS_DIR) or None  # as prometheus_client saw it
         self._store = StoreGauges(core)
         self._single = CollectorRegistry()
         self.http = HttpMetrics(self._single)
@@ -144,11 +145,10 @@ class Metrics:
 
     def registry(self) -> CollectorRegistry:
         """The collectors of one scrape."""
-        folder = os.environ.get(MULTIPROCESS_DIR)
-        if not folder:
+        if self._folder is None:
             return self._single
         registry = CollectorRegistry()
-        MultiProcessCollector(registry, path=folder)  # type: ignore[no-untyped-call]
+        MultiProcessCollector(registry, path=self._folder)  # type: ignore[no-untyped-call]
         registry.register(self._store)
         return registry
 
