@@ -56,6 +56,11 @@ def access_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [line for line in lines if line["logger"] == "carepassport.access"]
 
 
+def server_side(lines: list[dict[str, Any]]) -> str:
+    """What the app logged, without the test client's own lines (httpx, quieted in serve)."""
+    return json.dumps([line for line in lines if line["logger"] != "httpx"])
+
+
 def store_down() -> Services:
     raise sqlite3.OperationalError("unable to open database file")
 
@@ -167,10 +172,19 @@ class TestLogs:
             "<unrouted>",
             401,
         )
-        written = json.dumps([line for line in log_lines() if line["logger"] != "httpx"])
+        written = server_side(log_lines())
         assert "example.org" not in written and "job_function" not in written
         assert tokens["approver"]["Authorization"].split()[1] not in written
         assert "Bearer" not in written
+
+    def test_a_sign_in_links_secret_is_masked_in_the_access_line(
+        self, api: TestClient, log_lines: LogLines
+    ) -> None:
+        api.get("/portal/sign-in/aLinkSecretOf43Characters0123456789abcdefgh")
+
+        [line] = access_lines(log_lines())
+        assert (line["path"], line["route"]) == ("/portal/sign-in/***", "/portal/sign-in/{secret}")
+        assert "aLinkSecret" not in server_side(log_lines())
 
     def test_probes_are_access_logged_quietly(self, api: TestClient, log_lines: LogLines) -> None:
         api.get("/healthz")
