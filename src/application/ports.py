@@ -240,3 +240,18 @@ class Views(Protocol):
         """Results held for an unknown student number, in the order they were held, optionally
         for one number (by blind index)."""
         ...
+
+    # What an operator watches (issue 16, docs/adr/0027-observability.md): counts and times,
+    # never a message's content.
+
+    def due_count(self, now: datetime) -> int:
+        """How many unsettled items are due at or before ``now`` (the next tick's work)."""
+        ...
+
+    def undelivered_count(self) -> int:
+        """How many notifications are neither sent nor abandoned (the outbox's depth)."""
+        ...
+
+    def oldest_undelivered(self) -> datetime | None:
+        """When the oldest notification neither sent nor abandoned was queued; None if none."""
+        ...

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from carepassport.application.matching.engagements import Engagements
     from carepassport.application.matching.gaps import SkillsGaps
     from carepassport.application.matching.matching import Matching
+    from carepassport.application.monitoring import Monitoring
     from carepassport.application.people import People
     from carepassport.application.personal import PersonalData
     from carepassport.application.ports import Calendar, Clock, EventReader, Views
@@ -432,3 +433,11 @@ class Services:
             CREDENTIAL_EXPIRY: credentials.expire,
         }
         return Scheduler(self.app, handlers, self.outbox, sync.start, self.claims)
+
+    # What an operator watches (probes and metrics).
+
+    @_use_case
+    def monitoring(self) -> Monitoring:
+        from carepassport.application.monitoring import Monitoring
+
+        return Monitoring(self.app, self.sync)

@@ -701,40 +701,61 @@ def demo(ctx: Context) -> None:
     is_flag=True,
     help="First add the demo catalogue, employer and employee (once) and print a token per role.",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log lines for people (text) or one JSON object a line (json); both carry request ids.",
+)
 @pass_context
 def serve(
-    ctx: Context, host: str, port: int, tick_every: float, workers: int, with_demo: bool
+    ctx: Context,
+    host: str,
+    port: int,
+    tick_every: float,
+    workers: int,
+    with_demo: bool,
+    log_format: str,
 ) -> None:
     """Serve the HTTP API on the chosen store until SIGTERM or Ctrl-C: with one process, the
     scheduler loop and mail delivery run beside it; with --workers N, N API processes share
     the store and `carepassport worker` does the rest. With --now the clock stays at that time
     (demos, tests): restart to move it, or give --now-since to let it run."""
-    import logging
+    import tempfile
 
     import uvicorn
 
+    from carepassport.entrypoints.http.logs import configure_logging
+    from carepassport.entrypoints.http.metrics import MULTIPROCESS_DIR
     from carepassport.entrypoints.http.server import SERVE_ENV, single_process_app
 
     if workers > 1 and ctx.store == "memory://":
         raise click.UsageError("--workers needs a store the processes share, not memory://")
     if with_demo:
         run(ctx, lambda s: _demo_data(s, f"http://{host}:{port}"))
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
-    settings = _serve_settings(ctx, f"http://{host}:{port}")
+    configure_logging("json" if log_format == "json" else "text")
+    settings = _serve_settings(ctx, f"http://{host}:{port}", log_format)
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again for the
     # handler it found: make that a normal exit (code 0) rather than death by signal.
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop_signal, _exit_normally)
+    # uvicorn logs through the handler configured above; its own access log is replaced by the
+    # app's, which has the request id and never the query string (docs/adr/0027).
+    quiet: dict[str, Any] = {"log_config": None, "access_log": False}
     if workers == 1:
-        uvicorn.run(single_process_app(settings, tick_every), host=host, port=port)
+        uvicorn.run(single_process_app(settings, tick_every), host=host, port=port, **quiet)
         return
     os.environ[SERVE_ENV] = settings.to_environment()
+    # The processes' request metrics are summed through files in a folder that starts empty.
+    os.environ.setdefault(MULTIPROCESS_DIR, tempfile.mkdtemp(prefix="carepassport-metrics-"))
     uvicorn.run(
         "carepassport.entrypoints.http.server:api_only_app",
         factory=True,
         workers=workers,
         host=host,
         port=port,
+        **quiet,
     )
 
 
@@ -762,27 +783,36 @@ def serve(
     metavar="SECONDS",
     help="How often each core looks for mail to deliver.",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log lines for people (text) or one JSON object a line (json).",
+)
 @pass_context
-def worker(ctx: Context, concurrency: int, tick_every: float, poll: float) -> None:
+def worker(ctx: Context, concurrency: int, tick_every: float, poll: float, log_format: str) -> None:
     """Perform due work and deliver mail, without serving HTTP, until SIGTERM or Ctrl-C. Any
     number of workers (and API processes) may share one store: each claims what it does, and
     a dead worker's claims are taken over once their lease runs out."""
-    import logging
-
+    from carepassport.entrypoints.http.logs import configure_logging
     from carepassport.entrypoints.http.server import Worker
 
     if ctx.store == "memory://":
         raise click.UsageError("a worker needs a store other processes share, not memory://")
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    configure_logging("json" if log_format == "json" else "text")
     running = Worker(
-        _serve_settings(ctx, ""), concurrency=concurrency, tick_every=tick_every, poll=poll
+        _serve_settings(ctx, "", log_format),
+        concurrency=concurrency,
+        tick_every=tick_every,
+        poll=poll,
     )
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop_signal, lambda *_: running.stop())
     running.run()
 
 
-def _serve_settings(ctx: Context, address: str) -> ServeSettings:
+def _serve_settings(ctx: Context, address: str, log_format: str) -> ServeSettings:
     from carepassport.entrypoints.http.server import ServeSettings
 
     return ServeSettings(
@@ -792,6 +822,7 @@ def _serve_settings(ctx: Context, address: str) -> ServeSettings:
         running_since=ctx.running_since,
         mail=ctx.mail,
         brightspace=ctx.brightspace,
+        log_format="json" if log_format == "json" else "text",
     )
 
 

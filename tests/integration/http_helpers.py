@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import httpx
@@ -14,6 +15,7 @@ from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap
 from carepassport.entrypoints.http import PROBLEM_BASE, PROBLEM_JSON, create_app
+from carepassport.entrypoints.http.core import Core
 from tests.conftest import APPROVAL_SECRET, APPROVER, EMPLOYEE_EMAIL, REPLY_DOMAIN
 
 Headers = dict[str, str]
@@ -64,6 +66,19 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str
     assert body["status"] == status
     assert body["title"]
     return body
+
+
+def get_while_the_core_is_held(api: TestClient, path: str) -> httpx.Response:
+    """GET ``path`` while another call holds the app's core (as a long tick would)."""
+    core: Core = api.app.state.core  # type: ignore[attr-defined]
+    release = threading.Event()
+    holding = threading.Thread(target=core.call, args=(lambda _: release.wait(30),))
+    holding.start()
+    try:
+        return api.get(path)
+    finally:
+        release.set()
+        holding.join()
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ finally:
         json.dump(sorted(sys.modules), out)
 """
 
-SERVER_AND_WEB = {"fastapi", "uvicorn", "starlette", "jinja2", "babel"}
+SERVER_AND_WEB = {"fastapi", "uvicorn", "starlette", "jinja2", "babel", "prometheus_client"}
 POSTGRES = {"psycopg", "psycopg_pool", "eventsourcing.postgres"}
 BRIGHTSPACE = {"httpx", "pydantic", "tenacity"}
 BADGES = {"pyld", "PIL", "qrcode", "jsonschema", "lxml"}

@@ -3,8 +3,6 @@ and Idempotency-Key replays (ADR 0015)."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from fastapi.testclient import TestClient
 
@@ -13,9 +11,14 @@ from carepassport.application.services import Services
 from carepassport.application.store import ConcurrentUpdate, StoreUnavailable
 from carepassport.domain.access.api_access import ApiToken
 from carepassport.domain.errors import DomainError, NotFound
-from carepassport.entrypoints.http.core import REPLAYED, Core
+from carepassport.entrypoints.http.core import REPLAYED
 from tests.integration.helpers import footprint
-from tests.integration.http_helpers import Headers, assert_problem, bearer
+from tests.integration.http_helpers import (
+    Headers,
+    assert_problem,
+    bearer,
+    get_while_the_core_is_held,
+)
 
 REQUEST = {"employee_id": "E1", "credentials": ["IPAC"]}
 
@@ -269,15 +272,7 @@ def test_a_store_failure_is_a_503_that_does_not_describe_the_store(
 
 
 def test_health_answers_busy_while_a_long_call_holds_the_core(api: TestClient) -> None:
-    core: Core = api.app.state.core  # type: ignore[attr-defined]
-    release = threading.Event()
-    holding = threading.Thread(target=core.call, args=(lambda _: release.wait(30),))
-    holding.start()
-    try:
-        health = api.get("/healthz")
-    finally:
-        release.set()
-        holding.join()
+    health = get_while_the_core_is_held(api, "/healthz")
 
     assert health.status_code == 200
     assert (health.json()["status"], health.json()["store"]) == ("ok", "busy")

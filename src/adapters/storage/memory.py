@@ -196,3 +196,21 @@ class MemoryViews:
         with self._lock:
             held = list(self._held.values())
         return [h for h in held if not student_index or h.student_index == student_index]
+
+    def due_count(self, now: datetime) -> int:
+        """How many unsettled items are due by ``now``."""
+        with self._lock:
+            return sum(1 for item in self._pending.values() if item.due_at <= now)
+
+    def undelivered_count(self) -> int:
+        """How many notifications are neither sent nor abandoned."""
+        return len(self._undelivered())
+
+    def oldest_undelivered(self) -> datetime | None:
+        """When the oldest notification neither sent nor abandoned was queued."""
+        return min((e.queued_at for e in self._undelivered()), default=None)
+
+    def _undelivered(self) -> list[OutboxEntry]:
+        with self._lock:
+            entries = list(self._outbox.values())
+        return [e for e in entries if e.sent_at is None and e.abandoned_at is None]

@@ -353,3 +353,25 @@ class PostgresViews(PostgresTrackedTables):
             )
             for row in rows
         ]
+
+    def due_count(self, now: datetime) -> int:
+        """How many unsettled items are due by ``now`` (through the partial due-time index)."""
+        rows = self.select(
+            "SELECT COUNT(*) AS n FROM {schema}.cp_deadlines WHERE NOT settled AND due_at <= %s",
+            (now,),
+        )
+        count: int = rows[0]["n"]
+        return count
+
+    def undelivered_count(self) -> int:
+        """How many notifications are neither sent nor abandoned (the partial unsent index)."""
+        count: int = self.select(f"SELECT COUNT(*) AS n {FROM_UNDELIVERED}")[0]["n"]
+        return count
+
+    def oldest_undelivered(self) -> datetime | None:
+        """When the oldest notification neither sent nor abandoned was queued."""
+        oldest = self.select(f"SELECT MIN(queued_at) AS oldest {FROM_UNDELIVERED}")[0]["oldest"]
+        return _utc(oldest) if oldest is not None else None
+
+
+FROM_UNDELIVERED = "FROM {schema}.cp_outbox WHERE sent_at IS NULL AND abandoned_at IS NULL"

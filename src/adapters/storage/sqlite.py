@@ -406,3 +406,27 @@ class SQLiteViews(SQLiteTrackingRecorder):
             )
             for row in rows
         ]
+
+    def due_count(self, now: datetime) -> int:
+        """How many unsettled items are due by ``now`` (through the partial due-time index)."""
+        count: int = self._scalar(
+            "SELECT COUNT(*) FROM cp_deadlines WHERE settled = 0 AND due_at <= ?", (_instant(now),)
+        )
+        return count
+
+    def undelivered_count(self) -> int:
+        """How many notifications are neither sent nor abandoned (the partial unsent index)."""
+        count: int = self._scalar(f"SELECT COUNT(*) {FROM_UNDELIVERED}")
+        return count
+
+    def oldest_undelivered(self) -> datetime | None:
+        """When the oldest notification neither sent nor abandoned was queued."""
+        return _maybe_parse(self._scalar(f"SELECT MIN(queued_at) {FROM_UNDELIVERED}"))
+
+    def _scalar(self, query: str, params: tuple[Any, ...] = ()) -> Any:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(query, params)
+            return c.fetchone()[0]
+
+
+FROM_UNDELIVERED = "FROM cp_outbox WHERE sent_at IS NULL AND abandoned_at IS NULL"

@@ -18,7 +18,12 @@ from carepassport.application.services import Services
 from carepassport.entrypoints.http import problems
 from carepassport.entrypoints.http.core import Authentication, Busy, Core
 from carepassport.entrypoints.http.delivery_loop import DeliveryLoop, delivering_through
+from carepassport.entrypoints.http.metrics import Metrics
+from carepassport.entrypoints.http.metrics import router as metrics_route
 from carepassport.entrypoints.http.models import model_for
+from carepassport.entrypoints.http.observe import ObservedFastAPI, RequestObserver
+from carepassport.entrypoints.http.probes import Probe
+from carepassport.entrypoints.http.probes import router as readiness_route
 from carepassport.entrypoints.http.problems import is_store_failure
 from carepassport.entrypoints.http.routes import ROUTERS
 from carepassport.entrypoints.http.scheduler_loop import (
@@ -39,10 +44,11 @@ from carepassport.entrypoints.web.pages import router as portal_pages
 DESCRIPTION = """\
 Sponsored, mandatory, expiring micro-credential training.
 
-Every call but `/healthz` and this description needs `Authorization: Bearer <token>`; tokens are
-issued with `carepassport tokens issue ROLE SUBJECT`. Refusals are RFC 9457 problem details.
-A `POST` may carry an `Idempotency-Key` header: repeating it with the same request replays the
-first answer (header `Idempotent-Replayed: true`) and records nothing more.
+Every call but the probes (`/healthz`, `/readyz`), `/metrics` and this description needs
+`Authorization: Bearer <token>`; tokens are issued with `carepassport tokens issue ROLE SUBJECT`.
+Refusals are RFC 9457 problem details. A `POST` may carry an `Idempotency-Key` header: repeating
+it with the same request replays the first answer (header `Idempotent-Replayed: true`) and
+records nothing more.
 """
 
 
@@ -68,19 +74,23 @@ def create_app(
     scheduler: Callable[[Core], SchedulerLoop] | None = None,
     *,
     delivery: Callable[[Core], DeliveryLoop] | None = None,
+    metrics_token: str | None = None,
 ) -> FastAPI:
     """The API on the core that ``services_factory`` wires (called once, on first use; the
     services are closed when the app shuts down). ``scheduler`` builds the scheduler loop that
     runs beside the API on the same core (started and stopped with the app); without one, work
     is done by ``POST /tick``. ``delivery`` builds the loop that delivers mail in a thread of its
     own (ADR 0028); without one, mail goes as the services deliver it (after each command, or
-    by another process when they deliver in the background)."""
+    by another process when they deliver in the background). With ``metrics_token``,
+    ``/metrics`` needs it as a bearer token (docs/adr/0027-observability.md)."""
     deliveries: list[DeliveryLoop] = []
     core = Core(delivering_through(services_factory, lambda: deliveries[0] if deliveries else None))
     if delivery is not None:
         deliveries.append(delivery(core))
     loop = scheduler(core) if scheduler is not None else None
     loops = [*([loop] if loop is not None else []), *deliveries]
+    probe = Probe(core)
+    metrics = Metrics(core, metrics_token)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -89,6 +99,7 @@ def create_app(
         try:
             yield
         finally:
+            probe.stopping = True
             for background in loops:
                 await run_in_threadpool(background.stop, STOP_WAIT)
                 if background.running():
@@ -99,11 +110,17 @@ def create_app(
                     )
             core.close()
 
-    app = FastAPI(
-        title="Care Passport core", version="0.2.0", description=DESCRIPTION, lifespan=lifespan
+    app = ObservedFastAPI(
+        observe=lambda inner: RequestObserver(inner, metrics.http),
+        title="Care Passport core",
+        version="0.2.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
     )
     app.state.core = core
     app.state.scheduler = loop
+    app.state.probe = probe
+    app.state.metrics = metrics
     app.add_middleware(Authentication, core=core)
     problems.install(app)
 
@@ -135,6 +152,8 @@ def create_app(
             return JSONResponse(down.model_dump(mode="json"), status_code=503)
         return Health(status="ok", store="ok", pending_deadlines=pending, scheduler=state)
 
+    app.include_router(readiness_route)
+    app.include_router(metrics_route)
     for router in ROUTERS:
         app.include_router(router, responses=problems.PROBLEM_RESPONSES)
     problems.document_problems(app)

@@ -30,8 +30,12 @@ from carepassport.entrypoints.present import jsonable
 
 T = TypeVar("T")
 
-PUBLIC_PATHS = frozenset({"/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
-"""Paths anyone may read: health for probes, the API's own description."""
+PUBLIC_PATHS = frozenset(
+    {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+)
+"""Paths anyone may read: health and readiness for probes, metrics for scrapers (their own token
+if CAREPASSPORT_METRICS_TOKEN is set, docs/adr/0027-observability.md), the API's own
+description."""
 
 PUBLIC_PREFIXES = ("/badges/", "/verify", "/.well-known/did.json", "/audit/checkpoint", "/portal")
 """Badges are public: anyone shown one may fetch it, its status lists and the issuer's DID

@@ -24,6 +24,8 @@ from carepassport.entrypoints.http.delivery_loop import (
     DeliveryLoop,
     delivering_through,
 )
+from carepassport.entrypoints.http.logs import LogFormat, configure_logging
+from carepassport.entrypoints.http.metrics import METRICS_TOKEN
 from carepassport.entrypoints.http.scheduler_loop import TICK_EVERY, BackgroundLoop, SchedulerLoop
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ class ServeSettings:
     running_since: float | None = None
     mail: str | None = attrs.field(default=None, repr=False)  # may hold a password
     brightspace: Path | None = None
+    log_format: LogFormat = "text"
 
     def services(self, holder: str) -> Services:
         """A core on the store, its claims named ``holder``."""
@@ -65,6 +68,7 @@ class ServeSettings:
                 "running_since": self.running_since,
                 "mail": self.mail,
                 "brightspace": str(self.brightspace) if self.brightspace else None,
+                "log_format": self.log_format,
             }
         )
 
@@ -79,6 +83,7 @@ class ServeSettings:
             running_since=raw["running_since"],
             mail=raw["mail"],
             brightspace=Path(raw["brightspace"]) if raw["brightspace"] else None,
+            log_format="json" if raw.get("log_format") == "json" else "text",
         )
 
 
@@ -91,6 +96,7 @@ def single_process_app(settings: ServeSettings, tick_every: float) -> FastAPI:
         lambda: settings.services(default_holder("serve")),
         (lambda core: SchedulerLoop(core, every=tick_every, deliver=False)) if tick_every else None,
         delivery=DeliveryLoop,
+        metrics_token=os.environ.get(METRICS_TOKEN),
     )
 
 
@@ -100,7 +106,11 @@ def api_only_app() -> FastAPI:
     from carepassport.entrypoints.http import create_app
 
     settings = ServeSettings.from_environment()
-    return create_app(lambda: _mail_elsewhere(settings.services(default_holder("api"))))
+    configure_logging(settings.log_format)  # a process uvicorn started: nothing configured yet
+    return create_app(
+        lambda: _mail_elsewhere(settings.services(default_holder("api"))),
+        metrics_token=os.environ.get(METRICS_TOKEN),
+    )
 
 
 def _mail_elsewhere(services: Services) -> Services:
