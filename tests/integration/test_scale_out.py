@@ -217,6 +217,8 @@ def test_four_api_processes_and_two_workers_do_everything_once(
         run_phase(cluster, raw)
         with httpx.Client(base_url=cluster.base_url, timeout=30) as api:
             report_read(api, tokens)  # brings the compliance projection up to the log's end
+            probes = [api.get(path).status_code for path in ("/healthz", "/readyz") * 4]
+            scrape = api.get("/metrics").text
     finally:
         cluster.close()
 
@@ -237,6 +239,9 @@ def test_four_api_processes_and_two_workers_do_everything_once(
     finally:
         rebuilt.close()
 
+    assert probes == [200] * 8  # whichever of the four processes answered
+    assert "carepassport_outbox_undelivered 0.0" in scrape
+    assert 'route="/employers/{employer_id}/compliance"' in scrape  # summed over processes
     assert left_behind > 0  # the killed worker held claims, which the other took over
     assert read_models(raw) == kept
     assert opened_outbox(postgres_url) == outbox
