@@ -790,8 +790,21 @@ def serve(
     show_default=True,
     help="Log lines for people (text) or one JSON object a line (json).",
 )
+@click.option(
+    "--health-port",
+    type=click.IntRange(min=1, max=65535),
+    metavar="PORT",
+    help="Answer /healthz and /readyz on 127.0.0.1:PORT (200 while every loop runs, else 503).",
+)
 @pass_context
-def worker(ctx: Context, concurrency: int, tick_every: float, poll: float, log_format: str) -> None:
+def worker(
+    ctx: Context,
+    concurrency: int,
+    tick_every: float,
+    poll: float,
+    log_format: str,
+    health_port: int | None,
+) -> None:
     """Perform due work and deliver mail, without serving HTTP, until SIGTERM or Ctrl-C. Any
     number of workers (and API processes) may share one store: each claims what it does, and
     a dead worker's claims are taken over once their lease runs out."""
@@ -809,7 +822,7 @@ def worker(ctx: Context, concurrency: int, tick_every: float, poll: float, log_f
     )
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop_signal, lambda *_: running.stop())
-    running.run()
+    running.run(health_port)
 
 
 def _serve_settings(ctx: Context, address: str, log_format: str) -> ServeSettings:

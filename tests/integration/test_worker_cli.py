@@ -7,6 +7,7 @@ import signal
 import subprocess
 from pathlib import Path
 
+import httpx
 from click.testing import CliRunner
 
 from carepassport.adapters.clocks import SettableClock
@@ -15,6 +16,7 @@ from carepassport.bootstrap import bootstrap
 from carepassport.entrypoints.cli import cli
 from tests.conftest import APPROVER, toronto
 from tests.integration.cluster import CARE_PASSPORT, wait_for
+from tests.integration.live_server import free_port
 from tests.stores import RawStore
 
 
@@ -32,7 +34,9 @@ def test_several_api_processes_on_the_memory_store_are_refused() -> None:
     assert "memory://" in result.output
 
 
-def test_a_worker_performs_due_work_delivers_and_stops_on_sigterm(tmp_path: Path) -> None:
+def test_a_worker_performs_due_work_delivers_answers_probes_and_stops_on_sigterm(
+    tmp_path: Path,
+) -> None:
     store = f"sqlite:///{tmp_path / 'store.db'}"
     services = bootstrap(
         store, clock=SettableClock(toronto(2026, 5, 5, 10, 0)), mailer=InMemoryMailer()
@@ -46,14 +50,19 @@ def test_a_worker_performs_due_work_delivers_and_stops_on_sigterm(tmp_path: Path
     raw = RawStore(store)
     outbox = tmp_path / "mail"
     command = [CARE_PASSPORT, "--store", store, "--now", "2026-05-06T09:00:01"]
+    port = free_port()
     command += ["--mail", f"file://{outbox}", "worker", "--tick-every", "0.2"]
+    command += ["--health-port", str(port)]
 
     with subprocess.Popen(command, stderr=subprocess.PIPE, text=True) as worker:
         wait_for(lambda: "SelfRegistrationEnabled" in raw.topics(), "the enablement")
         wait_for(lambda: unsent(raw) == 0, "its mail")
+        ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10)
         worker.send_signal(signal.SIGTERM)
         _, stderr = worker.communicate(timeout=60)
 
+    assert ready.status_code == 200
+    assert [loop["state"] for loop in ready.json()["loops"]] == ["running", "running"]
     assert worker.returncode == 0, stderr
     assert "Traceback" not in stderr
     assert len(list(outbox.glob("*.eml"))) == 1  # the enablement notice (the rest went before)

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import attrs
@@ -27,6 +28,7 @@ from carepassport.entrypoints.http.delivery_loop import (
 from carepassport.entrypoints.http.logs import LogFormat, configure_logging
 from carepassport.entrypoints.http.metrics import METRICS_TOKEN
 from carepassport.entrypoints.http.scheduler_loop import TICK_EVERY, BackgroundLoop, SchedulerLoop
+from carepassport.entrypoints.present import jsonable
 
 log = logging.getLogger(__name__)
 
@@ -143,23 +145,69 @@ class Worker:
             self._loops += [SchedulerLoop(core, every=tick_every, deliver=False), delivery]
         self._stopped = threading.Event()
 
-    def run(self) -> None:
-        """Start every loop and block until ``stop``; then stop them and close the store."""
+    def run(self, health_port: int | None = None) -> None:
+        """Start every loop (and, with ``health_port``, the health server on 127.0.0.1) and
+        block until ``stop``; then stop them and close the store."""
         for loop in self._loops:
             loop.start()
+        health = _health_server(self, health_port) if health_port is not None else None
         log.info("worker started: %d cores", len(self._cores))
         try:
             self._stopped.wait()
         finally:
+            if health is not None:
+                health.shutdown()
+                health.server_close()
             for loop in self._loops:
                 loop.stop(30.0)
             for core in self._cores:
                 core.close()
             log.info("worker stopped")
 
+    def health(self) -> tuple[bool, dict[str, object]]:
+        """Whether every loop is running (none backing off or stopped), and each loop's state:
+        what the worker's ``/healthz`` and ``/readyz`` answer."""
+        loops = [
+            {"loop": loop.name, **jsonable(loop.state())}
+            if loop.running()
+            else {"loop": loop.name, "state": "stopped"}
+            for loop in self._loops
+        ]
+        ok = all(entry["state"] == "running" for entry in loops)
+        return ok, {
+            "status": "ok" if ok else "unavailable",
+            "cores": len(self._cores),
+            "loops": loops,
+        }
+
     def stop(self) -> None:
         """End ``run`` (a signal handler may call it)."""
         self._stopped.set()
+
+
+def _health_server(worker: Worker, port: int) -> ThreadingHTTPServer:
+    """``/healthz`` and ``/readyz`` for a worker: 200 while every loop runs, else 503, with
+    each loop's state (JSON). Bound to 127.0.0.1: for the machine's own probes."""
+
+    class Health(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path not in {"/healthz", "/readyz"}:
+                self.send_error(404)
+                return
+            ok, body = worker.health()
+            data = json.dumps(body).encode()
+            self.send_response(200 if ok else 503)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: object) -> None:
+            log.debug("health probe: " + format, *args)
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Health)
+    threading.Thread(target=server.serve_forever, name="worker-health", daemon=True).start()
+    return server
 
 
 def _delivering_core(build: Callable[[], Services], poll: float) -> tuple[Core, DeliveryLoop]:
