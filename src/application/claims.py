@@ -63,13 +63,12 @@ class Claims:
         try:
             yield
         finally:
-            with self._lock:
+            with self._lock:  # held while releasing: a block starting meanwhile claims after it
                 self._working -= 1
-                last = self._working == 0
-                if last and self._stop is not None:
-                    self._stop.set()
-            if last:
-                self.release()
+                if self._working == 0:
+                    if self._stop is not None:
+                        self._stop.set()
+                    self.release()
 
     def renew(self) -> int:
         """Extend this holder's claims by a lease from now; how many it holds."""

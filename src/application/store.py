@@ -7,7 +7,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
@@ -72,11 +72,6 @@ class ConcurrentUpdate(DomainError):
     """Another command changed the same records first; nothing of this one was recorded."""
 
     code = "conflict"
-
-
-CLOCK_SKEW = timedelta(seconds=2)
-"""How far behind the latest recorded event a writer's clock may be and still write (at that
-event's time): the clocks of the machines sharing a store differ by a little (ADR 0028)."""
 
 
 class CarePassportApplication(Application[UUID]):
@@ -175,14 +170,12 @@ class CarePassportApplication(Application[UUID]):
         """The clock's time for a writing command: never earlier than the latest recorded event.
 
         The latest event is read before the clock, so an event another process recorded
-        meanwhile is not mistaken for a clock going backwards. A clock behind the latest event
-        by at most ``CLOCK_SKEW`` (processes on several machines) records at that event's time
-        instead; further behind, the write is refused.
+        meanwhile is not mistaken for a clock going backwards. A clock that is behind (another
+        machine's clock ahead of this one's) is refused, retryably, never adjusted: every read
+        and every event of the command uses this same clock (ADR 0028).
         """
         latest = self.latest_recorded_at()
         now = self.now()
-        if latest is not None and latest - CLOCK_SKEW <= now < latest:
-            return local(latest)
         if latest is not None and now < latest:
             raise ClockWentBackwards(
                 f"the time {now.isoformat()} is earlier than the latest recorded event "

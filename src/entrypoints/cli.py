@@ -732,6 +732,8 @@ def serve(
 
     if workers > 1 and ctx.store == "memory://":
         raise click.UsageError("--workers needs a store the processes share, not memory://")
+    if workers > 1:
+        _clock_must_run(ctx)
     if with_demo:
         run(ctx, lambda s: _demo_data(s, f"http://{host}:{port}"))
     configure_logging("json" if log_format == "json" else "text")
@@ -813,6 +815,7 @@ def worker(
 
     if ctx.store == "memory://":
         raise click.UsageError("a worker needs a store other processes share, not memory://")
+    _clock_must_run(ctx)
     configure_logging("json" if log_format == "json" else "text")
     running = Worker(
         _serve_settings(ctx, "", log_format),
@@ -823,6 +826,15 @@ def worker(
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop_signal, lambda *_: running.stop())
     running.run(health_port)
+
+
+def _clock_must_run(ctx: Context) -> None:
+    """Processes that share work need a clock that moves: with a fixed --now a dead process's
+    claims would never run out."""
+    if ctx.now is not None and ctx.running_since is None:
+        raise click.UsageError(
+            "processes that share work need a running clock: give --now-since with --now"
+        )
 
 
 def _serve_settings(ctx: Context, address: str, log_format: str) -> ServeSettings:

@@ -322,3 +322,25 @@ class TestDeliveryViews:
         (entry,) = reopened.outbox.messages()
         assert (entry.attempts, entry.last_error) == (1, "simulated mail outage")
         reopened.close()
+
+
+class TestSlowMailService:
+    def test_messages_taken_longer_than_half_a_lease_ago_are_left_for_a_later_run(
+        self, tmp_path: Path, clock: SettableClock
+    ) -> None:
+        mailer = InMemoryMailer()
+        mailer.fail_next(10)  # the approval's mail stays queued
+        services = approved_in(f"sqlite:///{tmp_path / 'slow.db'}", clock, mailer)
+        mailer.fail_next(0)
+        clock.set(clock.now() + timedelta(hours=2))
+        taken = services.outbox.take()
+        sent_before = len(mailer.sent)
+        clock.set(clock.now() + DEFAULT_LEASE / 2)  # the mail service was slow meanwhile
+
+        sent, outage = services.outbox.hand_over_all(taken, services.outbox.settle)
+
+        assert taken
+        assert (sent, outage, len(mailer.sent) - sent_before) == (0, False, 0)
+        clock.set(clock.now() + DEFAULT_LEASE)
+        assert services.outbox.deliver() == len(taken)  # another run takes them after the lease
+        services.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -34,6 +35,15 @@ def test_several_api_processes_on_the_memory_store_are_refused() -> None:
     assert "memory://" in result.output
 
 
+def test_a_worker_with_a_fixed_clock_is_refused(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+
+    result = CliRunner().invoke(cli, ["--store", store, "--now", "2026-05-06T09:00", "worker"])
+
+    assert result.exit_code == 2
+    assert "--now-since" in result.output
+
+
 def test_a_worker_performs_due_work_delivers_answers_probes_and_stops_on_sigterm(
     tmp_path: Path,
 ) -> None:
@@ -50,6 +60,7 @@ def test_a_worker_performs_due_work_delivers_answers_probes_and_stops_on_sigterm
     raw = RawStore(store)
     outbox = tmp_path / "mail"
     command = [CARE_PASSPORT, "--store", store, "--now", "2026-05-06T09:00:01"]
+    command += ["--now-since", str(time.time())]
     port = free_port()
     command += ["--mail", f"file://{outbox}", "worker", "--tick-every", "0.2"]
     command += ["--health-port", str(port)]

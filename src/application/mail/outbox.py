@@ -55,6 +55,8 @@ class Handover:
 
     notification: Notification
     message: OutgoingMessage
+    taken_at: datetime
+    """When the attempt was recorded: the attempt is this run's for one lease from then."""
 
 
 @attrs.frozen
@@ -163,24 +165,30 @@ class Outbox:
             if not taken:
                 return delivered
             tried.update(h.notification.id for h in taken)
-            sent, outage = self.hand_over_all(taken, self.hand_over, self.settle)
+            sent, outage = self.hand_over_all(taken, self.settle)
             delivered += sent
             if outage:
                 return delivered
         return delivered
 
-    @staticmethod
     def hand_over_all(
-        taken: Sequence[Handover],
-        hand_over: Callable[[Handover], Outcome],
-        settle: Callable[[Outcome], None],
+        self, taken: Sequence[Handover], settle: Callable[[Outcome], None]
     ) -> tuple[int, bool]:
         """Hand each message over and settle it at once; after an outage the rest of the batch
-        fails alike without contacting the service again. How many were sent, and whether the
-        service was out. (A server passes a ``settle`` that goes through its serialised core.)"""
+        fails alike without contacting the service again. Once half a lease has passed since
+        the messages were taken, the rest are left alone: their attempt is about to run out,
+        and another run may then take them (a slow mail service must not make a live run send
+        what another run sends too). How many were sent, and whether the service was out. (A
+        server passes a ``settle`` that goes through its serialised core.)"""
         sent = 0
         for position, handover in enumerate(taken):
-            outcome = hand_over(handover)
+            if self._app.now() >= handover.taken_at + self._claims.lease / 2:
+                log.warning(
+                    "%d messages left for a later run: the batch outlived its lease",
+                    len(taken) - position,
+                )
+                return sent, False
+            outcome = self.hand_over(handover)
             settle(outcome)
             sent += outcome.sent
             if outcome.outage:
@@ -203,7 +211,7 @@ class Outbox:
         self._abandon_erased([e for e in entries if _erased(e)], now)
         entries = [e for e in entries if not _erased(e)]
         by_id = {e.notification_id: e for e in entries}
-        return [Handover(n, outgoing(by_id[n.id])) for n in self._begin_attempts(entries, now)]
+        return [Handover(n, outgoing(by_id[n.id]), now) for n in self._begin_attempts(entries, now)]
 
     def hand_over(self, handover: Handover) -> Outcome:
         """Give one message to the mailer (no store is touched: safe outside the core's lock)."""

@@ -53,7 +53,7 @@ class DeliveryLoop(BackgroundLoop):
         outbox, claims, now = self._core.call(lambda s: (s.outbox, s.claims, s.app.now()))
         with claims.kept_alive():
             taken = self._core.call(lambda s: s.outbox.take())
-            sent, outage = outbox.hand_over_all(taken, outbox.hand_over, self._settle)
+            sent, outage = outbox.hand_over_all(taken, self._settle)
         if outage:
             raise MailServiceOut(f"the mail service is out; {sent} of {len(taken)} sent")
         if sent:

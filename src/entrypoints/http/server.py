@@ -164,21 +164,20 @@ class Worker:
                 core.close()
             log.info("worker stopped")
 
-    def health(self) -> tuple[bool, dict[str, object]]:
-        """Whether every loop is running (none backing off or stopped), and each loop's state:
-        what the worker's ``/healthz`` and ``/readyz`` answer."""
+    def health(self, ready: bool) -> tuple[bool, dict[str, object]]:
+        """Each loop's state, and whether the worker is alive (every loop's thread runs: what
+        ``/healthz`` answers) or, with ``ready``, working (none backing off after failures, as
+        while the mail service is out: what ``/readyz`` answers)."""
         loops = [
             {"loop": loop.name, **jsonable(loop.state())}
             if loop.running()
             else {"loop": loop.name, "state": "stopped"}
             for loop in self._loops
         ]
-        ok = all(entry["state"] == "running" for entry in loops)
-        return ok, {
-            "status": "ok" if ok else "unavailable",
-            "cores": len(self._cores),
-            "loops": loops,
-        }
+        wanted = {"running"} if ready else {"running", "backing_off"}
+        ok = all(entry["state"] in wanted for entry in loops)
+        status = "ok" if ok else "unavailable"
+        return ok, {"status": status, "cores": len(self._cores), "loops": loops}
 
     def stop(self) -> None:
         """End ``run`` (a signal handler may call it)."""
@@ -194,7 +193,7 @@ def _health_server(worker: Worker, port: int) -> ThreadingHTTPServer:
             if self.path not in {"/healthz", "/readyz"}:
                 self.send_error(404)
                 return
-            ok, body = worker.health()
+            ok, body = worker.health(ready=self.path == "/readyz")
             data = json.dumps(body).encode()
             self.send_response(200 if ok else 503)
             self.send_header("Content-Type", "application/json")

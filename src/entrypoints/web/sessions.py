@@ -56,8 +56,15 @@ class Sessions:
     def __init__(
         self, store: Callable[[], SessionStore], clock: Callable[[], float] = time.time
     ) -> None:
-        self._store = store
+        self._open = store
+        self._opened: SessionStore | None = None
         self._clock = clock
+
+    def _store(self) -> SessionStore:
+        """The store, asked for once (it is thread-safe; later calls need no core)."""
+        if self._opened is None:
+            self._opened = self._open()
+        return self._opened
 
     def start(self, principal: Principal, *, by_token: bool) -> Session:
         now = self._clock()
