@@ -29,7 +29,7 @@ class MemoryViews:
         self._scheduler = threading.Lock()
         self._position = 0
         self._pending: dict[tuple[UUID, str], DueItem] = {}
-        self._outbox: dict[UUID, OutboxEntry] = {}
+        self._outbox: dict[tuple[UUID, int], OutboxEntry] = {}
         self._held: dict[UUID, HeldResult] = {}
 
     def position(self) -> int:
@@ -49,12 +49,12 @@ class MemoryViews:
                 if pending is not None and pending.sequence < settled.sequence:
                     del self._pending[key]
             for entry in changes.queued:
-                self._outbox.setdefault(entry.notification_id, entry)
+                self._outbox.setdefault(entry.key, entry)
             for change in changes.deliveries:
                 self._apply_delivery(change)
-            for notification_id, sent_at in changes.sent:
-                entry = self._outbox[notification_id]
-                self._outbox[notification_id] = attrs.evolve(
+            for notification_id, sent_at, recipient in changes.sent:
+                entry = self._outbox[(notification_id, recipient)]
+                self._outbox[(notification_id, recipient)] = attrs.evolve(
                     entry, sent_at=sent_at, next_attempt_at=None
                 )
             for held in changes.held:
@@ -64,8 +64,9 @@ class MemoryViews:
             self._position = position
 
     def _apply_delivery(self, change: DeliveryChange) -> None:
-        entry = self._outbox[change.notification_id]
-        self._outbox[change.notification_id] = attrs.evolve(
+        key = (change.notification_id, change.position)
+        entry = self._outbox[key]
+        self._outbox[key] = attrs.evolve(
             entry,
             attempts=change.attempts,
             next_attempt_at=change.next_attempt_at,

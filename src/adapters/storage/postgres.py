@@ -21,7 +21,7 @@ from carepassport.adapters.storage.postgres_tracking import PostgresTrackedTable
 from carepassport.application.ports import DueItem, HeldResult, OutboxEntry, ViewChanges
 
 TRACKING_NAME = "CarePassport.views"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Raise when the views' tables change: older tables are dropped and rebuilt from the log."""
 VIEW_TABLES = ("cp_deadlines", "cp_outbox", "cp_held_results")
 
@@ -42,15 +42,17 @@ class PostgresViews(PostgresTrackedTables):
         "CREATE INDEX IF NOT EXISTS cp_deadlines_due "
         "ON {schema}.cp_deadlines (due_at, priority, sequence) WHERE NOT settled",
         "CREATE TABLE IF NOT EXISTS {schema}.cp_outbox ("
-        "notification_id uuid PRIMARY KEY, sequence bigint NOT NULL, kind text NOT NULL, "
+        "notification_id uuid NOT NULL, position integer NOT NULL, "
+        "sequence bigint NOT NULL, kind text NOT NULL, "
         "recipient text NOT NULL, subject text NOT NULL, body text NOT NULL, "
         "about_id uuid NOT NULL, queued_at timestamptz NOT NULL, sent_at timestamptz, "
         "reply_to text, attempts integer NOT NULL DEFAULT 0, next_attempt_at timestamptz, "
-        "last_error text, abandoned_at timestamptz, recipient_index text NOT NULL)",
-        "CREATE INDEX IF NOT EXISTS cp_outbox_unsent ON {schema}.cp_outbox (sequence) "
+        "last_error text, abandoned_at timestamptz, recipient_index text NOT NULL, "
+        "PRIMARY KEY (notification_id, position))",
+        "CREATE INDEX IF NOT EXISTS cp_outbox_unsent ON {schema}.cp_outbox (sequence, position) "
         "WHERE sent_at IS NULL AND abandoned_at IS NULL",
         "CREATE INDEX IF NOT EXISTS cp_outbox_recipient "
-        "ON {schema}.cp_outbox (recipient_index, sequence)",
+        "ON {schema}.cp_outbox (recipient_index, sequence, position)",
         "CREATE TABLE IF NOT EXISTS {schema}.cp_held_results ("
         "result_id uuid PRIMARY KEY, record_id text NOT NULL, student_number text NOT NULL, "
         "student_index text NOT NULL, "
@@ -129,13 +131,14 @@ class PostgresViews(PostgresTrackedTables):
         )
         self._many(
             c,
-            "INSERT INTO {schema}.cp_outbox (notification_id, sequence, kind, recipient, "
-            "subject, body, about_id, queued_at, sent_at, reply_to, recipient_index) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULL, %s, %s) "
-            "ON CONFLICT (notification_id) DO NOTHING",
+            "INSERT INTO {schema}.cp_outbox (notification_id, position, sequence, kind, "
+            "recipient, subject, body, about_id, queued_at, sent_at, reply_to, recipient_index) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, %s, %s) "
+            "ON CONFLICT (notification_id, position) DO NOTHING",
             [
                 (
                     e.notification_id,
+                    e.position,
                     e.sequence,
                     e.kind,
                     e.recipient,
@@ -153,17 +156,24 @@ class PostgresViews(PostgresTrackedTables):
             c,
             "UPDATE {schema}.cp_outbox SET attempts = %s, next_attempt_at = %s, "
             "last_error = COALESCE(%s, last_error), abandoned_at = %s "
-            "WHERE notification_id = %s",
+            "WHERE notification_id = %s AND position = %s",
             [
-                (d.attempts, d.next_attempt_at, d.last_error, d.abandoned_at, d.notification_id)
+                (
+                    d.attempts,
+                    d.next_attempt_at,
+                    d.last_error,
+                    d.abandoned_at,
+                    d.notification_id,
+                    d.position,
+                )
                 for d in changes.deliveries
             ],
         )
         self._many(
             c,
             "UPDATE {schema}.cp_outbox SET sent_at = %s, next_attempt_at = NULL "
-            "WHERE notification_id = %s",
-            [(sent_at, nid) for nid, sent_at in changes.sent],
+            "WHERE notification_id = %s AND position = %s",
+            [(sent_at, nid, position) for nid, sent_at, position in changes.sent],
         )
         self._many(
             c,
@@ -238,16 +248,18 @@ class PostgresViews(PostgresTrackedTables):
         """Queued notifications in order, optionally for one recipient."""
         if recipient_index:
             return self._entries(
-                "SELECT * FROM {schema}.cp_outbox WHERE recipient_index = %s ORDER BY sequence",
+                "SELECT * FROM {schema}.cp_outbox WHERE recipient_index = %s "
+                "ORDER BY sequence, position",
                 (recipient_index,),
             )
-        return self._entries("SELECT * FROM {schema}.cp_outbox ORDER BY sequence", ())
+        return self._entries("SELECT * FROM {schema}.cp_outbox ORDER BY sequence, position", ())
 
     def deliverable(self, now: datetime, limit: int) -> list[OutboxEntry]:
         """Unsent, unabandoned notifications due for an attempt by ``now``, oldest first."""
         return self._entries(
             "SELECT * FROM {schema}.cp_outbox WHERE sent_at IS NULL AND abandoned_at IS NULL "
-            "AND (next_attempt_at IS NULL OR next_attempt_at <= %s) ORDER BY sequence LIMIT %s",
+            "AND (next_attempt_at IS NULL OR next_attempt_at <= %s) "
+            "ORDER BY sequence, position LIMIT %s",
             (now, limit),
         )
 
@@ -269,6 +281,7 @@ class PostgresViews(PostgresTrackedTables):
                 next_attempt_at=_utc(row["next_attempt_at"]) if row["next_attempt_at"] else None,
                 last_error=row["last_error"],
                 abandoned_at=_utc(row["abandoned_at"]) if row["abandoned_at"] else None,
+                position=row["position"],
             )
             for row in self.select(query, params)
         ]

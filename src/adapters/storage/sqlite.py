@@ -24,7 +24,7 @@ from carepassport.application.ports import (
 )
 
 TRACKING_NAME = "CarePassport.views"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Raise when the views' tables change: older tables are dropped and rebuilt from the log."""
 VIEW_TABLES = ("cp_deadlines", "cp_outbox", "cp_held_results")
 
@@ -65,11 +65,12 @@ OUTBOX_DELIVERY_COLUMNS = (
 )
 APPLY_DELIVERY = (
     "UPDATE cp_outbox SET attempts = ?, next_attempt_at = ?, "
-    "last_error = COALESCE(?, last_error), abandoned_at = ? WHERE notification_id = ?"
+    "last_error = COALESCE(?, last_error), abandoned_at = ? "
+    "WHERE notification_id = ? AND position = ?"
 )
 SELECT_DELIVERABLE = (
     "SELECT * FROM cp_outbox WHERE sent_at IS NULL AND abandoned_at IS NULL "
-    "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY sequence LIMIT ?"
+    "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY sequence, position LIMIT ?"
 )
 
 
@@ -80,6 +81,7 @@ def _delivery_row(change: DeliveryChange) -> tuple[Any, ...]:
         change.last_error,
         _maybe_instant(change.abandoned_at),
         str(change.notification_id),
+        change.position,
     )
 
 
@@ -135,14 +137,16 @@ class SQLiteViews(SQLiteTrackingRecorder):
             "CREATE INDEX IF NOT EXISTS cp_deadlines_due "
             "ON cp_deadlines (due_at, priority, sequence) WHERE settled = 0",
             "CREATE TABLE IF NOT EXISTS cp_outbox ("
-            "notification_id TEXT PRIMARY KEY, sequence INTEGER NOT NULL, kind TEXT NOT NULL, "
+            "notification_id TEXT NOT NULL, position INTEGER NOT NULL, "
+            "sequence INTEGER NOT NULL, kind TEXT NOT NULL, "
             "recipient TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL, "
             "about_id TEXT NOT NULL, queued_at TEXT NOT NULL, sent_at TEXT, reply_to TEXT, "
-            f"recipient_index TEXT NOT NULL, {OUTBOX_DELIVERY_COLUMNS})",
-            "CREATE INDEX IF NOT EXISTS cp_outbox_unsent ON cp_outbox (sequence) "
+            f"recipient_index TEXT NOT NULL, {OUTBOX_DELIVERY_COLUMNS}, "
+            "PRIMARY KEY (notification_id, position))",
+            "CREATE INDEX IF NOT EXISTS cp_outbox_unsent ON cp_outbox (sequence, position) "
             "WHERE sent_at IS NULL AND abandoned_at IS NULL",
             "CREATE INDEX IF NOT EXISTS cp_outbox_recipient "
-            "ON cp_outbox (recipient_index, sequence)",
+            "ON cp_outbox (recipient_index, sequence, position)",
             "CREATE TABLE IF NOT EXISTS cp_held_results ("
             "result_id TEXT PRIMARY KEY, record_id TEXT NOT NULL, student_number TEXT NOT NULL, "
             "held_since TEXT NOT NULL, position INTEGER NOT NULL, student_index TEXT NOT NULL)",
@@ -206,12 +210,13 @@ class SQLiteViews(SQLiteTrackingRecorder):
         )
         _many(
             c,
-            "INSERT OR IGNORE INTO cp_outbox (notification_id, sequence, kind, recipient, "
-            "subject, body, about_id, queued_at, sent_at, reply_to, recipient_index) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+            "INSERT OR IGNORE INTO cp_outbox (notification_id, position, sequence, kind, "
+            "recipient, subject, body, about_id, queued_at, sent_at, reply_to, recipient_index) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
             [
                 (
                     str(e.notification_id),
+                    e.position,
                     e.sequence,
                     e.kind,
                     e.recipient,
@@ -228,8 +233,9 @@ class SQLiteViews(SQLiteTrackingRecorder):
         _many(c, APPLY_DELIVERY, [_delivery_row(d) for d in changes.deliveries])
         _many(
             c,
-            "UPDATE cp_outbox SET sent_at = ?, next_attempt_at = NULL WHERE notification_id = ?",
-            [(_instant(sent_at), str(nid)) for nid, sent_at in changes.sent],
+            "UPDATE cp_outbox SET sent_at = ?, next_attempt_at = NULL "
+            "WHERE notification_id = ? AND position = ?",
+            [(_instant(sent_at), str(nid), position) for nid, sent_at, position in changes.sent],
         )
         _many(
             c,
@@ -300,7 +306,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
         where, params = (
             ("WHERE recipient_index = ?", (recipient_index,)) if recipient_index else ("", ())
         )
-        return self._entries(f"SELECT * FROM cp_outbox {where} ORDER BY sequence", params)
+        return self._entries(f"SELECT * FROM cp_outbox {where} ORDER BY sequence, position", params)
 
     def deliverable(self, now: datetime, limit: int) -> list[OutboxEntry]:
         """Unsent, unabandoned notifications due for an attempt by ``now``, oldest first."""
@@ -323,6 +329,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
                 sequence=row["sequence"],
                 reply_to=row["reply_to"],
                 recipient_index=row["recipient_index"],
+                position=row["position"],
                 **_delivery_fields(row),
             )
             for row in rows
