@@ -81,7 +81,7 @@ def run_workflow(results: dict[str, Any]) -> None:
 
 def run_sync(results: dict[str, Any]) -> None:
     """Measurement 2 on a SQLite file, each size in fresh processes; then on PostgreSQL
-    (skipped, with the reason, if the server cannot be reached)."""
+    (skipped, with the reason, if the server cannot be reached or a night fails there)."""
     rows = results["measurements"].setdefault("sync", [])
     sizes = [("sqlite", size) for size in sync.sizes()]
     problem = common.postgres_problem()
@@ -90,7 +90,18 @@ def run_sync(results: dict[str, Any]) -> None:
     else:
         sizes += [("postgresql", size) for size in sync.sizes()]
     for store, size in sizes:
-        row = sync.measure(size, store)
+        try:
+            row = sync.measure(size, store)
+        except RuntimeError as error:
+            if store != "postgresql":
+                raise
+            # Reported, not fatal: the PostgreSQL night of 10k fails inside the pipelined
+            # insert, before this measurement existed too (docs/benchmarks.md, section 2).
+            last = str(error).strip().splitlines()[-1]
+            why = f"failed at {size} results: {last}"
+            results["skipped"].append({"measurement": "sync", "store": store, "why": why})
+            print(f"  sync {store:<10} {size:>7} results FAILED: {last}", flush=True)
+            break
         rows.append(row)
         print(
             f"  sync {store:<10} {row['results']:>7} results {row['seconds']:>7.1f} s "
