@@ -39,7 +39,7 @@ def profile_sync(results: int) -> None:
     """The midnight sync on a seeded SQLite file."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "core.db"
-        sync.seed_store(path, results)
+        sync.seed_store(str(path), results)
         cp = bootstrap(
             f"sqlite:///{path}", clock=SettableClock(sync.MIDNIGHT), mailer=InMemoryMailer()
         )

@@ -81,13 +81,31 @@ def run_workflow(results: dict[str, Any]) -> None:
 
 
 def run_sync(results: dict[str, Any]) -> None:
-    """Measurement 2 on a SQLite file, each size in fresh processes."""
+    """Measurement 2 on a SQLite file, each size in fresh processes; then on PostgreSQL
+    (skipped, with the reason, if the server cannot be reached or a night fails there)."""
     rows = results["measurements"].setdefault("sync", [])
-    for size in sync.sizes():
-        row = sync.measure(size)
+    sizes = [("sqlite", size) for size in sync.sizes()]
+    problem = common.postgres_problem()
+    if problem:
+        results["skipped"].append({"measurement": "sync", "store": "postgresql", "why": problem})
+    else:
+        sizes += [("postgresql", size) for size in sync.sizes()]
+    for store, size in sizes:
+        try:
+            row = sync.measure(size, store)
+        except RuntimeError as error:
+            if store != "postgresql":
+                raise
+            # Reported, not fatal: the PostgreSQL night of 10k fails inside the pipelined
+            # insert, before this measurement existed too (docs/benchmarks.md, section 2).
+            last = str(error).strip().splitlines()[-1]
+            why = f"failed at {size} results: {last}"
+            results["skipped"].append({"measurement": "sync", "store": store, "why": why})
+            print(f"  sync {store:<10} {size:>7} results FAILED: {last}", flush=True)
+            break
         rows.append(row)
         print(
-            f"  sync {row['results']:>7} results {row['seconds']:>7.1f} s "
+            f"  sync {store:<10} {row['results']:>7} results {row['seconds']:>7.1f} s "
             f"{row['events_per_s']:>8.0f} ev/s  ratio A {row['ratio_a']:.2f}  "
             f"peak {row['peak_rss_mib']:.0f} MiB",
             flush=True,
@@ -290,7 +308,17 @@ def goals(m: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
             )
         )
     if rows := m.get("sync"):
+        on_postgres = [r for r in rows if r["store"] == "postgresql"]
+        rows = [r for r in rows if r["store"] == "sqlite"]
         big, mid = rows[-1], rows[-2] if len(rows) > 1 else rows[-1]
+        out += [
+            _goal(
+                f"sync of {r['results']} results on PostgreSQL < 40 s",
+                f"{r['seconds']:.1f} s",
+                r["seconds"] < 40,
+            )
+            for r in on_postgres[-1:]
+        ]
         out += [
             _goal(
                 f"sync of {big['results']} results on SQLite < 20 s",

@@ -60,10 +60,12 @@ def reference_data(cp: Any, codes: tuple[str, ...] = CODES) -> None:
     cp.reference.add_employer(EMPLOYER, name="Sunnybrook LTC", approvers=[APPROVER])
 
 
-def open_store(path: Path) -> tuple[Any, SettableClock]:
-    """A fresh SQLite store with the reference data, and its clock (set before ``START``)."""
+def open_store(path: Path | str) -> tuple[Any, SettableClock]:
+    """A fresh store (a SQLite file's path, or a store URL) with the reference data, and its
+    clock (set before ``START``)."""
     clock = SettableClock(START - timedelta(days=1))
-    cp = bootstrap(f"sqlite:///{path}", clock=clock, mailer=InMemoryMailer())
+    url = path if isinstance(path, str) else f"sqlite:///{path}"
+    cp = bootstrap(url, clock=clock, mailer=InMemoryMailer())
     reference_data(cp)
     return cp, clock
 

@@ -1,9 +1,11 @@
-"""Measurement 2: the nightly sync of N staged LMS results on a SQLite file.
+"""Measurement 2: the nightly sync of N staged LMS results on a SQLite file and on PostgreSQL.
 
 Each size runs in two fresh processes: one seeds the store (employees, student numbers and
 registrations with access granted, then N staged results: passes, fail-then-pass, two fails,
 re-delivered duplicates and unknown student numbers), the other opens it and runs the midnight
-sync once. The second process's peak RSS is therefore that size's alone.
+sync once. The second process's peak RSS is therefore that size's alone. The results are staged
+where the store's own staging LMS keeps them (``<store>.lms.db`` beside a SQLite file, the
+``cp_staged_results`` table of a PostgreSQL schema).
 
 (``bench/profile_sync.py`` belongs to the sync optimisation branch; this module only measures.)
 """
@@ -33,13 +35,14 @@ from bench.common import (
     baseline_library,
     baseline_store,
     now,
+    postgres_env,
+    postgres_schema,
     rate_figures,
     recording_writes,
     sized,
     sqlite_env,
 )
 from carepassport.adapters.clocks import SettableClock
-from carepassport.adapters.lms.staging import SQLiteStagingLms
 from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.bootstrap import bootstrap
 from carepassport.domain.time import TORONTO
@@ -98,11 +101,16 @@ def shape(results: int) -> tuple[int, int]:
 COLLEGE_EMAIL = "registrar@college.example"
 
 
-def seed_store(path: Path, results: int) -> dict[str, Any]:
+def store_url(target: str) -> str:
+    """The store a step works on: a PostgreSQL URL as given, else a SQLite file's path."""
+    return target if target.startswith("postgresql:") else f"sqlite:///{target}"
+
+
+def seed_store(target: str, results: int) -> dict[str, Any]:
     """Subprocess 1: the registrations and the staged results."""
     registrations, unmatched = shape(results)
     started = now()
-    cp, clock = seed.open_store(path)
+    cp, clock = seed.open_store(store_url(target))
     try:
         # As deployed: results for unknown student numbers are held and flagged to the college.
         cp.reference.change_setting("college_email", COLLEGE_EMAIL)
@@ -118,17 +126,17 @@ def seed_store(path: Path, results: int) -> dict[str, Any]:
         clock.set(DAY + timedelta(minutes=1))
         cp.sync.start(DAY)  # the first midnight: the one that ends DAY
         seed.catch_up(cp)
+        staging = cp._staging  # the store's own staging LMS, as `lms import` fills it
+        batch: list[QuizResult] = []
+        staged = 0
+        for result in results_for(registrations, unmatched):
+            batch.append(result)
+            if len(batch) == STAGE_BATCH:
+                staged += staging.stage(batch, DAY + timedelta(hours=22))
+                batch.clear()
+        staged += staging.stage(batch, DAY + timedelta(hours=22))
     finally:
         cp.close()
-    staging = SQLiteStagingLms(path.with_suffix(".lms.db"))
-    batch: list[QuizResult] = []
-    staged = 0
-    for result in results_for(registrations, unmatched):
-        batch.append(result)
-        if len(batch) == STAGE_BATCH:
-            staged += staging.stage(batch, DAY + timedelta(hours=22))
-            batch.clear()
-    staged += staging.stage(batch, DAY + timedelta(hours=22))
     return {"seed_events": events, "staged": staged, "seed_s": round(now() - started, 1)}
 
 
@@ -146,9 +154,19 @@ def _rows_after(path: Path, position: int) -> list[StoredEvent]:
     return [StoredEvent(*row) for row in rows]
 
 
-def run_sync(path: Path) -> dict[str, Any]:
+def _log_after(cp: Any, position: int) -> list[StoredEvent]:
+    """The events recorded after ``position``, through the library's notification log."""
+    rows: list[StoredEvent] = []
+    while page := cp.app.recorder.select_notifications(start=position + 1, limit=10_000):
+        rows += (StoredEvent(n.originator_id, n.originator_version, n.topic, n.state) for n in page)
+        position = page[-1].id
+    return rows
+
+
+def run_sync(target: str) -> dict[str, Any]:
     """Subprocess 2: the midnight sync, timed, its peak memory, and both baselines."""
-    cp = bootstrap(f"sqlite:///{path}", clock=SettableClock(MIDNIGHT), mailer=InMemoryMailer())
+    url = store_url(target)
+    cp = bootstrap(url, clock=SettableClock(MIDNIGHT), mailer=InMemoryMailer())
     try:
         position = cp.app.recorder.max_notification_id() or 0
         rss_before = _max_rss_mib()
@@ -158,13 +176,19 @@ def run_sync(path: Path) -> dict[str, Any]:
             seconds = now() - started
         rss_peak = _max_rss_mib()
         assert ran, "the midnight sync did not run"
+        rows = _log_after(cp, position) if url.startswith("postgresql:") else []
     finally:
         cp.close()
-    rows = _rows_after(path, position)
+    rows = rows or _rows_after(Path(target), position)
     taken = Counter(row.topic.rsplit(".", 1)[-1] for row in rows if "LmsResult" in row.topic)
     with tempfile.TemporaryDirectory(prefix="cpbench-sync-") as tmp:
-        a = baseline_library(sqlite_env(Path(tmp) / "baseline.db"), writes.batches)
-        b = baseline_store("sqlite", Path(tmp), "", rows)
+        if url.startswith("postgresql:"):
+            with postgres_schema("cpbench_a") as (schema, _):
+                a = baseline_library(postgres_env(schema), writes.batches)
+                b = baseline_store("postgresql", Path(tmp), schema, rows)
+        else:
+            a = baseline_library(sqlite_env(Path(tmp) / "baseline.db"), writes.batches)
+            b = baseline_store("sqlite", Path(tmp), "", rows)
     return _figures(writes, seconds, a, b, rss_before, rss_peak, taken)
 
 
@@ -202,13 +226,18 @@ def _subprocess(*args: str) -> dict[str, Any]:
     return figures
 
 
-def measure(results: int) -> dict[str, Any]:
-    """One size: seed in one process, sync in a fresh one."""
-    with tempfile.TemporaryDirectory(prefix="cpbench-sync-") as tmp:
-        path = Path(tmp) / "core.db"
-        seeded = _subprocess("seed", str(path), str(results))
-        figures = _subprocess("sync", str(path))
-    return {"store": "sqlite", "results": seeded["staged"], **seeded, **figures}
+def measure(results: int, store: str = "sqlite") -> dict[str, Any]:
+    """One size on ``store`` (sqlite or postgresql): seed in one process, sync in a fresh one."""
+    if store == "postgresql":
+        with postgres_schema("cpbench_sync") as (_, url):
+            seeded = _subprocess("seed", url, str(results))
+            figures = _subprocess("sync", url)
+    else:
+        with tempfile.TemporaryDirectory(prefix="cpbench-sync-") as tmp:
+            path = str(Path(tmp) / "core.db")
+            seeded = _subprocess("seed", path, str(results))
+            figures = _subprocess("sync", path)
+    return {"store": store, "results": seeded["staged"], **seeded, **figures}
 
 
 def sizes() -> list[int]:
@@ -217,11 +246,11 @@ def sizes() -> list[int]:
 
 
 def main(argv: list[str]) -> None:
-    """``python -m bench.sync seed PATH N`` or ``python -m bench.sync sync PATH``."""
+    """``python -m bench.sync seed PATH|URL N`` or ``python -m bench.sync sync PATH|URL``."""
     if argv[0] == "seed":
-        print(json.dumps(seed_store(Path(argv[1]), int(argv[2]))))
+        print(json.dumps(seed_store(argv[1], int(argv[2]))))
     elif argv[0] == "sync":
-        print(json.dumps(run_sync(Path(argv[1]))))
+        print(json.dumps(run_sync(argv[1])))
     else:
         raise SystemExit(f"unknown step {argv[0]!r}")
 

@@ -14,6 +14,7 @@ from carepassport.application.store import CarePassportApplication, recorded_at
 from carepassport.application.training.views import RegistrationView, SponsorshipView
 from carepassport.domain.base import DomainEvent, payload
 from carepassport.domain.errors import NotFound
+from carepassport.domain.mail.notification import Notification
 from carepassport.domain.time import require_aware
 from carepassport.domain.training.registration import Registration
 from carepassport.domain.training.sponsorship import Sponsorship
@@ -26,6 +27,8 @@ def describe(aggregate: Aggregate, at: datetime) -> dict[str, Any]:
         return attrs.asdict(SponsorshipView.of(aggregate), recurse=False)
     if isinstance(aggregate, Registration):
         return attrs.asdict(RegistrationView.of(aggregate, at=at), recurse=False)
+    if isinstance(aggregate, Notification):
+        return aggregate.state()
     return {
         key: sorted(value) if isinstance(value, set | frozenset) else value
         for key, value in vars(aggregate).items()

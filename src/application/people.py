@@ -34,6 +34,7 @@ from carepassport.domain.values import ERASED, EmployeeId
 
 RECORDS: tuple[type[DomainEvent], ...] = (
     Notification.NotificationQueued,
+    Notification.NoticeQueued,
     Notification.DeliveryFailed,
     Notification.DeliveryAbandoned,
     ApprovalReply.ReplyAccepted,

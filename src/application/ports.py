@@ -58,7 +58,8 @@ class DueItem:
 
 @attrs.frozen
 class OutboxEntry:
-    """One queued notification as the outbox view holds it."""
+    """One recipient's copy of a queued notification as the outbox view holds it (a notice to
+    several recipients is one row each, ADR 0026)."""
 
     notification_id: UUID
     kind: str
@@ -77,11 +78,21 @@ class OutboxEntry:
     next_attempt_at: datetime | None = None
     last_error: str | None = None
     abandoned_at: datetime | None = None
+    position: int = 0
+    """The recipient's place in the notification's list of recipients (0: the first)."""
 
     @property
     def message_id(self) -> str:
-        """The stable RFC 5322 Message-ID of this notification."""
-        return f"<{self.notification_id}@carepassport>"
+        """The stable RFC 5322 Message-ID of this copy: ``<notification-id@carepassport>`` for
+        the first (or only) recipient, as before notices had several, and
+        ``<notification-id.N@carepassport>`` for the recipient at position N."""
+        suffix = f".{self.position}" if self.position else ""
+        return f"<{self.notification_id}{suffix}@carepassport>"
+
+    @property
+    def key(self) -> tuple[UUID, int]:
+        """The notification and the recipient's position: what identifies the row."""
+        return (self.notification_id, self.position)
 
     @property
     def abandoned(self) -> bool:
@@ -102,6 +113,8 @@ class DeliveryChange:
     next_attempt_at: datetime | None
     last_error: str | None = None
     abandoned_at: datetime | None = None
+    position: int = 0
+    """Which recipient of the notification (ADR 0026)."""
 
 
 @attrs.frozen
@@ -132,7 +145,8 @@ class ViewChanges:
     scheduled: Sequence[DueItem] = ()
     settled: Sequence[Settled] = ()
     queued: Sequence[OutboxEntry] = ()
-    sent: Sequence[tuple[UUID, datetime]] = ()
+    sent: Sequence[tuple[UUID, datetime, int]] = ()
+    """Notification id, when sent, the recipient's position."""
     held: Sequence[HeldResult] = ()
     released: Sequence[UUID] = ()
     deliveries: Sequence[DeliveryChange] = ()

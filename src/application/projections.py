@@ -28,6 +28,7 @@ DEFAULT_PRIORITY = 5
 
 VIEWED: tuple[type, ...] = (
     Notification.NotificationQueued,
+    Notification.NoticeQueued,
     Notification.NotificationSent,
     Notification.DeliveryAttempted,
     Notification.DeliveryFailed,
@@ -62,7 +63,7 @@ def changes_for(events: Iterable[tuple[int, DomainEventProtocol[UUID]]]) -> View
     scheduled: list[DueItem] = []
     settled: list[Settled] = []
     queued: list[OutboxEntry] = []
-    sent: list[tuple[UUID, datetime]] = []
+    sent: list[tuple[UUID, datetime, int]] = []
     held: list[HeldResult] = []
     released: list[UUID] = []
     deliveries: list[DeliveryChange] = []
@@ -84,23 +85,10 @@ def changes_for(events: Iterable[tuple[int, DomainEventProtocol[UUID]]]) -> View
             settled.extend(
                 Settled(event.originator_id, action, sequence) for action in event.settled_actions()
             )
-        if isinstance(event, Notification.NotificationQueued):
-            queued.append(
-                OutboxEntry(
-                    notification_id=event.originator_id,
-                    kind=event.kind,
-                    recipient=event.recipient,
-                    subject=event.subject,
-                    body=event.body,
-                    about_id=event.about_id,
-                    queued_at=event.queued_at,
-                    sent_at=None,
-                    sequence=sequence,
-                    reply_to=event.reply_to,
-                )
-            )
+        if isinstance(event, Notification.NoticeQueued | Notification.NotificationQueued):
+            queued.extend(outbox_entries(event, sequence))
         elif isinstance(event, Notification.NotificationSent):
-            sent.append((event.originator_id, event.sent_at))
+            sent.append((event.originator_id, event.sent_at, event.position))
         elif (change := delivery_change(event)) is not None:
             deliveries.append(change)
         elif isinstance(event, LmsResult.ResultUnmatched):
@@ -125,13 +113,46 @@ def changes_for(events: Iterable[tuple[int, DomainEventProtocol[UUID]]]) -> View
     )
 
 
+def outbox_entries(
+    event: Notification.NoticeQueued | Notification.NotificationQueued, sequence: int
+) -> list[OutboxEntry]:
+    """One outbox row per recipient of a queued notice (ADR 0026); a notice recorded before
+    notices listed their recipients is one row, its recipient's at position 0."""
+    recipients = (
+        event.recipients if isinstance(event, Notification.NoticeQueued) else [event.recipient]
+    )
+    return [
+        OutboxEntry(
+            notification_id=event.originator_id,
+            kind=event.kind,
+            recipient=recipient,
+            subject=event.subject,
+            body=event.body,
+            about_id=event.about_id,
+            queued_at=event.queued_at,
+            sent_at=None,
+            sequence=sequence,
+            reply_to=event.reply_to,
+            position=position,
+        )
+        for position, recipient in enumerate(recipients)
+    ]
+
+
 def delivery_change(event: DomainEventProtocol[UUID]) -> DeliveryChange | None:
-    """The outbox bookkeeping that a delivery attempt, failure or abandonment implies."""
+    """The outbox bookkeeping that a delivery attempt, failure or abandonment implies, for the
+    recipient the event names."""
     if isinstance(event, Notification.DeliveryAttempted):
-        return DeliveryChange(event.originator_id, event.attempt, event.lease_until)
+        return DeliveryChange(
+            event.originator_id, event.attempt, event.lease_until, position=event.position
+        )
     if isinstance(event, Notification.DeliveryFailed):
         return DeliveryChange(
-            event.originator_id, event.attempt, event.next_attempt_at, last_error=event.error
+            event.originator_id,
+            event.attempt,
+            event.next_attempt_at,
+            last_error=event.error,
+            position=event.position,
         )
     if isinstance(event, Notification.DeliveryAbandoned):
         return DeliveryChange(
@@ -140,7 +161,8 @@ def delivery_change(event: DomainEventProtocol[UUID]) -> DeliveryChange | None:
             None,
             last_error=event.reason,
             abandoned_at=event.abandoned_at,
+            position=event.position,
         )
     if isinstance(event, Notification.DeliveryRequeued):
-        return DeliveryChange(event.originator_id, 0, None)
+        return DeliveryChange(event.originator_id, 0, None, position=event.position)
     return None

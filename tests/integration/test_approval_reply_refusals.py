@@ -56,7 +56,7 @@ class Refused:
         assert self.services.scheduler.pending() == self.pending
         assert set(events_since(self.services, self.position)) <= {
             "ReplyRefused",
-            "NotificationQueued",
+            "NoticeQueued",
             "NotificationSent",
             "DeliveryAttempted",
         }

@@ -267,7 +267,7 @@ class TestReports:
 
         assert psw.reports.compliance("SUNNY") == before
 
-    @pytest.mark.parametrize("batch", [1, 3])
+    @pytest.mark.parametrize(("batch", "per_commit"), [(1, 1), (3, 1), (3, 4), (2, 50)])
     def test_a_projection_folded_in_batches_of_any_size_gives_the_same_report(
         self,
         psw: Services,
@@ -275,6 +275,7 @@ class TestReports:
         lms: InMemoryLms,
         monkeypatch: pytest.MonkeyPatch,
         batch: int,
+        per_commit: int,
     ) -> None:
         psw.job_functions.add("COOK", ["FIRE"])
         psw.reference.add_employee(
@@ -284,6 +285,7 @@ class TestReports:
         psw.job_functions.assign("E2", "PSW")
         before = psw.reports.compliance("SUNNY")
         monkeypatch.setattr(reports, "BATCH", batch)
+        monkeypatch.setattr(reports, "REBUILD_BATCHES", per_commit)
 
         psw.reports.rebuild()
 

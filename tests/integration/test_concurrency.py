@@ -79,7 +79,7 @@ class TestCommands:
         counts = topics(durable_url)
         assert outcomes == ["ok"] * EMPLOYEES
         assert counts["SponsorshipRequested"] == EMPLOYEES
-        assert counts["NotificationQueued"] == EMPLOYEES
+        assert counts["NoticeQueued"] == EMPLOYEES
         assert counts["NotificationSent"] == EMPLOYEES
 
     def test_concurrent_requests_for_one_employee_record_one_and_refuse_the_rest_clearly(
@@ -94,7 +94,7 @@ class TestCommands:
         assert outcomes.count("ok") == 1
         assert set(outcomes) - {"ok"} <= {"conflict", "already_requested"}
         assert counts["SponsorshipRequested"] == 1
-        assert counts["NotificationQueued"] == counts["NotificationSent"] == 1
+        assert counts["NoticeQueued"] == counts["NotificationSent"] == 1
 
     def test_a_concurrent_approval_and_decline_record_exactly_one_decision(
         self, durable_url: str, pool: ProcessPoolExecutor
@@ -158,7 +158,7 @@ class TestScheduler:
         assert len(done) == EMPLOYEES
         assert len(set(done)) == EMPLOYEES
         assert counts["SelfRegistrationEnabled"] == EMPLOYEES
-        assert counts["NotificationSent"] == counts["NotificationQueued"] == EMPLOYEES * 2
+        assert counts["NotificationSent"] == counts["NoticeQueued"] == EMPLOYEES * 2
 
     def test_concurrent_ticks_keep_due_order_so_a_pass_on_the_last_day_of_access_counts(
         self, durable_url: str, pool: ProcessPoolExecutor

@@ -41,7 +41,7 @@ LEASE = 5.0
 READ_MODELS = {
     "deadlines": "SELECT aggregate_id, action, rule, due_at, priority, sequence, settled "
     "FROM cp_deadlines",
-    "outbox": "SELECT notification_id, sequence, kind, about_id, queued_at, sent_at, "
+    "outbox": "SELECT notification_id, position, sequence, kind, about_id, queued_at, sent_at, "
     "reply_to, recipient_index, attempts, next_attempt_at, last_error, abandoned_at "
     "FROM cp_outbox",
     "held results": "SELECT result_id, record_id, student_number, student_index, held_since "
@@ -124,6 +124,11 @@ def seeded(postgres_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
     finally:
         services.close()
     yield tokens
+
+
+def message_id(notification: object, position: int) -> str:
+    """A recipient's copy's Message-ID (ADR 0026): the first recipient's has no suffix."""
+    return f"<{notification}{f'.{position}' if position else ''}@carepassport>"
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -277,8 +282,8 @@ def test_four_api_processes_and_two_workers_do_everything_once(
         (toronto(2026, 5, 7, 0, 0), EMPLOYEES),  # each midnight once; it took every result
     ]
 
-    sent = [row for row in raw.execute("SELECT notification_id, attempts FROM cp_outbox")]
-    attempts = {f"<{notification}@carepassport>": tries for notification, tries in sent}
+    rows = raw.execute("SELECT notification_id, position, attempts FROM cp_outbox")
+    attempts = {message_id(notification, n): tries for notification, n, tries in rows}
     received = Counter(str(m["Message-ID"]) for m in smtp_server.messages)
     assert set(received) == set(attempts)  # none lost, none invented
     twice = [message for message, times in received.items() if times > 1]

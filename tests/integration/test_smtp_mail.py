@@ -78,8 +78,11 @@ class TestDelivery:
         (message,) = [m for m in smtp_server.messages if m["To"] == APPROVER]
         assert message["From"] == SENDER
         assert message["Subject"] == entry.subject
+        copy = f".{entry.position}" if entry.position else ""  # one notice, each copy its id
         assert (
-            message["Message-ID"] == entry.message_id == f"<{entry.notification_id}@carepassport>"
+            message["Message-ID"]
+            == entry.message_id
+            == f"<{entry.notification_id}{copy}@carepassport>"
         )
         assert parsedate_to_datetime(str(message["Date"])) == entry.queued_at
         assert message["X-Care-Passport-Kind"] == "approval_request"

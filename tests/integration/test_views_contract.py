@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from datetime import timedelta
 from uuid import UUID
 
+import attrs
 import pytest
 from eventsourcing.persistence import IntegrityError
 
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.mail.mailers import InMemoryMailer
-from carepassport.application.ports import DueItem, Settled, ViewChanges, Views
+from carepassport.application.ports import DueItem, OutboxEntry, Settled, ViewChanges, Views
 from carepassport.application.services import Services
 from carepassport.bootstrap import bootstrap
 from carepassport.domain.mail.notification import Notification
@@ -38,6 +39,32 @@ class TestApply:
 
         assert views.position() == 3
         assert views.due(LATER, 10) == [item(1)]
+
+    def test_each_recipients_row_is_kept_on_its_own_and_the_position_moves(
+        self, views: Views
+    ) -> None:
+        sent = toronto(2026, 4, 1, 9, 5)
+        notice = OutboxEntry(
+            notification_id=AGGREGATE,
+            kind="test",
+            recipient="a@example.org",
+            subject="Subject",
+            body="Body",
+            about_id=OTHER,
+            queued_at=toronto(2026, 4, 1, 9, 0),
+            sent_at=None,
+            sequence=1,
+        )
+        copies = [notice, attrs.evolve(notice, recipient="b@example.org", position=1)]
+        views.apply(ViewChanges(queued=copies), after=0, position=1)
+
+        views.apply(ViewChanges(sent=[(AGGREGATE, sent, 1)]), after=1, position=7)
+
+        assert views.position() == 7
+        assert [(e.position, e.sent_at) for e in views.outbox()] == [(0, None), (1, sent)]
+        assert [e.message_id for e in views.deliverable(LATER, 10)] == [
+            f"<{AGGREGATE}@carepassport>"
+        ]
 
     def test_a_batch_read_from_a_position_the_views_have_left_is_refused_whole(
         self, views: Views

@@ -43,8 +43,8 @@ def failed_attempts(n: Notification, count: int, start: datetime = QUEUED) -> da
     for _ in range(count):
         n.begin_attempt(at, LEASE)
         n.mark_failed("451 4.3.0 try again later", at, SCHEDULE)
-        if n.next_attempt_at is not None:
-            at = n.next_attempt_at
+        if n.recipients[0].next_attempt_at is not None:
+            at = n.recipients[0].next_attempt_at
     return at
 
 
@@ -92,14 +92,22 @@ class TestDeliveryAttempts:
         n = notification()
 
         assert n.deliverable(QUEUED)
-        assert (n.attempts, n.next_attempt_at, n.last_error) == (0, None, None)
+        assert (
+            n.recipients[0].attempts,
+            n.recipients[0].next_attempt_at,
+            n.recipients[0].last_error,
+        ) == (
+            0,
+            None,
+            None,
+        )
 
     def test_an_attempt_under_way_holds_the_message_for_the_lease(self) -> None:
         n = notification()
 
         n.begin_attempt(QUEUED, LEASE)
 
-        assert n.attempts == 1
+        assert n.recipients[0].attempts == 1
         assert not n.deliverable(QUEUED + LEASE - timedelta(seconds=1))
         assert n.deliverable(QUEUED + LEASE)
         with pytest.raises(InvalidTransition):
@@ -111,8 +119,8 @@ class TestDeliveryAttempts:
 
         n.mark_failed("451 4.3.0 mailbox busy\n  try later", QUEUED, SCHEDULE)
 
-        assert n.last_error == "451 4.3.0 mailbox busy try later"
-        assert n.next_attempt_at == QUEUED + timedelta(minutes=5)
+        assert n.recipients[0].last_error == "451 4.3.0 mailbox busy try later"
+        assert n.recipients[0].next_attempt_at == QUEUED + timedelta(minutes=5)
         assert not n.deliverable(QUEUED + timedelta(minutes=4))
         assert n.deliverable(QUEUED + timedelta(minutes=5))
 
@@ -122,18 +130,21 @@ class TestDeliveryAttempts:
 
         n.mark_failed("x" * 5000, QUEUED, SCHEDULE)
 
-        assert n.last_error is not None and len(n.last_error) == ERROR_TEXT_LIMIT
+        assert (
+            n.recipients[0].last_error is not None
+            and len(n.recipients[0].last_error) == ERROR_TEXT_LIMIT
+        )
 
     def test_the_eighth_failed_attempt_abandons_the_message_with_the_reason(self) -> None:
         n = notification()
 
         last = failed_attempts(n, 8)
 
-        assert n.attempts == 8
-        assert n.abandoned_at == last
-        assert n.last_error is not None
-        assert n.last_error.startswith("gave up after 8 attempts; last error: 451")
-        assert n.next_attempt_at is None
+        assert n.recipients[0].attempts == 8
+        assert n.recipients[0].abandoned_at == last
+        assert n.recipients[0].last_error is not None
+        assert n.recipients[0].last_error.startswith("gave up after 8 attempts; last error: 451")
+        assert n.recipients[0].next_attempt_at is None
         assert not n.deliverable(last + timedelta(days=365))
 
     def test_the_eighth_attempt_comes_ten_and_a_half_hours_after_the_first(self) -> None:
@@ -164,10 +175,18 @@ class TestDeliveryAttempts:
 
         n.requeue(last + timedelta(days=1))
 
-        assert (n.attempts, n.abandoned_at, n.next_attempt_at) == (0, None, None)
+        assert (
+            n.recipients[0].attempts,
+            n.recipients[0].abandoned_at,
+            n.recipients[0].next_attempt_at,
+        ) == (
+            0,
+            None,
+            None,
+        )
         assert n.deliverable(last + timedelta(days=1))
         failed_attempts(n, 7, start=last + timedelta(days=1))
-        assert n.abandoned_at is None
+        assert n.recipients[0].abandoned_at is None
 
     @pytest.mark.parametrize("sent", [True, False], ids=["sent", "still-queued"])
     def test_only_an_abandoned_message_can_be_requeued(self, sent: bool) -> None:
@@ -185,9 +204,81 @@ class TestDeliveryAttempts:
 
         copy = replayed(n)
 
-        assert (copy.attempts, copy.next_attempt_at, copy.last_error, copy.abandoned_at) == (
+        assert (
+            copy.recipients[0].attempts,
+            copy.recipients[0].next_attempt_at,
+            copy.recipients[0].last_error,
+            copy.recipients[0].abandoned_at,
+        ) == (
             3,
             QUEUED + timedelta(hours=1) + LEASE,
             "451 4.3.0 try again later",
             None,
         )
+
+
+class TestSeveralRecipients:
+    """One notice, one event, one copy a recipient delivered on its own (ADR 0026)."""
+
+    def notice(self) -> Notification:
+        return Notification.queue(
+            kind="attempt_result",
+            recipients=["pat@example.org", "boss@sunny.example", "backup@sunny.example"],
+            subject="Result",
+            body="Passed",
+            about_id=UUID(int=2),
+            cause_version=3,
+            queued_at=QUEUED,
+        )
+
+    def test_it_is_queued_as_one_event_listing_the_recipients(self) -> None:
+        n = self.notice()
+
+        (event,) = n.collect_events()
+
+        assert isinstance(event, Notification.NoticeQueued)
+        assert event.recipients == ["pat@example.org", "boss@sunny.example", "backup@sunny.example"]
+        assert [r.position for r in n.recipients] == [0, 1, 2]
+
+    def test_one_recipient_is_given_the_id_a_notice_to_them_alone_had(self) -> None:
+        alone = notification()
+
+        assert alone.id == Notification.identity(
+            UUID(int=1), 1, "approval_request", "boss@sunny.example"
+        )
+
+    def test_each_copy_is_attempted_failed_and_sent_on_its_own(self) -> None:
+        n = self.notice()
+        for message in n.messages():
+            message.begin_attempt(QUEUED, LEASE)
+        n.message(0).mark_sent(QUEUED)
+        n.message(1).mark_failed("452 mailbox full", QUEUED, SCHEDULE)
+
+        assert [(r.attempts, r.sent_at is not None) for r in n.recipients] == [
+            (1, True),
+            (1, False),
+            (1, False),
+        ]
+        assert n.recipients[1].next_attempt_at == QUEUED + timedelta(minutes=5)
+        assert n.recipients[2].next_attempt_at == QUEUED + LEASE
+        assert not n.message(1).deliverable(QUEUED + timedelta(minutes=4))
+        with pytest.raises(InvalidTransition, match="already sent"):
+            n.message(0).mark_sent(QUEUED)
+
+    def test_delivery_events_name_the_recipient_and_replay_to_the_same_state(self) -> None:
+        n = self.notice()
+        n.message(2).begin_attempt(QUEUED, LEASE)
+        n.message(2).mark_sent(QUEUED)
+        events = n.collect_events()
+
+        copy = None
+        for event in events:
+            copy = event.mutate(copy)
+
+        assert [getattr(e, "position", None) for e in events] == [None, 2, 2]
+        assert isinstance(copy, Notification)
+        assert copy.recipients == n.recipients
+
+    def test_a_recipient_it_does_not_have_is_refused(self) -> None:
+        with pytest.raises(InvalidTransition, match="no recipient 3"):
+            self.notice().message(3)

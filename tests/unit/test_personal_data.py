@@ -194,3 +194,18 @@ def test_every_event_with_text_sealed_per_record_is_read_when_a_person_is_erased
     }
 
     assert per_record == {c.__qualname__ for c in RECORDS}
+
+
+def test_the_keys_a_process_remembers_are_bounded_and_still_open_what_they_sealed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from carepassport.adapters.personal import keys
+
+    monkeypatch.setattr(keys, "KEYS_REMEMBERED", 10)
+    personal = AesGcmPersonalData(MemoryKeyTable())
+
+    sealed = [personal.seal(f"record:{n}", f"text {n}") for n in range(25)]
+    opened = [personal.open(s) for s in sealed]
+
+    assert opened == [f"text {n}" for n in range(25)]
+    assert len(personal._current) <= 10 and len(personal._opened) <= 10

@@ -32,6 +32,11 @@ CACHE_SECONDS = 30.0
 """How long a process trusts a key it has read: a subject erased by another process is
 unreadable here at most this long after."""
 
+KEYS_REMEMBERED = 8192
+"""Keys a process keeps at most, each way: a night's sync seals under a key per message and
+per address, so an unbounded cache grew with the night (hundreds of MB at 100k results);
+past this many the cache starts again (keys are read back from the key table)."""
+
 Row = tuple[str, str, int, bytes | None]
 """key_id, subject, generation, key (None once erased)."""
 
@@ -153,6 +158,13 @@ def _dict_row(row: Any) -> Row | None:
     return (row["key_id"], row["subject"], int(row["generation"]), bytes(key) if key else None)
 
 
+def _remember(cache: dict[str, Any], key: str, value: Any) -> None:
+    """Keep ``value``, the cache bounded by ``KEYS_REMEMBERED`` (memory stays flat)."""
+    if len(cache) >= KEYS_REMEMBERED and key not in cache:
+        cache.clear()
+    cache[key] = value
+
+
 class AesGcmPersonalData:
     """``PersonalData`` with AES-256-GCM (the key id as associated data) and an HMAC-SHA-256
     blind index, over a key table."""
@@ -179,7 +191,7 @@ class AesGcmPersonalData:
         if cached is None or now - cached[0] > CACHE_SECONDS:
             key_id, aead = self._current_key(subject)
             cached = (now, key_id, aead)
-            self._current[subject] = cached
+            _remember(self._current, subject, cached)
         _, key_id, aead = cached
         nonce = os.urandom(NONCE)
         return Sealed(key_id, nonce + aead.encrypt(nonce, plaintext.encode(), key_id.encode()))
@@ -195,7 +207,7 @@ class AesGcmPersonalData:
                     "(is this the store's own key store?)"
                 )
             cached = (now, AESGCM(row[3]) if row[3] is not None else None)
-            self._opened[sealed.key_id] = cached
+            _remember(self._opened, sealed.key_id, cached)
         aead = cached[1]
         if aead is None:
             return None

@@ -54,9 +54,9 @@ class MemoryViews:
         self._lock = threading.Lock()
         self._position = 0
         self._due_claims: dict[tuple[UUID, str], Claim] = {}
-        self._mail_claims: dict[UUID, Claim] = {}
+        self._mail_claims: dict[tuple[UUID, int], Claim] = {}
         self._pending: dict[tuple[UUID, str], DueItem] = {}
-        self._outbox: dict[UUID, OutboxEntry] = {}
+        self._outbox: dict[tuple[UUID, int], OutboxEntry] = {}
         self._held: dict[UUID, HeldResult] = {}
 
     def position(self) -> int:
@@ -78,15 +78,15 @@ class MemoryViews:
                     del self._pending[key]
                     self._due_claims.pop(key, None)
             for entry in changes.queued:
-                self._outbox.setdefault(entry.notification_id, entry)
+                self._outbox.setdefault(entry.key, entry)
             for change in changes.deliveries:
                 self._apply_delivery(change)
-            for notification_id, sent_at in changes.sent:
-                entry = self._outbox[notification_id]
-                self._outbox[notification_id] = attrs.evolve(
+            for notification_id, sent_at, recipient in changes.sent:
+                entry = self._outbox[(notification_id, recipient)]
+                self._outbox[(notification_id, recipient)] = attrs.evolve(
                     entry, sent_at=sent_at, next_attempt_at=None
                 )
-                self._mail_claims.pop(notification_id, None)
+                self._mail_claims.pop((notification_id, recipient), None)
             for held in changes.held:
                 self._held[held.result_id] = held
             for result_id in changes.released:
@@ -94,8 +94,9 @@ class MemoryViews:
             self._position = position
 
     def _apply_delivery(self, change: DeliveryChange) -> None:
-        entry = self._outbox[change.notification_id]
-        self._outbox[change.notification_id] = attrs.evolve(
+        key = (change.notification_id, change.position)
+        entry = self._outbox[key]
+        self._outbox[key] = attrs.evolve(
             entry,
             attempts=change.attempts,
             next_attempt_at=change.next_attempt_at,
@@ -141,10 +142,10 @@ class MemoryViews:
             free = [
                 entry
                 for entry in self._deliverable(now)
-                if _free(self._mail_claims.get(entry.notification_id), holder, now)
+                if _free(self._mail_claims.get(entry.key), holder, now)
             ][:limit]
             for entry in free:
-                self._mail_claims[entry.notification_id] = Claim(holder, until)
+                self._mail_claims[entry.key] = Claim(holder, until)
             return free
 
     def renew_claims(self, holder: str, until: datetime) -> int:

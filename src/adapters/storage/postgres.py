@@ -19,7 +19,7 @@ from carepassport.adapters.storage.postgres_tracking import PostgresTrackedTable
 from carepassport.application.ports import DueItem, HeldResult, OutboxEntry, ViewChanges
 
 TRACKING_NAME = "CarePassport.views"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Raise when the views' tables change: older tables are dropped and rebuilt from the log."""
 VIEW_TABLES = ("cp_deadlines", "cp_outbox", "cp_held_results")
 
@@ -42,11 +42,12 @@ CLAIM_DUE = (
 """Claim the free items of the earliest due time and priority, skipping rows being claimed."""
 CLAIM_MAIL = (
     "UPDATE {schema}.cp_outbox o SET claimed_by = %(holder)s, claimed_until = %(until)s "
-    "FROM (SELECT notification_id FROM {schema}.cp_outbox "
+    "FROM (SELECT notification_id, position FROM {schema}.cp_outbox "
     "WHERE sent_at IS NULL AND abandoned_at IS NULL "
     f"AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s) AND {FREE} "
-    "ORDER BY sequence LIMIT %(n)s FOR UPDATE SKIP LOCKED) pick "
-    "WHERE o.notification_id = pick.notification_id RETURNING o.*"
+    "ORDER BY sequence, position LIMIT %(n)s FOR UPDATE SKIP LOCKED) pick "
+    "WHERE o.notification_id = pick.notification_id AND o.position = pick.position "
+    "RETURNING o.*"
 )
 
 
@@ -78,6 +79,7 @@ def _entry(row: DictRow) -> OutboxEntry:
         next_attempt_at=_utc(row["next_attempt_at"]) if row["next_attempt_at"] else None,
         last_error=row["last_error"],
         abandoned_at=_utc(row["abandoned_at"]) if row["abandoned_at"] else None,
+        position=row["position"],
     )
 
 
@@ -96,18 +98,19 @@ class PostgresViews(PostgresTrackedTables):
         "CREATE INDEX IF NOT EXISTS cp_deadlines_claims "
         "ON {schema}.cp_deadlines (claimed_by) WHERE claimed_by IS NOT NULL",
         "CREATE TABLE IF NOT EXISTS {schema}.cp_outbox ("
-        "notification_id uuid PRIMARY KEY, sequence bigint NOT NULL, kind text NOT NULL, "
+        "notification_id uuid NOT NULL, position integer NOT NULL, "
+        "sequence bigint NOT NULL, kind text NOT NULL, "
         "recipient text NOT NULL, subject text NOT NULL, body text NOT NULL, "
         "about_id uuid NOT NULL, queued_at timestamptz NOT NULL, sent_at timestamptz, "
         "reply_to text, attempts integer NOT NULL DEFAULT 0, next_attempt_at timestamptz, "
         "last_error text, abandoned_at timestamptz, recipient_index text NOT NULL, "
-        "claimed_by text, claimed_until timestamptz)",
+        "claimed_by text, claimed_until timestamptz, PRIMARY KEY (notification_id, position))",
         "CREATE INDEX IF NOT EXISTS cp_outbox_claims "
         "ON {schema}.cp_outbox (claimed_by) WHERE claimed_by IS NOT NULL",
-        "CREATE INDEX IF NOT EXISTS cp_outbox_unsent ON {schema}.cp_outbox (sequence) "
+        "CREATE INDEX IF NOT EXISTS cp_outbox_unsent ON {schema}.cp_outbox (sequence, position) "
         "WHERE sent_at IS NULL AND abandoned_at IS NULL",
         "CREATE INDEX IF NOT EXISTS cp_outbox_recipient "
-        "ON {schema}.cp_outbox (recipient_index, sequence)",
+        "ON {schema}.cp_outbox (recipient_index, sequence, position)",
         "CREATE TABLE IF NOT EXISTS {schema}.cp_held_results ("
         "result_id uuid PRIMARY KEY, record_id text NOT NULL, student_number text NOT NULL, "
         "student_index text NOT NULL, "
@@ -187,13 +190,14 @@ class PostgresViews(PostgresTrackedTables):
         )
         self._many(
             c,
-            "INSERT INTO {schema}.cp_outbox (notification_id, sequence, kind, recipient, "
-            "subject, body, about_id, queued_at, sent_at, reply_to, recipient_index) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULL, %s, %s) "
-            "ON CONFLICT (notification_id) DO NOTHING",
+            "INSERT INTO {schema}.cp_outbox (notification_id, position, sequence, kind, "
+            "recipient, subject, body, about_id, queued_at, sent_at, reply_to, recipient_index) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, %s, %s) "
+            "ON CONFLICT (notification_id, position) DO NOTHING",
             [
                 (
                     e.notification_id,
+                    e.position,
                     e.sequence,
                     e.kind,
                     e.recipient,
@@ -211,17 +215,25 @@ class PostgresViews(PostgresTrackedTables):
             c,
             "UPDATE {schema}.cp_outbox SET attempts = %s, next_attempt_at = %s, "
             "last_error = COALESCE(%s, last_error), abandoned_at = %s "
-            "WHERE notification_id = %s",
+            "WHERE notification_id = %s AND position = %s",
             [
-                (d.attempts, d.next_attempt_at, d.last_error, d.abandoned_at, d.notification_id)
+                (
+                    d.attempts,
+                    d.next_attempt_at,
+                    d.last_error,
+                    d.abandoned_at,
+                    d.notification_id,
+                    d.position,
+                )
                 for d in changes.deliveries
             ],
         )
         self._many(
             c,
             "UPDATE {schema}.cp_outbox SET sent_at = %s, next_attempt_at = NULL, "
-            "claimed_by = NULL, claimed_until = NULL WHERE notification_id = %s",
-            [(sent_at, nid) for nid, sent_at in changes.sent],
+            "claimed_by = NULL, claimed_until = NULL "
+            "WHERE notification_id = %s AND position = %s",
+            [(sent_at, nid, position) for nid, sent_at, position in changes.sent],
         )
         self._many(
             c,
@@ -264,7 +276,9 @@ class PostgresViews(PostgresTrackedTables):
     ) -> list[OutboxEntry]:
         """Lock and claim deliverable messages no other live claim covers, oldest first."""
         rows = self._claim(CLAIM_MAIL, {"holder": holder, "until": until, "now": now, "n": limit})
-        return sorted((_entry(row) for row in rows), key=lambda entry: entry.sequence)
+        return sorted(
+            (_entry(row) for row in rows), key=lambda entry: (entry.sequence, entry.position)
+        )
 
     def _claim(self, statement: str, params: dict[str, object]) -> list[DictRow]:
         with self.datastore.transaction(commit=True) as c:
@@ -318,16 +332,18 @@ class PostgresViews(PostgresTrackedTables):
         """Queued notifications in order, optionally for one recipient."""
         if recipient_index:
             return self._entries(
-                "SELECT * FROM {schema}.cp_outbox WHERE recipient_index = %s ORDER BY sequence",
+                "SELECT * FROM {schema}.cp_outbox WHERE recipient_index = %s "
+                "ORDER BY sequence, position",
                 (recipient_index,),
             )
-        return self._entries("SELECT * FROM {schema}.cp_outbox ORDER BY sequence", ())
+        return self._entries("SELECT * FROM {schema}.cp_outbox ORDER BY sequence, position", ())
 
     def deliverable(self, now: datetime, limit: int) -> list[OutboxEntry]:
         """Unsent, unabandoned notifications due for an attempt by ``now``, oldest first."""
         return self._entries(
             "SELECT * FROM {schema}.cp_outbox WHERE sent_at IS NULL AND abandoned_at IS NULL "
-            "AND (next_attempt_at IS NULL OR next_attempt_at <= %s) ORDER BY sequence LIMIT %s",
+            "AND (next_attempt_at IS NULL OR next_attempt_at <= %s) "
+            "ORDER BY sequence, position LIMIT %s",
             (now, limit),
         )
 

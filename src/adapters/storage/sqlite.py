@@ -23,7 +23,7 @@ from carepassport.application.ports import (
 )
 
 TRACKING_NAME = "CarePassport.views"
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """Raise when the views' tables change: older tables are dropped and rebuilt from the log."""
 VIEW_TABLES = ("cp_deadlines", "cp_outbox", "cp_held_results")
 
@@ -64,11 +64,12 @@ OUTBOX_DELIVERY_COLUMNS = (
 )
 APPLY_DELIVERY = (
     "UPDATE cp_outbox SET attempts = ?, next_attempt_at = ?, "
-    "last_error = COALESCE(?, last_error), abandoned_at = ? WHERE notification_id = ?"
+    "last_error = COALESCE(?, last_error), abandoned_at = ? "
+    "WHERE notification_id = ? AND position = ?"
 )
 SELECT_DELIVERABLE = (
     "SELECT * FROM cp_outbox WHERE sent_at IS NULL AND abandoned_at IS NULL "
-    "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY sequence LIMIT ?"
+    "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY sequence, position LIMIT ?"
 )
 
 
@@ -79,6 +80,7 @@ def _delivery_row(change: DeliveryChange) -> tuple[Any, ...]:
         change.last_error,
         _maybe_instant(change.abandoned_at),
         str(change.notification_id),
+        change.position,
     )
 
 
@@ -103,11 +105,11 @@ CLAIM_DUE = (
 )
 """Claim the free items of the earliest due time and priority (the partial index finds it)."""
 CLAIM_MAIL = (
-    "UPDATE cp_outbox SET claimed_by = ?, claimed_until = ? WHERE notification_id IN ("
-    "SELECT notification_id FROM cp_outbox WHERE sent_at IS NULL AND abandoned_at IS NULL "
-    "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
+    "UPDATE cp_outbox SET claimed_by = ?, claimed_until = ? WHERE (notification_id, position) IN ("
+    "SELECT notification_id, position FROM cp_outbox WHERE sent_at IS NULL "
+    "AND abandoned_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
     "AND (claimed_until IS NULL OR claimed_until <= ? OR claimed_by = ?) "
-    "ORDER BY sequence LIMIT ?) RETURNING *"
+    "ORDER BY sequence, position LIMIT ?) RETURNING *"
 )
 
 
@@ -135,6 +137,7 @@ def _entry(row: Any) -> OutboxEntry:
         sequence=row["sequence"],
         reply_to=row["reply_to"],
         recipient_index=row["recipient_index"],
+        position=row["position"],
         **_delivery_fields(row),
     )
 
@@ -184,17 +187,18 @@ class SQLiteViews(SQLiteTrackingRecorder):
             "CREATE INDEX IF NOT EXISTS cp_deadlines_claims "
             "ON cp_deadlines (claimed_by) WHERE claimed_by IS NOT NULL",
             "CREATE TABLE IF NOT EXISTS cp_outbox ("
-            "notification_id TEXT PRIMARY KEY, sequence INTEGER NOT NULL, kind TEXT NOT NULL, "
+            "notification_id TEXT NOT NULL, position INTEGER NOT NULL, "
+            "sequence INTEGER NOT NULL, kind TEXT NOT NULL, "
             "recipient TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL, "
             "about_id TEXT NOT NULL, queued_at TEXT NOT NULL, sent_at TEXT, reply_to TEXT, "
             f"recipient_index TEXT NOT NULL, {OUTBOX_DELIVERY_COLUMNS}, "
-            "claimed_by TEXT, claimed_until TEXT)",
+            "claimed_by TEXT, claimed_until TEXT, PRIMARY KEY (notification_id, position))",
             "CREATE INDEX IF NOT EXISTS cp_outbox_claims "
             "ON cp_outbox (claimed_by) WHERE claimed_by IS NOT NULL",
-            "CREATE INDEX IF NOT EXISTS cp_outbox_unsent ON cp_outbox (sequence) "
+            "CREATE INDEX IF NOT EXISTS cp_outbox_unsent ON cp_outbox (sequence, position) "
             "WHERE sent_at IS NULL AND abandoned_at IS NULL",
             "CREATE INDEX IF NOT EXISTS cp_outbox_recipient "
-            "ON cp_outbox (recipient_index, sequence)",
+            "ON cp_outbox (recipient_index, sequence, position)",
             "CREATE TABLE IF NOT EXISTS cp_held_results ("
             "result_id TEXT PRIMARY KEY, record_id TEXT NOT NULL, student_number TEXT NOT NULL, "
             "held_since TEXT NOT NULL, position INTEGER NOT NULL, student_index TEXT NOT NULL)",
@@ -258,12 +262,13 @@ class SQLiteViews(SQLiteTrackingRecorder):
         )
         _many(
             c,
-            "INSERT OR IGNORE INTO cp_outbox (notification_id, sequence, kind, recipient, "
-            "subject, body, about_id, queued_at, sent_at, reply_to, recipient_index) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+            "INSERT OR IGNORE INTO cp_outbox (notification_id, position, sequence, kind, "
+            "recipient, subject, body, about_id, queued_at, sent_at, reply_to, recipient_index) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
             [
                 (
                     str(e.notification_id),
+                    e.position,
                     e.sequence,
                     e.kind,
                     e.recipient,
@@ -281,8 +286,8 @@ class SQLiteViews(SQLiteTrackingRecorder):
         _many(
             c,
             "UPDATE cp_outbox SET sent_at = ?, next_attempt_at = NULL, claimed_by = NULL, "
-            "claimed_until = NULL WHERE notification_id = ?",
-            [(_instant(sent_at), str(nid)) for nid, sent_at in changes.sent],
+            "claimed_until = NULL WHERE notification_id = ? AND position = ?",
+            [(_instant(sent_at), str(nid), position) for nid, sent_at, position in changes.sent],
         )
         _many(
             c,
@@ -333,7 +338,9 @@ class SQLiteViews(SQLiteTrackingRecorder):
         with self.datastore.transaction(commit=True) as c:
             c.execute(CLAIM_MAIL, (holder, _instant(until), at, at, holder, limit))
             rows = c.fetchall()
-        return sorted((_entry(row) for row in rows), key=lambda entry: entry.sequence)
+        return sorted(
+            (_entry(row) for row in rows), key=lambda entry: (entry.sequence, entry.position)
+        )
 
     def renew_claims(self, holder: str, until: datetime) -> int:
         """Extend the holder's claims on both tables."""
@@ -378,7 +385,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
         where, params = (
             ("WHERE recipient_index = ?", (recipient_index,)) if recipient_index else ("", ())
         )
-        return self._entries(f"SELECT * FROM cp_outbox {where} ORDER BY sequence", params)
+        return self._entries(f"SELECT * FROM cp_outbox {where} ORDER BY sequence, position", params)
 
     def deliverable(self, now: datetime, limit: int) -> list[OutboxEntry]:
         """Unsent, unabandoned notifications due for an attempt by ``now``, oldest first."""

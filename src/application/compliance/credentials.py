@@ -217,8 +217,8 @@ class Credentials:
     ) -> None:
         employer = uow.find(Employer, Employer.identity(employee.employer_id))
         approvers = employer.approvers if employer else ()
-        for recipient in (employee.email, *approvers):
-            uow.add(notify(kind, recipient, subject, body, credential, self._app.now()))
+        recipients = (employee.email, *approvers)
+        uow.add(notify(kind, recipients, subject, body, credential, self._app.now()))
 
     @staticmethod
     def _view(credential: Credential) -> CredentialView:

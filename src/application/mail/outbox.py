@@ -18,7 +18,7 @@ from carepassport.application.ports import OutboxEntry
 from carepassport.application.store import CarePassportApplication, ConcurrentUpdate
 from carepassport.domain.errors import InvalidValue
 from carepassport.domain.mail.delivery import DEFAULT_RETRY_SCHEDULE, RetrySchedule
-from carepassport.domain.mail.notification import Notification
+from carepassport.domain.mail.notification import Message, Notification, notifications_of
 from carepassport.domain.values import ERASED, email_address
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ DELIVERY_BATCH = 20
 
 def notify(
     kind: str,
-    recipient: str,
+    recipients: str | Sequence[str],
     subject: str,
     body: str,
     about: Aggregate,
@@ -36,10 +36,12 @@ def notify(
     *,
     reply_to: str | None = None,
 ) -> Notification:
-    """Queue a notification caused by ``about``'s latest (pending) event; save them together."""
+    """Queue a notification to one address or several (one event, one message each: ADR 0026)
+    caused by ``about``'s latest (pending) event; save them together."""
+    addresses = [recipients] if isinstance(recipients, str) else list(recipients)
     return Notification.queue(
         kind=kind,
-        recipient=recipient if recipient == ERASED else email_address(recipient),
+        recipients=[a if a == ERASED else email_address(a) for a in addresses],
         subject=subject,
         body=body,
         about_id=about.id,
@@ -53,8 +55,9 @@ def notify(
 class Handover:
     """A message taken for one delivery attempt, ready for the mail service."""
 
-    notification: Notification
-    message: OutgoingMessage
+    message: Message
+    """The recipient's copy taken (its notification is what is recorded)."""
+    outgoing: OutgoingMessage
     taken_at: datetime
     """When the attempt was recorded: the attempt is this run's for one lease from then."""
 
@@ -114,14 +117,22 @@ class Outbox:
         return [opened_entry(e, personal) for e in self._app.views.outbox(index)]
 
     def requeue(self, notification: str | UUID) -> OutboxEntry:
-        """Queue an abandoned message again (by notification id or Message-ID); it is tried at
-        once, then with backoff as before."""
-        identity = notification_id(notification)
+        """Queue an abandoned message again (by Message-ID, or by notification id: each of its
+        abandoned copies); it is tried at once, then with backoff as before."""
+        identity, position = message_address(notification)
         now = self._app.now_for_write()
-        message = self._app.load(Notification, identity, f"message {identity}")
-        message.requeue(now)
-        self._app.record(message)
-        return next(e for e in self.messages(message.recipient) if e.notification_id == identity)
+        found = self._app.load(Notification, identity, f"message {identity}")
+        copies = (
+            [found.message(position)]
+            if position is not None
+            else [m for m in found.messages() if m.recipient.abandoned_at is not None]
+            or [found.message()]
+        )
+        for copy in copies:
+            copy.requeue(now)
+        self._app.record(found)
+        shown = self.messages(copies[0].recipient.address)
+        return next(e for e in shown if e.key == copies[0].key)
 
     @contextmanager
     def deferred(self) -> Iterator[None]:
@@ -158,13 +169,13 @@ class Outbox:
 
     def _deliver_all(self, batches: int | None) -> int:
         delivered = 0
-        tried: set[UUID] = set()
+        tried: set[tuple[UUID, int]] = set()
         while batches is None or batches > 0:
             batches = None if batches is None else batches - 1
             taken = self.take(skip=tried)
             if not taken:
                 return delivered
-            tried.update(h.notification.id for h in taken)
+            tried.update(h.message.key for h in taken)
             sent, outage = self.hand_over_all(taken, self.settle)
             delivered += sent
             if outage:
@@ -197,7 +208,7 @@ class Outbox:
                 return sent, True
         return sent, False
 
-    def take(self, skip: Collection[UUID] = ()) -> list[Handover]:
+    def take(self, skip: Collection[tuple[UUID, int]] = ()) -> list[Handover]:
         """Claim up to a batch of the messages due now that no other process holds (except
         those in ``skip``: tried in this run), record an attempt on each in one transaction,
         and return them ready for ``hand_over``. Messages with erased personal data are given
@@ -207,16 +218,18 @@ class Outbox:
         claims = self._claims
         claimed = self._app.views.claim_mail(now, claims.holder, claims.until(now), DELIVERY_BATCH)
         entries = [opened_entry(e, self._app.personal) for e in claimed]
-        entries = [e for e in entries if e.notification_id not in skip]
+        entries = [e for e in entries if e.key not in skip]
         self._abandon_erased([e for e in entries if _erased(e)], now)
         entries = [e for e in entries if not _erased(e)]
-        by_id = {e.notification_id: e for e in entries}
-        return [Handover(n, outgoing(by_id[n.id]), now) for n in self._begin_attempts(entries, now)]
+        by_key = {e.key: e for e in entries}
+        return [
+            Handover(m, outgoing(by_key[m.key]), now) for m in self._begin_attempts(entries, now)
+        ]
 
     def hand_over(self, handover: Handover) -> Outcome:
         """Give one message to the mailer (no store is touched: safe outside the core's lock)."""
         try:
-            self._mailer.send(handover.message)
+            self._mailer.send(handover.outgoing)
         except MailServiceUnavailable as error:
             return Outcome(handover, describe(error), outage=True)
         except Exception as error:
@@ -225,52 +238,61 @@ class Outbox:
 
     def settle(self, outcome: Outcome) -> None:
         """Record what became of one handover: sent, or failed (retried later or abandoned)."""
-        notification = outcome.handover.notification
+        message = outcome.handover.message
         if outcome.error is None:
-            self._record_outcomes([notification], [])
+            self._record_outcomes([message], [])
         else:
-            self._record_outcomes([], [(notification, outcome.error)])
+            self._record_outcomes([], [(message, outcome.error)])
 
     def _abandon_erased(self, entries: list[OutboxEntry], now: datetime) -> None:
         """Messages whose recipient or body was erased (ADR 0023) are given up, never sent."""
         for entry in entries:
-            notification = self._app.find(Notification, entry.notification_id)
-            if notification is not None and notification.deliverable(now):
-                notification.abandon("personal data in it was erased", now)
-                self._record_quietly(notification)
+            message = self._fresh(entry.key)
+            if message is not None and message.deliverable(now):
+                message.abandon("personal data in it was erased", now)
+                self._record_quietly(message.notification)
 
-    def _begin_attempts(self, entries: list[OutboxEntry], now: datetime) -> list[Notification]:
+    def _fresh(self, key: tuple[UUID, int]) -> Message | None:
+        """A recipient's copy as the store holds it now."""
+        notification = self._app.find(Notification, key[0])
+        return notification.message(key[1]) if notification is not None else None
+
+    def _begin_attempts(self, entries: list[OutboxEntry], now: datetime) -> list[Message]:
         """Record an attempt on each message that is still due, in one transaction; a message
         another run took first is left to it."""
-        found = self._app.find_many(e.notification_id for e in entries).values()
-        due = [n for n in found if isinstance(n, Notification) and n.deliverable(now)]
+        found = self._app.find_many(e.notification_id for e in entries)
+        due = [
+            message
+            for e in entries
+            if isinstance(n := found.get(e.notification_id), Notification)
+            and (message := n.message(e.position)).deliverable(now)
+        ]
         if not due:
             return []
-        lease = self._claims.lease
-        for notification in due:
-            notification.begin_attempt(now, lease)
+        for message in due:
+            message.begin_attempt(now, self._claims.lease)
         try:
-            self._app.record(*due)
+            self._app.record(*notifications_of(due))
             return due
         except ConcurrentUpdate:
             log.info("another delivery run took some of these messages; taking one by one")
         taken = []
-        for notification in due:
-            fresh = self._app.find(Notification, notification.id)
+        for message in due:
+            fresh = self._fresh(message.key)
             if fresh is None or not fresh.deliverable(now):
                 continue
-            fresh.begin_attempt(now, lease)
+            fresh.begin_attempt(now, self._claims.lease)
             try:
-                self._app.record(fresh)
+                self._app.record(fresh.notification)
             except ConcurrentUpdate:
                 continue
             taken.append(fresh)
         return taken
 
-    def _record_outcomes(
-        self, sent: list[Notification], failed: list[tuple[Notification, str]]
-    ) -> None:
-        """Record deliveries and failures in one transaction."""
+    def _record_outcomes(self, sent: list[Message], failed: list[tuple[Message, str]]) -> None:
+        """Record a batch's deliveries and failures in one transaction."""
+        if not sent and not failed:
+            return
         at = self._app.now()
         for notification in sent:
             notification.mark_sent(at)
@@ -278,7 +300,7 @@ class Outbox:
             notification.mark_failed(error, at, self._retry)
             self._log_failure(notification, error)
         try:
-            self._app.record(*sent, *(n for n, _ in failed))
+            self._app.record(*notifications_of([*sent, *(m for m, _ in failed)]))
         except ConcurrentUpdate:
             log.info("another process changed some of these messages; recording one by one")
             self._record_one_by_one(sent, failed, at)
@@ -286,24 +308,24 @@ class Outbox:
         self.delivered += len(sent)
 
     def _record_one_by_one(
-        self, sent: list[Notification], failed: list[tuple[Notification, str]], at: datetime
+        self, sent: list[Message], failed: list[tuple[Message, str]], at: datetime
     ) -> None:
         for notification in sent:
-            fresh = self._app.find(Notification, notification.id)
-            if fresh is not None and fresh.sent_at is None:
+            fresh = self._fresh(notification.key)
+            if fresh is not None and fresh.recipient.sent_at is None:
                 fresh.mark_sent(at)
-                self._record_quietly(fresh)
+                self._record_quietly(fresh.notification)
         for notification, error in failed:
-            fresh = self._app.find(Notification, notification.id)
+            fresh = self._fresh(notification.key)
             # Only if our attempt is still the latest (a run after our lease ran out owns it).
             if (
                 fresh is not None
-                and fresh.attempts == notification.attempts
-                and fresh.sent_at is None
-                and fresh.abandoned_at is None
+                and fresh.recipient.attempts == notification.recipient.attempts
+                and fresh.recipient.sent_at is None
+                and fresh.recipient.abandoned_at is None
             ):
                 fresh.mark_failed(error, at, self._retry)
-                self._record_quietly(fresh)
+                self._record_quietly(fresh.notification)
 
     def _record_quietly(self, notification: Notification) -> None:
         try:
@@ -312,15 +334,15 @@ class Outbox:
             log.info("notification %s changed meanwhile; left as it is", notification.id)
 
     @staticmethod
-    def _log_failure(notification: Notification, error: str) -> None:
-        if notification.abandoned_at is not None:
+    def _log_failure(notification: Message, error: str) -> None:
+        if notification.recipient.abandoned_at is not None:
             log.error("delivery of %s abandoned: %s", notification.id, error)
         else:
             log.warning(
                 "delivery of %s failed (attempt %s), retry at %s: %s",
                 notification.id,
-                notification.attempts,
-                notification.next_attempt_at,
+                notification.recipient.attempts,
+                notification.recipient.next_attempt_at,
                 error,
             )
 
@@ -343,14 +365,30 @@ def outgoing(entry: OutboxEntry) -> OutgoingMessage:
 
 
 def notification_id(value: str | UUID) -> UUID:
-    """A notification's id, given as such or as its Message-ID (``<id@carepassport>``)."""
+    """A notification's id, given as such or as a Message-ID (``<id@carepassport>``,
+    ``<id.N@carepassport>``)."""
+    return message_address(value)[0]
+
+
+def message_address(value: str | UUID) -> tuple[UUID, int | None]:
+    """The notification and the recipient's position a Message-ID names (``<id@carepassport>``:
+    the first recipient, ``<id.N@carepassport>``: recipient N); a bare notification id names
+    no position."""
     if isinstance(value, UUID):
-        return value
-    text = value.strip().removeprefix("<").removesuffix(">").removesuffix("@carepassport")
+        return value, None
+    text = value.strip()
+    is_message_id = text.startswith("<") or text.endswith("@carepassport")
+    text = text.removeprefix("<").removesuffix(">").removesuffix("@carepassport")
+    identity, dot, suffix = text.partition(".")
     try:
-        return UUID(text)
+        if dot and not suffix.isdigit():
+            raise ValueError(suffix)
+        found = UUID(identity)
     except ValueError:
         raise InvalidValue(f"{value!r} is not a message id") from None
+    if dot:
+        return found, int(suffix)
+    return found, 0 if is_message_id else None
 
 
 def describe(error: BaseException) -> str:

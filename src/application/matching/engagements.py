@@ -129,8 +129,8 @@ class Engagements:
             f"{engagement.outcome_due:%Y-%m-%d}. Record it with: matches outcome "
             f"{engagement.vacancy_id} {engagement.candidate_id} hired|not-selected."
         )
-        for approver in self._approvers(uow, engagement):
-            uow.add(notify(ENGAGEMENT, approver, subject, body, engagement, now))
+        if approvers := self._approvers(uow, engagement):
+            uow.add(notify(ENGAGEMENT, approvers, subject, body, engagement, now))
         uow.commit()
         return True
 
@@ -199,8 +199,8 @@ class Engagements:
             f"Candidate {engagement.candidate_id} on your vacancy {vacancy.title} "
             f"({vacancy.id}) is now: {stage}.{contact}"
         )
-        for approver in self._approvers(uow, engagement):
-            uow.add(notify(ENGAGEMENT, approver, subject, body, engagement, now))
+        if approvers := self._approvers(uow, engagement):
+            uow.add(notify(ENGAGEMENT, approvers, subject, body, engagement, now))
 
     @staticmethod
     def _approvers(uow: UnitOfWork, engagement: Engagement) -> tuple[str, ...]:

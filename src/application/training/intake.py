@@ -269,6 +269,5 @@ class ResultIntake:
         about: Aggregate,
         uow: UnitOfWork,
     ) -> None:
-        now = self._app.now()
-        for recipient in (employee.email, *employer.approvers):
-            uow.add(notify(kind, recipient, subject, body, about, now))
+        recipients = (employee.email, *employer.approvers)
+        uow.add(notify(kind, recipients, subject, body, about, self._app.now()))

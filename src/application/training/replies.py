@@ -229,10 +229,11 @@ class ApprovalReplies:
         subject, body = notices.approval_reply_refused(
             sponsorship, employee, sender, refusals, to_sender=recipients == (sender,), tag=tag
         )
-        mail = [
-            notify(notices.APPROVAL_REPLY_REFUSED, r, subject, body, record, now, reply_to=reply_to)
-            for r in recipients
-        ]
+        if not recipients:  # an employer without approvers: nobody to tell
+            self._app.record(record)
+            return _outcome(parsed.message_id, sponsorship.id, sender, refusals, recipients)
+        kind = notices.APPROVAL_REPLY_REFUSED
+        mail = [notify(kind, recipients, subject, body, record, now, reply_to=reply_to)]
         self._app.record(record, *mail)
         return _outcome(parsed.message_id, sponsorship.id, sender, refusals, recipients)
 

@@ -37,11 +37,11 @@ def to_approvers(
     now: datetime,
     reply_to: str | None,
 ) -> list[Notification]:
-    """One notice to each of the employer's approvers about ``sponsorship`` (R3)."""
-    return [
-        notify(kind, approver, subject, body, sponsorship, now, reply_to=reply_to)
-        for approver in employer.approvers
-    ]
+    """One notice to the employer's approvers about ``sponsorship`` (R3): one message each,
+    one notification in all (ADR 0026); none if it has no approvers."""
+    if not employer.approvers:
+        return []
+    return [notify(kind, employer.approvers, subject, body, sponsorship, now, reply_to=reply_to)]
 
 
 class Sponsorships:
