@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import closing
+from uuid import UUID
 
 import psycopg
 from click.testing import CliRunner
@@ -10,6 +11,7 @@ from click.testing import CliRunner
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.bootstrap import bootstrap
+from carepassport.domain.mail.notification import Notification
 from carepassport.entrypoints.cli import cli
 from tests.stores import drop_schema, new_schema_name
 
@@ -126,3 +128,35 @@ class TestRefusals:
 
         assert result.exit_code == 1
         assert "lowercase letters" in result.stderr
+
+
+class TestLargeSaves:
+    def test_a_save_of_thousands_of_events_applies_its_views_in_the_same_transaction(
+        self, postgres_url: str, clock: SettableClock, mailer: InMemoryMailer
+    ) -> None:
+        """A nightly sync's batch: thousands of view rows written by executemany() inside the
+        insert's pipeline, then the views' tracking row (it once failed with "the last
+        operation didn't produce records")."""
+        services = bootstrap(postgres_url, clock=clock, mailer=mailer)
+        services.outbox.deliver_in_background(lambda: None)
+        try:
+            for batch in range(3):  # the failure depended on timing: three large saves
+                services.app.record(
+                    *(
+                        Notification.queue(
+                            kind="test",
+                            recipient="someone@example.org",
+                            subject="Subject",
+                            body="Body",
+                            about_id=UUID(int=batch * 3000 + n + 1),
+                            cause_version=1,
+                            queued_at=clock.now(),
+                        )
+                        for n in range(3000)
+                    )
+                )
+
+            assert services.app.views.position() == services.app.recorder.max_notification_id()
+            assert len(services.app.views.outbox()) == 9000
+        finally:
+            services.close()

@@ -162,7 +162,12 @@ class PostgresViews(PostgresTrackedTables):
             row = c.fetchone()
             if row is None or row["notification_id"] != ids[0] - 1:
                 return
-            self._apply(c, changes(ids))
+            # The changes' executemany() calls on a cursor of their own: in the insert's
+            # pipeline, a cursor that ran a large executemany() can hand a later fetch the
+            # status of one of its inserts ("the last operation didn't produce records"), as
+            # the library's own insert avoids with a second cursor.
+            with c.connection.cursor() as views:
+                self._apply(views, changes(ids))
             self._insert_tracking(c, Tracking(TRACKING_NAME, ids[-1]))
 
         return {"in_transaction": in_transaction}
