@@ -86,20 +86,20 @@ def held_by(raw: RawStore, pid: int) -> int:
 
 
 def kill_while_holding_claims(cluster: Cluster, raw: RawStore) -> int:
-    """``kill -9`` the first worker at a moment it holds claims: it is stopped (SIGSTOP) when
-    it is seen holding some, and killed if it still does; how many it left behind."""
-    pid = cluster.workers[0].pid
+    """``kill -9`` a worker at a moment it holds claims: the first seen holding some is stopped
+    (SIGSTOP), and killed if it still holds them; how many it left behind."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if held_by(raw, pid) > 0:
-            os.kill(pid, signal.SIGSTOP)
-            held = held_by(raw, pid)
-            if held > 0:
-                cluster.kill_worker(0)
-                return held
-            os.kill(pid, signal.SIGCONT)
+        for n, worker in enumerate(cluster.workers):
+            if held_by(raw, worker.pid) > 0:
+                os.kill(worker.pid, signal.SIGSTOP)
+                held = held_by(raw, worker.pid)
+                if held > 0:
+                    cluster.kill_worker(n)
+                    return held
+                os.kill(worker.pid, signal.SIGCONT)
         time.sleep(0.01)
-    raise AssertionError("the first worker never held a claim")
+    raise AssertionError("no worker was seen holding a claim")
 
 
 @pytest.fixture
