@@ -80,7 +80,7 @@ class TestViewsCounts:
                 deliveries=[
                     DeliveryChange(UUID(int=1), 8, None, "refused", toronto(2026, 4, 1, 18, 0))
                 ],
-                sent=[(UUID(int=4), toronto(2026, 4, 1, 7, 1))],
+                sent=[(UUID(int=4), toronto(2026, 4, 1, 7, 1), 0)],
             ),
             after=start,
             position=start + 1,
