@@ -155,12 +155,20 @@ def test_four_api_processes_and_two_workers_do_everything_once(
     tokens = seeded
     sponsorships: list[str] = []
 
-    def phase(at: datetime) -> Cluster:
-        return Cluster(postgres_url, smtp_server.url, at, lease=LEASE, cwd=tmp_path)
+    @contextmanager
+    def phase(at: datetime) -> Iterator[Cluster]:
+        """The processes at simulated time ``at``; their logs are printed if the phase fails."""
+        cluster = Cluster(postgres_url, smtp_server.url, at, lease=LEASE, cwd=tmp_path)
+        try:
+            yield cluster
+        except BaseException:
+            print(cluster.logs())
+            raise
+        finally:
+            cluster.close()
 
     # Requests and approvals through the API processes; the workers deliver the mail.
-    cluster = phase(REQUESTED)
-    try:
+    with phase(REQUESTED) as cluster:
         with httpx.Client(base_url=cluster.base_url, timeout=30) as api:
             for n in range(EMPLOYEES):
                 made = api.post(
@@ -180,15 +188,9 @@ def test_four_api_processes_and_two_workers_do_everything_once(
                 )
                 assert approved.status_code == 200, approved.text
         run_phase(cluster, raw)
-    except BaseException:
-        print(cluster.logs())
-        raise
-    finally:
-        cluster.close()
 
     # The next business day: the workers enable self-registration; one is killed mid-work.
-    cluster = phase(ENABLED)
-    try:
+    with phase(ENABLED) as cluster:
         left_behind = kill_while_holding_claims(cluster, raw)
         wait_for(
             lambda: performed(raw, "SelfRegistrationEnabled").total() == EMPLOYEES,
@@ -205,15 +207,9 @@ def test_four_api_processes_and_two_workers_do_everything_once(
                 if n % 10 == 0:
                     report_read(api, tokens)
         run_phase(cluster, raw)
-    except BaseException:
-        print(cluster.logs())
-        raise
-    finally:
-        cluster.close()
 
     # Results come in; the midnight sync takes them and the 10:00 publication follows.
-    cluster = phase(RESULTS_IN)
-    try:
+    with phase(RESULTS_IN) as cluster:
         results = [
             {
                 "record_id": f"R{n}",
@@ -232,17 +228,12 @@ def test_four_api_processes_and_two_workers_do_everything_once(
             )
             assert staged.status_code == 200, staged.text
         run_phase(cluster, raw)
-    finally:
-        cluster.close()
-    cluster = phase(PUBLISHED)
-    try:
+    with phase(PUBLISHED) as cluster:
         run_phase(cluster, raw)
         with httpx.Client(base_url=cluster.base_url, timeout=30) as api:
             report_read(api, tokens)  # brings the compliance projection up to the log's end
             probes = [api.get(path).status_code for path in ("/healthz", "/readyz") * 4]
             scrape = api.get("/metrics").text
-    finally:
-        cluster.close()
 
     kept = read_models(raw)
     statuses = statuses_at(postgres_url, PUBLISHED)

@@ -132,11 +132,10 @@ class Worker:
         concurrency: int = 1,
         tick_every: float = TICK_EVERY,
         poll: float = POLL_EVERY,
-        services: Callable[[str], Services] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError(f"a worker needs a concurrency of at least 1, not {concurrency}")
-        build = services or settings.services
+        build = settings.services
         self._cores: list[Core] = []
         self._loops: list[BackgroundLoop] = []
         for n in range(concurrency):
