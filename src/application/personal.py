@@ -19,12 +19,22 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
+from uuid import UUID
 
 import attrs
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Mapper, StoredEvent, Transcoding
+from eventsourcing.persistence import (
+    AggregateRecorder,
+    EventStore,
+    Mapper,
+    Notification,
+    Recording,
+    StoredEvent,
+    Transcoding,
+)
 
 from carepassport.application.ports import OutboxEntry, ViewChanges
 from carepassport.domain.errors import DomainError
@@ -32,6 +42,10 @@ from carepassport.domain.training.lms import QuizResult
 from carepassport.domain.values import ERASED
 
 KINDS = ("email", "student", "person")
+
+
+class KeysRaced(Exception):
+    """Keys made for one write were made first by another process: seal the write again."""
 
 
 class SubjectKeyMissing(DomainError):
@@ -81,8 +95,16 @@ class PersonalData(Protocol):
         store looks a value up without holding it."""
         ...
 
-    def seal(self, subject: str, plaintext: str) -> Sealed:
-        """``plaintext`` under ``subject``'s current key (made on first use)."""
+    def seal(self, subject: str, plaintext: str, *, new: bool = False) -> Sealed:
+        """``plaintext`` under ``subject``'s current key (made on first use); ``new`` if the
+        subject cannot have a key yet (a record created by this write), so none is looked up."""
+        ...
+
+    def keys_made_together(self) -> AbstractContextManager[None]:
+        """While open, the keys new subjects need are made in memory; when it closes they are
+        stored together (one transaction), before anything sealed under them is written.
+        ``KeysRaced`` if another process stored a key of the same subject first: nothing
+        sealed meanwhile is usable, so the caller seals again (outside this context)."""
         ...
 
     def open(self, sealed: Sealed) -> str | None:
@@ -137,6 +159,18 @@ class SealingMapper(Mapper[Any]):
                 state[name] = [self._open(v) if isinstance(v, Sealed) else v for v in value]
         return event
 
+    def to_stored_events(
+        self, domain_events: Sequence[DomainEventProtocol[Any]]
+    ) -> list[StoredEvent]:
+        """The events as stored, the keys they need made together first (one commit to the
+        key store, not one per new subject); sealed again, key by key, if another process
+        made one of those keys meanwhile."""
+        try:
+            with self.personal.keys_made_together():
+                return [self.to_stored_event(e) for e in domain_events]
+        except KeysRaced:
+            return [self.to_stored_event(e) for e in domain_events]
+
     def _seal(self, spec: str, value: Any, state: dict[str, Any]) -> Any:
         if spec.startswith("json:"):  # a structured value, sealed whole as JSON
             if value is None:
@@ -148,8 +182,9 @@ class SealingMapper(Mapper[Any]):
             return [self._seal(spec, v, state) for v in value]
         if not isinstance(value, str) or not value or value == ERASED:
             return value  # nothing to hide (no value, or one already erased)
-        if spec == "record":
-            return self.personal.seal(f"record:{state['originator_id']}", value)
+        if spec == "record":  # a record's first event is the first to need its key
+            first = state.get("originator_version") == 1
+            return self.personal.seal(f"record:{state['originator_id']}", value, new=first)
         kind, _, about = spec.partition(":")
         owner = state.get(about) if about else value
         if not isinstance(owner, str) or not owner or owner == ERASED:
@@ -166,6 +201,27 @@ class SealingMapper(Mapper[Any]):
         if plaintext is None:
             return ERASED
         return json.loads(plaintext) if sealed.json else plaintext
+
+
+class SealingEventStore(EventStore[UUID]):
+    """The library's event store, mapping a write's events together (``to_stored_events``)."""
+
+    def __init__(self, mapper: SealingMapper, recorder: AggregateRecorder) -> None:
+        super().__init__(mapper, recorder)
+        self.sealing = mapper
+
+    def put(
+        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
+    ) -> list[Recording[UUID]]:
+        """The library's ``put``, the events mapped together."""
+        stored_events = self.sealing.to_stored_events(domain_events)
+        notification_ids = self.recorder.insert_events(stored_events, **kwargs)
+        if not notification_ids:
+            return []
+        return [
+            Recording(d, Notification(s.originator_id, s.originator_version, s.topic, s.state, n))
+            for d, s, n in zip(domain_events, stored_events, notification_ids, strict=True)
+        ]
 
 
 SEALED_TEXT = "sealed:"

@@ -15,6 +15,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import (
     ApplicationRecorder,
+    EventStore,
     InfrastructureFactory,
     IntegrityError,
     JSONTranscoder,
@@ -27,6 +28,7 @@ from carepassport.application.event_paths import Collected, project
 from carepassport.application.personal import (
     PersonalData,
     SealedAsDict,
+    SealingEventStore,
     SealingMapper,
     sealed_changes,
 )
@@ -134,6 +136,11 @@ class CarePassportApplication(Application[UUID]):
             compressor=self.factory.compressor(),
             personal=self.personal,
         )
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        """The library's event store, making the data keys a write needs together."""
+        assert isinstance(self.mapper, SealingMapper)
+        return SealingEventStore(self.mapper, self.recorder)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Add transcodings for the values our events carry (deadlines, dates, sealed data)."""

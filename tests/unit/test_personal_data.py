@@ -3,6 +3,7 @@ indexes, erasure, and the mapper that seals the attributes events declare."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -10,7 +11,7 @@ import pytest
 from eventsourcing.persistence import JSONTranscoder, UUIDAsHex
 from tests.domain_events import every_event_class
 
-from carepassport.adapters.personal.keys import AesGcmPersonalData, MemoryKeyTable
+from carepassport.adapters.personal.keys import AesGcmPersonalData, MemoryKeyTable, Row
 from carepassport.application.people import RECORDS
 from carepassport.application.personal import (
     Sealed,
@@ -209,3 +210,99 @@ def test_the_keys_a_process_remembers_are_bounded_and_still_open_what_they_seale
 
     assert opened == [f"text {n}" for n in range(25)]
     assert len(personal._current) <= 10 and len(personal._opened) <= 10
+
+
+class CountingKeyTable(MemoryKeyTable):
+    """A key table that counts its writes, and can have a rival process make each key a write
+    needs just before the write stores its own."""
+
+    def __init__(self, *, rival: bool = False) -> None:
+        super().__init__()
+        self.rival = rival
+        self.inserts = 0
+        self.transactions = 0
+
+    def insert(self, row: Row) -> Row:
+        self.inserts += 1
+        return super().insert(row)
+
+    def insert_all(self, rows: list[Row]) -> set[str]:
+        self.transactions += 1
+        if self.rival:
+            for key_id, subject, generation, _ in rows:
+                super().insert((key_id, subject, generation, os.urandom(32)))
+        return super().insert_all(rows)
+
+
+def some_added(count: int) -> list[Employee.EmployeeAdded]:
+    return [added(f"pat{n}@example.org", f"C09{n:05}") for n in range(count)]
+
+
+class TestKeysMadeTogether:
+    def test_the_keys_of_one_write_are_stored_in_one_transaction(self) -> None:
+        table = CountingKeyTable()
+        personal = AesGcmPersonalData(table)
+        inserts_before = table.inserts
+
+        mapper(personal).to_stored_events(some_added(5))
+
+        assert table.transactions == 1
+        assert table.inserts == inserts_before
+        assert len({r[1] for r in table._rows.values()}) == 1 + 2 * 5  # the index key, 10 more
+
+    def test_a_write_reads_back_under_the_keys_it_stored(self) -> None:
+        personal = AesGcmPersonalData(CountingKeyTable())
+        events = some_added(3)
+        m = mapper(personal)
+
+        stored = m.to_stored_events(events)
+
+        fresh = AesGcmPersonalData(personal.table)  # another process: no key remembered
+        back = [mapper(fresh).to_domain_event(s) for s in stored]
+        assert [vars(b) for b in back] == [vars(e) for e in events]
+
+    def test_keys_made_first_by_another_process_are_used_and_the_write_sealed_again(
+        self,
+    ) -> None:
+        table = CountingKeyTable(rival=True)
+        personal = AesGcmPersonalData(table)
+        events = some_added(2)
+
+        stored = mapper(personal).to_stored_events(events)
+
+        fresh = AesGcmPersonalData(table)
+        back = [mapper(fresh).to_domain_event(s) for s in stored]
+        assert [vars(b) for b in back] == [vars(e) for e in events]
+        assert table.transactions == 1  # the second sealing took each stored key, one by one
+
+    def test_a_write_that_fails_while_sealing_stores_no_key(self) -> None:
+        table = CountingKeyTable()
+        personal = AesGcmPersonalData(table)
+        rows_before = dict(table._rows)
+
+        class Broken(Exception):
+            pass
+
+        def sealed() -> None:
+            with personal.keys_made_together():
+                personal.seal("person:P1", "Pat")
+                raise Broken
+
+        with pytest.raises(Broken):
+            sealed()
+
+        assert table._rows == rows_before
+        assert personal.seal("person:P1", "Pat").key_id == "person:P1/1"
+
+    def test_a_new_record_is_not_looked_up_but_an_existing_one_is(self) -> None:
+        table = CountingKeyTable()
+        personal = AesGcmPersonalData(table)
+        looked_up: list[str] = []
+        latest = table.latest
+        table.latest = lambda subject: looked_up.append(subject) or latest(subject)  # type: ignore[method-assign]
+
+        with personal.keys_made_together():
+            personal.seal("record:R1", "a body", new=True)
+            personal.seal("record:R2", "a body")
+
+        assert looked_up == ["record:R2"]

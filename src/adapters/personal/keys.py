@@ -15,14 +15,15 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from carepassport.application.personal import Sealed, SubjectKeyMissing, normalised
+from carepassport.application.personal import KeysRaced, Sealed, SubjectKeyMissing, normalised
 
 INDEX_KEY_ID = "index/1"
 """The blind index's HMAC key, kept with the data keys and never erased."""
@@ -50,6 +51,11 @@ class KeyTable(Protocol):
         """Add ``row`` unless its key id exists; the row stored under that id."""
         ...
 
+    def insert_all(self, rows: list[Row]) -> set[str]:
+        """Add the rows whose key ids do not exist, in one transaction; the ids of the rows
+        stored as given (the others were made first by another process)."""
+        ...
+
     def get(self, key_id: str) -> Row | None: ...
 
     def erase(self, subjects: list[str]) -> int: ...
@@ -69,6 +75,10 @@ class MemoryKeyTable:
     def insert(self, row: Row) -> Row:
         with self._lock:
             return self._rows.setdefault(row[0], row)
+
+    def insert_all(self, rows: list[Row]) -> set[str]:
+        with self._lock:
+            return {r[0] for r in rows if self._rows.setdefault(r[0], r) == r}
 
     def get(self, key_id: str) -> Row | None:
         return self._rows.get(key_id)
@@ -120,6 +130,26 @@ class SQLiteKeyTable:
         assert found is not None
         return found
 
+    def insert_all(self, rows: list[Row]) -> set[str]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany("INSERT OR IGNORE INTO cp_data_keys VALUES (?, ?, ?, ?)", rows)
+                stored = {
+                    found[0]: found[1]
+                    for chunk in _chunks([r[0] for r in rows])
+                    for found in self._db.execute(
+                        "SELECT key_id, key FROM cp_data_keys WHERE key_id IN "
+                        f"({','.join('?' * len(chunk))})",
+                        chunk,
+                    )
+                }
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return _stored_as_given(rows, stored)
+
     def get(self, key_id: str) -> Row | None:
         with self._lock:
             row = self._db.execute(
@@ -143,6 +173,16 @@ class SQLiteKeyTable:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _chunks(ids: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _stored_as_given(rows: list[Row], stored: dict[str, Any]) -> set[str]:
+    """The ids of ``rows`` whose stored key is the one given."""
+    return {r[0] for r in rows if stored.get(r[0]) is not None and bytes(stored[r[0]]) == r[3]}
 
 
 def _row(row: tuple[Any, ...] | None) -> Row | None:
@@ -177,6 +217,8 @@ class AesGcmPersonalData:
         self._clock = clock
         self._current: dict[str, tuple[float, str, AESGCM]] = {}
         self._opened: dict[str, tuple[float, AESGCM | None]] = {}
+        self._making = threading.local()
+        """The keys made for the write under way (``keys_made_together``), by subject."""
         self._index_key = self._key_of(self.table.insert(_new_row("index", 1)))
 
     def index(self, kind: str, value: str) -> str:
@@ -185,16 +227,52 @@ class AesGcmPersonalData:
         )
         return digest.hexdigest()
 
-    def seal(self, subject: str, plaintext: str) -> Sealed:
-        now = self._clock()
-        cached = self._current.get(subject)
-        if cached is None or now - cached[0] > CACHE_SECONDS:
-            key_id, aead = self._current_key(subject)
-            cached = (now, key_id, aead)
-            _remember(self._current, subject, cached)
-        _, key_id, aead = cached
+    def seal(self, subject: str, plaintext: str, *, new: bool = False) -> Sealed:
+        key_id, aead = self._key_for(subject, new)
         nonce = os.urandom(NONCE)
         return Sealed(key_id, nonce + aead.encrypt(nonce, plaintext.encode(), key_id.encode()))
+
+    @contextmanager
+    def keys_made_together(self) -> Iterator[None]:
+        making: dict[str, tuple[Row, AESGCM]] = {}
+        self._making.rows = making
+        try:
+            yield
+        finally:
+            self._making.rows = None
+        if not making:
+            return
+        rows = [row for row, _ in making.values()]
+        stored = self.table.insert_all(rows)
+        if len(stored) != len(rows):
+            raise KeysRaced(f"{len(rows) - len(stored)} of the keys were made meanwhile elsewhere")
+        now = self._clock()
+        for subject, (row, aead) in making.items():
+            _remember(self._current, subject, (now, row[0], aead))
+            _remember(self._opened, row[0], (now, aead))
+
+    def _key_for(self, subject: str, new: bool) -> tuple[str, AESGCM]:
+        """The key id and cipher ``subject`` is sealed under now."""
+        making: dict[str, tuple[Row, AESGCM]] | None = getattr(self._making, "rows", None)
+        if making is not None and subject in making:
+            row, aead = making[subject]
+            return row[0], aead
+        now = self._clock()
+        cached = self._current.get(subject)
+        if cached is not None and now - cached[0] <= CACHE_SECONDS:
+            return cached[1], cached[2]
+        if making is None:
+            key_id, aead = self._current_key(subject)
+            _remember(self._current, subject, (now, key_id, aead))
+            return key_id, aead
+        latest = None if new else self.table.latest(subject)
+        if latest is not None and latest[3] is not None:
+            aead = AESGCM(latest[3])
+            _remember(self._current, subject, (now, latest[0], aead))
+            return latest[0], aead
+        row = _new_row(subject, 1 if latest is None else latest[2] + 1)
+        making[subject] = (row, AESGCM(self._key_of(row)))
+        return row[0], making[subject][1]
 
     def open(self, sealed: Sealed) -> str | None:
         now = self._clock()

@@ -9,7 +9,12 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.postgres import PostgresDatastore, PostgresFactory
 from psycopg.sql import SQL, Composed, Identifier
 
-from carepassport.adapters.personal.keys import AesGcmPersonalData, Row, _dict_row
+from carepassport.adapters.personal.keys import (
+    AesGcmPersonalData,
+    Row,
+    _dict_row,
+    _stored_as_given,
+)
 
 
 class PostgresKeyTable:
@@ -61,6 +66,22 @@ class PostgresKeyTable:
             found = _dict_row(curs.fetchone())
         assert found is not None
         return found
+
+    def insert_all(self, rows: list[Row]) -> set[str]:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.executemany(
+                self._sql(
+                    "INSERT INTO {schema}.cp_data_keys VALUES (%s, %s, %s, %s) "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                rows,
+            )
+            curs.execute(
+                self._sql("SELECT key_id, key FROM {schema}.cp_data_keys WHERE key_id = ANY(%s)"),
+                ([r[0] for r in rows],),
+            )
+            stored = {found["key_id"]: found["key"] for found in curs.fetchall()}
+        return _stored_as_given(rows, stored)
 
     def get(self, key_id: str) -> Row | None:
         with self.datastore.transaction(commit=False) as curs:
