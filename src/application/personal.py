@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 from uuid import UUID
@@ -112,6 +112,11 @@ class PersonalData(Protocol):
         store never had it)."""
         ...
 
+    def preload(self, key_ids: Iterable[str]) -> None:
+        """Read the keys of these ids that are not remembered, together (one query), so
+        opening the values sealed under them reads nothing more."""
+        ...
+
     def erase(self, subjects: Iterable[str]) -> int:
         """Delete every key of these subjects; how many keys were deleted."""
         ...
@@ -148,7 +153,18 @@ class SealingMapper(Mapper[Any]):
         return super().to_stored_event(clone)
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[Any]:
-        event = super().to_domain_event(stored_event)
+        return self._opened(super().to_domain_event(stored_event))
+
+    def to_domain_events(
+        self, stored_events: Iterable[StoredEvent]
+    ) -> list[DomainEventProtocol[Any]]:
+        """The events as ``to_domain_event`` gives them, the keys they are sealed under read
+        together first (one query, not one a key)."""
+        events = [super(SealingMapper, self).to_domain_event(s) for s in stored_events]
+        self.personal.preload({v.key_id for e in events for v in _sealed_values(e)})
+        return [self._opened(e) for e in events]
+
+    def _opened(self, event: DomainEventProtocol[Any]) -> DomainEventProtocol[Any]:
         fields: dict[str, str] = getattr(type(event), "personal", {})
         state = vars(event)
         for name in fields:
@@ -201,6 +217,16 @@ class SealingMapper(Mapper[Any]):
         if plaintext is None:
             return ERASED
         return json.loads(plaintext) if sealed.json else plaintext
+
+
+def _sealed_values(event: Any) -> Iterator[Sealed]:
+    state = vars(event)
+    for name in getattr(type(event), "personal", {}):
+        value = state.get(name)
+        if isinstance(value, Sealed):
+            yield value
+        elif isinstance(value, list):
+            yield from (v for v in value if isinstance(v, Sealed))
 
 
 class SealingEventStore(EventStore[UUID]):

@@ -21,7 +21,6 @@ from eventsourcing.persistence import (
     JSONTranscoder,
     Mapper,
     Recording,
-    StoredEvent,
 )
 
 from carepassport.application.event_paths import Collected, project
@@ -271,15 +270,17 @@ class CarePassportApplication(Application[UUID]):
         """Several aggregates as ``find`` gives them (None where there is none), their events
         read together. One that changed after the clock's time is read again by ``find``."""
         wanted = list(dict.fromkeys(ids))
-        stored: dict[UUID, list[StoredEvent]] = {aggregate_id: [] for aggregate_id in wanted}
-        for event in self.reader.events_of(wanted):
-            stored[UUID(str(event.originator_id))].append(event)
+        read = list(self.reader.events_of(wanted))
+        decoded: dict[UUID, list[Any]] = {aggregate_id: [] for aggregate_id in wanted}
+        assert isinstance(self.mapper, SealingMapper)
+        for stored, event in zip(read, self.mapper.to_domain_events(read), strict=True):
+            decoded[UUID(str(stored.originator_id))].append(event)
         now = self.clock.now()
         found: dict[UUID, Aggregate | None] = {}
-        for aggregate_id, events in stored.items():
+        for aggregate_id, events in decoded.items():
             aggregate: Aggregate | None = None
             if events:
-                aggregate = project(self.mapper.to_domain_event(e) for e in events)
+                aggregate = project(events)
                 if aggregate is None or aggregate.modified_on > now:
                     aggregate = self.find(Aggregate, aggregate_id)
             found[aggregate_id] = aggregate

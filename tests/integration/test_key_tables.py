@@ -35,6 +35,15 @@ def test_rows_stored_together_are_all_stored_as_given(table: Any) -> None:
     assert [table.get(r[0]) for r in rows] == rows
 
 
+def test_rows_are_read_together_and_ids_it_lacks_left_out(table: Any) -> None:
+    rows = [(f"record:R{n}/1", f"record:R{n}", 1, os.urandom(32)) for n in range(600)]
+    table.insert_all(rows)
+
+    found = table.get_all([r[0] for r in rows] + ["record:nobody/1"])
+
+    assert sorted(found) == sorted(rows)
+
+
 def test_a_key_another_process_made_first_is_kept_and_left_out(table: Any) -> None:
     theirs = ("person:P1/1", "person:P1", 1, os.urandom(32))
     table.insert(theirs)

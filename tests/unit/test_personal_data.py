@@ -4,11 +4,12 @@ indexes, erasure, and the mapper that seals the attributes events declare."""
 from __future__ import annotations
 
 import os
+import re
 from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
-from eventsourcing.persistence import JSONTranscoder, UUIDAsHex
+from eventsourcing.persistence import JSONTranscoder, StoredEvent, UUIDAsHex
 from tests.domain_events import every_event_class
 
 from carepassport.adapters.personal.keys import AesGcmPersonalData, MemoryKeyTable, Row
@@ -221,10 +222,23 @@ class CountingKeyTable(MemoryKeyTable):
         self.rival = rival
         self.inserts = 0
         self.transactions = 0
+        self.reads = 0
 
     def insert(self, row: Row) -> Row:
         self.inserts += 1
         return super().insert(row)
+
+    def get(self, key_id: str) -> Row | None:
+        self.reads += 1
+        return super().get(key_id)
+
+    def get_all(self, key_ids: list[str]) -> list[Row]:
+        self.reads += 1
+        return super().get_all(key_ids)
+
+    def latest(self, subject: str) -> Row | None:
+        self.reads += 1
+        return super().latest(subject)
 
     def insert_all(self, rows: list[Row]) -> set[str]:
         self.transactions += 1
@@ -299,10 +313,52 @@ class TestKeysMadeTogether:
         personal = AesGcmPersonalData(table)
         looked_up: list[str] = []
         latest = table.latest
-        table.latest = lambda subject: looked_up.append(subject) or latest(subject)  # type: ignore[method-assign]
+        table.latest = lambda s: looked_up.append(s) or latest(s)  # type: ignore[method-assign]
 
         with personal.keys_made_together():
             personal.seal("record:R1", "a body", new=True)
             personal.seal("record:R2", "a body")
 
         assert looked_up == ["record:R2"]
+
+
+class TestKeysReadTogether:
+    def test_the_keys_of_events_read_together_are_read_in_one_query(self) -> None:
+        table = CountingKeyTable()
+        events = some_added(4)
+        stored = mapper(AesGcmPersonalData(table)).to_stored_events(events)
+        reader = AesGcmPersonalData(table)  # another process: no key remembered
+        table.reads = 0
+
+        back = mapper(reader).to_domain_events(stored)
+
+        assert [vars(b) for b in back] == [vars(e) for e in events]
+        assert table.reads == 1
+
+    def test_a_key_opened_is_sealed_under_again_without_a_lookup(self) -> None:
+        table = CountingKeyTable()
+        stored = mapper(AesGcmPersonalData(table)).to_stored_events(some_added(1))
+        reader = AesGcmPersonalData(table)
+        mapper(reader).to_domain_events(stored)
+        table.reads = 0
+
+        sealed = reader.seal(f"email:{reader.index('email', 'pat0@example.org')}", "again")
+
+        assert table.reads == 0
+        assert sealed.key_id == stored_key_ids(stored)[0]
+
+    def test_an_erased_key_opened_is_not_sealed_under_again(self) -> None:
+        table = CountingKeyTable()
+        stored = mapper(AesGcmPersonalData(table)).to_stored_events(some_added(1))
+        subject = f"email:{AesGcmPersonalData(table).index('email', 'pat0@example.org')}"
+        AesGcmPersonalData(table).erase([subject])
+        reader = AesGcmPersonalData(table)
+
+        (back,) = mapper(reader).to_domain_events(stored)
+
+        assert back.email == ERASED
+        assert reader.seal(subject, "again").key_id == f"{subject}/2"
+
+
+def stored_key_ids(stored: list[StoredEvent]) -> list[str]:
+    return re.findall(r'"k":"(email:[0-9a-f]+/\d+)"', b"".join(s.state for s in stored).decode())

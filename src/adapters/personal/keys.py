@@ -58,6 +58,10 @@ class KeyTable(Protocol):
 
     def get(self, key_id: str) -> Row | None: ...
 
+    def get_all(self, key_ids: list[str]) -> list[Row]:
+        """The rows of those of these ids the table holds."""
+        ...
+
     def erase(self, subjects: list[str]) -> int: ...
 
     def close(self) -> None: ...
@@ -82,6 +86,9 @@ class MemoryKeyTable:
 
     def get(self, key_id: str) -> Row | None:
         return self._rows.get(key_id)
+
+    def get_all(self, key_ids: list[str]) -> list[Row]:
+        return [self._rows[k] for k in key_ids if k in self._rows]
 
     def erase(self, subjects: list[str]) -> int:
         with self._lock:
@@ -157,6 +164,19 @@ class SQLiteKeyTable:
                 (key_id,),
             ).fetchone()
         return _row(row)
+
+    def get_all(self, key_ids: list[str]) -> list[Row]:
+        with self._lock:
+            found = [
+                row
+                for chunk in _chunks(key_ids)
+                for row in self._db.execute(
+                    "SELECT key_id, subject, generation, key FROM cp_data_keys WHERE key_id IN "
+                    f"({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            ]
+        return [r for r in map(_row, found) if r is not None]
 
     def erase(self, subjects: list[str]) -> int:
         marks = ",".join("?" * len(subjects))
@@ -284,8 +304,7 @@ class AesGcmPersonalData:
                     f"the key store holds no key {sealed.key_id.split(':', 1)[0]}:... "
                     "(is this the store's own key store?)"
                 )
-            cached = (now, AESGCM(row[3]) if row[3] is not None else None)
-            _remember(self._opened, sealed.key_id, cached)
+            cached = self._remember_row(row, now)
         aead = cached[1]
         if aead is None:
             return None
@@ -296,6 +315,26 @@ class AesGcmPersonalData:
             raise SubjectKeyMissing(
                 "a sealed value does not open with its key (edited, or another key store)"
             ) from None
+
+    def preload(self, key_ids: Iterable[str]) -> None:
+        now = self._clock()
+        missing = [
+            k
+            for k in key_ids
+            if (cached := self._opened.get(k)) is None or now - cached[0] > CACHE_SECONDS
+        ]
+        if missing:
+            for row in self.table.get_all(missing):
+                self._remember_row(row, now)
+
+    def _remember_row(self, row: Row, now: float) -> tuple[float, AESGCM | None]:
+        """Remember a key read from the table. One that is not erased is also its subject's
+        current key: a subject gains a generation only once its latest is erased."""
+        cached = (now, AESGCM(row[3]) if row[3] is not None else None)
+        _remember(self._opened, row[0], cached)
+        if cached[1] is not None and row[1] not in self._current:
+            _remember(self._current, row[1], (now, row[0], cached[1]))
+        return cached
 
     def erase(self, subjects: Iterable[str]) -> int:
         wanted = sorted(set(subjects) - {"index"})

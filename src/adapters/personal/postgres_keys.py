@@ -94,6 +94,18 @@ class PostgresKeyTable:
             )
             return _dict_row(curs.fetchone())
 
+    def get_all(self, key_ids: list[str]) -> list[Row]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                self._sql(
+                    "SELECT key_id, subject, generation, key FROM {schema}.cp_data_keys "
+                    "WHERE key_id = ANY(%s)"
+                ),
+                (key_ids,),
+            )
+            found = [_dict_row(row) for row in curs.fetchall()]
+        return [r for r in found if r is not None]
+
     def erase(self, subjects: list[str]) -> int:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(
