@@ -9,6 +9,7 @@ from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.memory import InMemoryLms
 from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.services import Services
+from carepassport.domain.training.lms import LmsResult
 from tests.conftest import APPROVER, EMPLOYEE_EMAIL, toronto
 from tests.integration.lms_helpers import deliver, registered, result
 
@@ -212,3 +213,24 @@ class TestPortalStatus:
         entry = college.statuses.of_employee("E1").credentials[0]
         assert (entry.state, entry.valid_until) == ("in_progress", date(2027, 7, 31))
         assert entry.published_at == toronto(2026, 8, 3, 10, 0)
+
+
+class TestTheRecordOfAResult:
+    def test_a_matched_result_is_recorded_in_one_event_with_its_registration_and_outcome(
+        self, college: Services, clock: SettableClock, lms: InMemoryLms
+    ) -> None:
+        view = registered(college, clock)
+        deliver(lms, result("R1", PASSED_FRIDAY, passed=True))
+
+        clock.set(toronto(2026, 8, 1, 0, 0))
+        college.scheduler.tick()
+
+        events = list(college.app.events.get(LmsResult.identity("R1")))
+        assert [type(e).__name__ for e in events] == ["ResultTaken"]
+        (taken,) = events
+        assert isinstance(taken, LmsResult.ResultTaken)
+        assert (taken.registration_id, taken.outcome, taken.student_number) == (
+            view.registration_id,
+            "counted",
+            "C0912345",
+        )

@@ -74,7 +74,7 @@ def replayed(aggregate: Aggregate) -> Aggregate:
 
 
 class TestAttempts:
-    """R8: two attempts; a pass ends them; a second fail is QuizFailedTwice."""
+    """R8: two attempts; a pass ends them; so does a fail on the last one."""
 
     def test_a_pass_on_the_first_attempt_ends_the_attempts(self) -> None:
         reg = registration()
@@ -83,7 +83,40 @@ class TestAttempts:
         decision = ledger.record(result("R1", IN_WINDOW, True), reg, SYNCED, SYNCED)
 
         assert decision == LedgerDecision(Verdict.PASSED, 1)
-        assert event_names(ledger)[1:] == ["AttemptRecorded", "QuizPassed"]
+        assert event_names(ledger)[1:] == ["AttemptRecorded"]
+        assert ledger.passed
+
+    def test_a_ledger_read_back_from_its_events_has_ended_its_attempts(self) -> None:
+        passed = replayed(apply_all([result("R1", IN_WINDOW, True)]))
+        failed = replayed(
+            apply_all([result("R1", IN_WINDOW, False), result("R2", LATER, False, 2)])
+        )
+
+        assert isinstance(passed, AttemptLedger) and isinstance(failed, AttemptLedger)
+        assert (passed.passed, passed.exhausted) == (True, False)
+        assert (failed.passed, failed.exhausted) == (False, True)
+
+    @pytest.mark.parametrize(
+        ("attempts", "old_event", "ended"),
+        [
+            pytest.param([True], AttemptLedger.QuizPassed, "passed", id="passed"),
+            pytest.param([False, False], AttemptLedger.QuizFailedTwice, "exhausted", id="failed"),
+        ],
+    )
+    def test_a_ledger_written_with_the_old_ending_event_reads_the_same(
+        self, attempts: list[bool], old_event: type, ended: str
+    ) -> None:
+        reg = registration()
+        ledger = AttemptLedger.open(reg, SYNCED)
+        for n, passed in enumerate(attempts, start=1):
+            ledger.record(result(f"R{n}", IN_WINDOW, passed, n), reg, SYNCED, SYNCED)
+        field = "passed_at" if ended == "passed" else "failed_at"
+        ledger.trigger_event(old_event, timestamp=SYNCED, **{field: IN_WINDOW})
+
+        back = replayed(ledger)
+
+        assert vars(back) | {"_version": 0} == vars(ledger) | {"_version": 0}
+        assert (back.passed, back.exhausted) == (ended == "passed", ended == "exhausted")
 
     def test_an_attempt_after_a_pass_is_refused_as_already_passed(self) -> None:
         ledger = apply_all([result("R1", IN_WINDOW, True)])
@@ -107,7 +140,7 @@ class TestAttempts:
         )
         assert ledger.passed and not ledger.exhausted
 
-    def test_two_fails_end_the_attempts_with_quiz_failed_twice(self) -> None:
+    def test_a_fail_on_the_last_attempt_ends_the_attempts(self) -> None:
         reg = registration()
         ledger = AttemptLedger.open(reg, SYNCED)
         ledger.record(result("R1", IN_WINDOW, False), reg, SYNCED, SYNCED)
@@ -115,7 +148,7 @@ class TestAttempts:
         decision = ledger.record(result("R2", LATER, False, 2), reg, SYNCED, SYNCED)
 
         assert decision == LedgerDecision(Verdict.FAILED_TWICE, 2)
-        assert event_names(ledger)[-1] == "QuizFailedTwice"
+        assert event_names(ledger)[1:] == ["AttemptRecorded", "AttemptRecorded"]
         assert ledger.exhausted and not ledger.passed
 
     def test_a_third_result_after_two_fails_is_refused(self) -> None:

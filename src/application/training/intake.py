@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
@@ -31,6 +31,20 @@ from carepassport.domain.values import (
 )
 
 log = logging.getLogger(__name__)
+
+
+Applied = Callable[[UUID | None, ResultOutcome, str], None]
+"""Records on a result's record what applying it did: the registration, counted or refused,
+and why it was refused."""
+
+
+def _applied_to(received: LmsResult, applied_at: datetime, processed_at: datetime) -> Applied:
+    """``Applied`` for a result already taken in (a held result reconciled)."""
+
+    def applied(registration_id: UUID | None, outcome: ResultOutcome, reason: str) -> None:
+        received.applied(registration_id, outcome, reason, applied_at, processed_at)
+
+    return applied
 
 
 class Taken(StrEnum):
@@ -79,13 +93,17 @@ class ResultIntake:
                 )
             return Taken.DUPLICATE
         now = self._app.now()
-        received = uow.add(LmsResult.receive(result, recorded_at, now))
         holder = self.holder(result.student_number, uow)
         if holder is None:
+            received = uow.add(LmsResult.receive(result, recorded_at, now))
             received.hold_unmatched(recorded_at, now)
             self._flag_unmatched(received, uow)
             return Taken.HELD
-        return self.apply(received, holder, recorded_at, uow)
+
+        def taken(registration_id: UUID | None, outcome: ResultOutcome, reason: str) -> None:
+            uow.add(LmsResult.take(result, recorded_at, registration_id, outcome, reason, now))
+
+        return self.apply(result, holder, recorded_at, uow, taken)
 
     def prefetch(self, results: Sequence[QuizResult], uow: UnitOfWork) -> None:
         """Read what taking ``results`` in will touch in three reads (records and student
@@ -142,31 +160,30 @@ class ResultIntake:
 
     def apply(
         self,
-        received: LmsResult,
+        result: QuizResult,
         employee_id: EmployeeId,
         recorded_at: datetime,
         uow: UnitOfWork,
+        applied: Applied,
     ) -> Taken:
-        """Count the result on the right registration's ledger, or refuse it with the reason."""
+        """Count the result on the right registration's ledger, or refuse it with the reason;
+        ``applied`` records which it was on the result's record."""
         now = self._app.now()
-        result = received.result
         registration = self._registration(employee_id, result, uow)
         if registration is None:
             reason = (
                 f"employee {employee_id} has no registration in {result.credential_code} "
                 "begun by the time of the attempt"
             )
-            received.applied(None, ResultOutcome.REFUSED, reason, recorded_at, now)
+            applied(None, ResultOutcome.REFUSED, reason)
             return Taken.REFUSED
         ledger = uow.find(AttemptLedger, AttemptLedger.identity(registration.id))
         ledger = ledger or uow.add(AttemptLedger.open(registration, now))
         decision = ledger.record(result, registration, recorded_at, now)
         if decision.verdict is Verdict.REFUSED:
-            received.applied(
-                registration.id, ResultOutcome.REFUSED, decision.reason, recorded_at, now
-            )
+            applied(registration.id, ResultOutcome.REFUSED, decision.reason)
             return Taken.REFUSED
-        received.applied(registration.id, ResultOutcome.COUNTED, "", recorded_at, now)
+        applied(registration.id, ResultOutcome.COUNTED, "")
         employee = uow.employee(employee_id)
         employer = uow.employer(employee.employer_id)
         subject, body = notices.attempt_result(
@@ -202,6 +219,7 @@ class ResultIntake:
         """R11: results held for ``number`` are released to the employee, in order of attempt;
         they count as recorded at ``at``. Returns how many were released."""
         self._app.catch_up()
+        now = self._app.now()
         index = self._app.personal.index("student", number)
         held = [uow.find(LmsResult, h.result_id) for h in self._app.views.held_results(index)]
         waiting = sorted(
@@ -210,7 +228,7 @@ class ResultIntake:
         )
         for received in waiting:
             received.reconcile(employee_id, at)
-            self.apply(received, employee_id, at, uow)
+            self.apply(received.result, employee_id, at, uow, _applied_to(received, at, now))
         return len(waiting)
 
     def _complete(

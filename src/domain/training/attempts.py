@@ -1,4 +1,9 @@
-"""The final-quiz ledger of one registration (R8): two attempts, a pass ends them."""
+"""The final-quiz ledger of one registration (R8): two attempts, a pass ends them.
+
+A counted attempt is one ``AttemptRecorded``: a pass ends the attempts, and so does a fail on
+the last allowed one (the registration records the success or the failure). Stores written
+before that recorded ``QuizPassed`` or ``QuizFailedTwice`` after it; those still read the same.
+"""
 
 from __future__ import annotations
 
@@ -83,6 +88,10 @@ class AttemptLedger(Aggregate):
                 )
             )
             aggregate.seen.add(self.record_id)
+            if self.passed:  # a pass ends the attempts
+                aggregate.passed = True
+            elif self.number >= aggregate.max_attempts:  # so does a fail on the last one
+                aggregate.exhausted = True
 
     class AttemptRefused(DomainEvent):
         record_id: str
@@ -97,6 +106,9 @@ class AttemptLedger(Aggregate):
             aggregate.refused.append((self.record_id, self.reason))
 
     class QuizPassed(DomainEvent):
+        """Recorded after a passing ``AttemptRecorded`` by stores written before that event
+        ended the attempts itself; read, never recorded now."""
+
         passed_at: datetime
         business_time_field = "passed_at"
 
@@ -104,6 +116,9 @@ class AttemptLedger(Aggregate):
             aggregate.passed = True
 
     class QuizFailedTwice(DomainEvent):
+        """Recorded after a failing last ``AttemptRecorded`` by stores written before that
+        event ended the attempts itself; read, never recorded now."""
+
         failed_at: datetime
         business_time_field = "failed_at"
 
@@ -168,15 +183,9 @@ class AttemptLedger(Aggregate):
             attempted_at=result.attempted_at,
             recorded_at=recorded_at,
         )
-        if result.passed:
-            self.trigger_event(
-                self.QuizPassed, timestamp=processed_at, passed_at=result.attempted_at
-            )
+        if self.passed:
             return LedgerDecision(Verdict.PASSED, number)
-        if number >= self.max_attempts:
-            self.trigger_event(
-                self.QuizFailedTwice, timestamp=processed_at, failed_at=result.attempted_at
-            )
+        if self.exhausted:
             return LedgerDecision(Verdict.FAILED_TWICE, number)
         return LedgerDecision(Verdict.COUNTED, number)
 

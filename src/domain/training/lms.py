@@ -49,6 +49,20 @@ class ResultOutcome(StrEnum):
     REFUSED = "refused"
 
 
+def _as_received(result: QuizResult, received_at: datetime) -> dict[str, object]:
+    """The fields a result's record is created with."""
+    return {
+        "record_id": result.record_id,
+        "student_number": result.student_number,
+        "credential_code": result.credential_code,
+        "lms_attempt": result.attempt,
+        "score": result.score,
+        "passed": result.passed,
+        "attempted_at": result.attempted_at,
+        "received_at": received_at,
+    }
+
+
 class LmsResult(Aggregate):
     """One LMS record as taken in; its id is derived from ``record_id``, so it is taken once."""
 
@@ -63,6 +77,30 @@ class LmsResult(Aggregate):
         attempted_at: datetime
         received_at: datetime
         business_time_field = "received_at"
+
+    class ResultTaken(CreatedEvent):
+        """A result taken in and applied to a registration at once: what ``ResultReceived``
+        followed by ``ResultApplied`` records (a store written before this event holds that
+        pair). A result held for an unknown student number is still ``ResultReceived``, and
+        ``ResultApplied`` once it is reconciled."""
+
+        personal: ClassVar[dict[str, str]] = {"student_number": "student"}
+        record_id: str
+        student_number: str
+        credential_code: str
+        lms_attempt: int
+        score: Decimal
+        passed: bool
+        attempted_at: datetime
+        received_at: datetime
+        registration_id: UUID | None
+        outcome: str
+        reason: str
+        business_time_field = "received_at"
+
+        def apply(self, aggregate: LmsResult) -> None:
+            aggregate.outcome = ResultOutcome(self.outcome)
+            aggregate.registration_id = self.registration_id
 
     class ResultUnmatched(DomainEvent):
         personal: ClassVar[dict[str, str]] = {
@@ -132,14 +170,29 @@ class LmsResult(Aggregate):
             cls.ResultReceived,
             id=cls.identity(result.record_id),
             timestamp=processed_at,
-            record_id=result.record_id,
-            student_number=result.student_number,
-            credential_code=result.credential_code,
-            lms_attempt=result.attempt,
-            score=result.score,
-            passed=result.passed,
-            attempted_at=result.attempted_at,
-            received_at=received_at,
+            **_as_received(result, received_at),
+        )
+
+    @classmethod
+    def take(
+        cls,
+        result: QuizResult,
+        received_at: datetime,
+        registration_id: UUID | None,
+        outcome: ResultOutcome,
+        reason: str,
+        processed_at: datetime,
+    ) -> LmsResult:
+        """Take a result in that was applied at once (its student number is known): what
+        ``receive`` and ``applied`` record, in one event."""
+        return cls._create(
+            cls.ResultTaken,
+            id=cls.identity(result.record_id),
+            timestamp=processed_at,
+            **_as_received(result, received_at),
+            registration_id=registration_id,
+            outcome=outcome.value,
+            reason=reason,
         )
 
     def hold_unmatched(self, flagged_at: datetime, processed_at: datetime) -> None:
