@@ -278,17 +278,24 @@ def sealed_changes(changes: ViewChanges, personal: PersonalData) -> ViewChanges:
     if not changes.queued and not changes.held and not changes.deliveries:
         return changes
     queued = []
+    texts: dict[tuple[UUID, str, str], tuple[str, str]] = {}
+    """A notice's subject and body sealed once for all its recipients' rows."""
     for e in changes.queued:
         record = f"record:{e.notification_id}"
+        text = (e.notification_id, e.subject, e.body)
+        if text not in texts:
+            texts[text] = (
+                seal_text(personal, record, e.subject),
+                seal_text(personal, record, e.body),
+            )
+        index = personal.index("email", e.recipient)
         queued.append(
             attrs.evolve(
                 e,
-                recipient=seal_text(
-                    personal, subject_of("email", e.recipient, personal), e.recipient
-                ),
-                subject=seal_text(personal, record, e.subject),
-                body=seal_text(personal, record, e.body),
-                recipient_index=personal.index("email", e.recipient),
+                recipient=seal_text(personal, f"email:{index}", e.recipient),
+                subject=texts[text][0],
+                body=texts[text][1],
+                recipient_index=index,
             )
         )
     held = []
