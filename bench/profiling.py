@@ -1,6 +1,6 @@
 """Profiles of the measured paths with pyinstrument (dev extra), for docs/benchmarks.md.
 
-``python -m bench.profiling workflow|sync|replay [SIZE]`` prints pyinstrument's call tree of
+``python -m bench.profiling workflow|sync|sync-postgresql|replay [SIZE]`` prints pyinstrument's call tree of
 the measured part only (seeding is left out). (The sync optimisation branch has its own
 ``bench/profile_sync.py``; this is the suite's.)
 """
@@ -15,6 +15,7 @@ from typing import Any
 from pyinstrument import Profiler
 
 from bench import replay, sync, workflow
+from bench.common import postgres_schema
 from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.bootstrap import bootstrap
@@ -35,22 +36,29 @@ def profile_workflow(flows: int) -> None:
     _print(profiler)
 
 
-def profile_sync(results: int) -> None:
-    """The midnight sync on a seeded SQLite file."""
+def profile_sync(results: int, store: str = "sqlite") -> None:
+    """The midnight sync on a seeded SQLite file or PostgreSQL schema."""
+    if store == "postgresql":
+        with postgres_schema("cpbench_profile") as (_, url):
+            sync.seed_store(url, results)
+            _profile_sync(url)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "core.db"
         sync.seed_store(str(path), results)
-        cp = bootstrap(
-            f"sqlite:///{path}", clock=SettableClock(sync.MIDNIGHT), mailer=InMemoryMailer()
-        )
-        try:
-            profiler = Profiler(interval=0.001)
-            profiler.start()
-            with cp.outbox.deferred():  # as a scheduler tick runs it: mail after the work
-                cp.sync.run_midnight(LmsSync.identity(), sync.MIDNIGHT)
-            profiler.stop()
-        finally:
-            cp.close()
+        _profile_sync(f"sqlite:///{path}")
+
+
+def _profile_sync(url: str) -> None:
+    cp = bootstrap(url, clock=SettableClock(sync.MIDNIGHT), mailer=InMemoryMailer())
+    try:
+        profiler = Profiler(interval=0.001)
+        profiler.start()
+        with cp.outbox.deferred():  # as a scheduler tick runs it: mail after the work
+            cp.sync.run_midnight(LmsSync.identity(), sync.MIDNIGHT)
+        profiler.stop()
+    finally:
+        cp.close()
     _print(profiler)
 
 
@@ -78,6 +86,8 @@ def main(argv: list[str]) -> None:
         profile_workflow(size or 100)
     elif what == "sync":
         profile_sync(size or 10_000)
+    elif what == "sync-postgresql":
+        profile_sync(size or 10_000, "postgresql")
     elif what == "replay":
         profile_replay(size or 100_000)
     else:

@@ -362,3 +362,22 @@ class TestKeysReadTogether:
 
 def stored_key_ids(stored: list[StoredEvent]) -> list[str]:
     return re.findall(r'"k":"(email:[0-9a-f]+/\d+)"', b"".join(s.state for s in stored).decode())
+
+
+def test_a_full_cache_forgets_the_keys_remembered_longest_ago_not_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from carepassport.adapters.personal import keys
+
+    monkeypatch.setattr(keys, "KEYS_REMEMBERED", 10)
+    table = CountingKeyTable()
+    personal = AesGcmPersonalData(table)
+    for n in range(25):
+        personal.seal(f"record:{n}", f"text {n}")
+    table.reads = 0
+
+    for n in range(15, 25):
+        personal.seal(f"record:{n}", "again")
+
+    assert table.reads == 0
+    assert list(personal._current) == [f"record:{n}" for n in range(15, 25)]

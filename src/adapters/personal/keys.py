@@ -36,7 +36,7 @@ unreadable here at most this long after."""
 KEYS_REMEMBERED = 8192
 """Keys a process keeps at most, each way: a night's sync seals under a key per message and
 per address, so an unbounded cache grew with the night (hundreds of MB at 100k results);
-past this many the cache starts again (keys are read back from the key table)."""
+past this many the longest remembered is forgotten (and read back from the key table)."""
 
 Row = tuple[str, str, int, bytes | None]
 """key_id, subject, generation, key (None once erased)."""
@@ -218,11 +218,18 @@ def _dict_row(row: Any) -> Row | None:
     return (row["key_id"], row["subject"], int(row["generation"]), bytes(key) if key else None)
 
 
+_REMEMBERING = threading.Lock()
+
+
 def _remember(cache: dict[str, Any], key: str, value: Any) -> None:
-    """Keep ``value``, the cache bounded by ``KEYS_REMEMBERED`` (memory stays flat)."""
-    if len(cache) >= KEYS_REMEMBERED and key not in cache:
-        cache.clear()
-    cache[key] = value
+    """Keep ``value``, the cache bounded by ``KEYS_REMEMBERED`` (memory stays flat): past it,
+    the key remembered longest ago is forgotten (a dict keeps its keys in the order they came),
+    so the keys a write has just read stay remembered while it seals and opens."""
+    with _REMEMBERING:
+        cache.pop(key, None)
+        while len(cache) >= KEYS_REMEMBERED:
+            del cache[next(iter(cache))]
+        cache[key] = value
 
 
 class AesGcmPersonalData:
