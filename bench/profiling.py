@@ -1,8 +1,8 @@
 """Profiles of the measured paths with pyinstrument (dev extra), for docs/benchmarks.md.
 
-``python -m bench.profiling workflow|sync|sync-postgresql|replay [SIZE]`` prints pyinstrument's call tree of
-the measured part only (seeding is left out). (The sync optimisation branch has its own
-``bench/profile_sync.py``; this is the suite's.)
+``python -m bench.profiling workflow|sync|sync-postgresql|replay [SIZE]`` prints
+pyinstrument's call tree of the measured part only (seeding is left out). (The sync
+optimisation branch has its own ``bench/profile_sync.py``; this is the suite's.)
 """
 
 from __future__ import annotations
