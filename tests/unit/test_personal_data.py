@@ -3,6 +3,8 @@ indexes, erasure, and the mapper that seals the attributes events declare."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import re
 from datetime import UTC, datetime
@@ -122,6 +124,19 @@ class TestBlindIndex:
         self, personal: AesGcmPersonalData
     ) -> None:
         assert personal.index("email", "c0912345") != personal.index("student", "c0912345")
+
+    def test_an_index_is_the_hmac_of_the_normalised_value_under_the_stores_key(
+        self, personal: AesGcmPersonalData
+    ) -> None:
+        expected = hmac.new(
+            personal._index_key, b"email:pat@example.org", hashlib.sha256
+        ).hexdigest()
+
+        first = personal.index("email", "Pat@Example.org")
+        again = personal.index("email", "Pat@Example.org")
+
+        assert first == again == expected
+        assert AesGcmPersonalData(personal.table).index("email", "pat@example.org") == expected
 
 
 class TestMapper:

@@ -221,7 +221,7 @@ def _dict_row(row: Any) -> Row | None:
 _REMEMBERING = threading.Lock()
 
 
-def _remember(cache: dict[str, Any], key: str, value: Any) -> None:
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
     """Keep ``value``, the cache bounded by ``KEYS_REMEMBERED`` (memory stays flat): past it,
     the key remembered longest ago is forgotten (a dict keeps its keys in the order they came),
     so the keys a write has just read stay remembered while it seals and opens."""
@@ -247,12 +247,19 @@ class AesGcmPersonalData:
         self._making = threading.local()
         """The keys made for the write under way (``keys_made_together``), by subject."""
         self._index_key = self._key_of(self.table.insert(_new_row("index", 1)))
+        self._index_hmac = hmac.new(self._index_key, digestmod=hashlib.sha256)
+        self._indexes: dict[tuple[str, str], str] = {}
+        """Values indexed lately (an address is indexed for every notice it receives)."""
 
     def index(self, kind: str, value: str) -> str:
-        digest = hmac.new(
-            self._index_key, f"{kind}:{normalised(kind, value)}".encode(), hashlib.sha256
-        )
-        return digest.hexdigest()
+        known = self._indexes.get((kind, value))
+        if known is not None:
+            return known
+        digest = self._index_hmac.copy()
+        digest.update(f"{kind}:{normalised(kind, value)}".encode())
+        found = digest.hexdigest()
+        _remember(self._indexes, (kind, value), found)
+        return found
 
     def seal(self, subject: str, plaintext: str, *, new: bool = False) -> Sealed:
         key_id, aead = self._key_for(subject, new)
