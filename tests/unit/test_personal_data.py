@@ -396,3 +396,49 @@ def test_a_full_cache_forgets_the_keys_remembered_longest_ago_not_all(
 
     assert table.reads == 0
     assert list(personal._current) == [f"record:{n}" for n in range(15, 25)]
+
+
+class TestErasureWhileReading:
+    def test_a_key_read_while_this_process_erases_it_is_not_sealed_under_again(self) -> None:
+        table = CountingKeyTable()
+        personal = AesGcmPersonalData(table)
+        sealed = personal.seal("person:P1", "Pat")
+        personal._opened.clear()
+        personal._current.clear()  # the caches expired
+        read = table.get_all
+
+        def erased_meanwhile(key_ids: list[str]) -> list[Row]:
+            rows = read(key_ids)  # read before the erasure ends...
+            personal.erase(["person:P1"])  # ...by another thread of this process
+            return rows
+
+        table.get_all = erased_meanwhile  # type: ignore[method-assign]
+        personal.preload([sealed.key_id])
+        table.get_all = read  # type: ignore[method-assign]
+
+        again = personal.seal("person:P1", "written after the erasure")
+
+        assert again.key_id == "person:P1/2"
+        assert personal.open(sealed) is None
+
+    def test_erasing_forgets_the_values_indexed_lately(self) -> None:
+        personal = AesGcmPersonalData(MemoryKeyTable())
+        personal.index("email", "pat@example.org")
+
+        personal.erase(["person:P1"])
+
+        assert personal._indexes == {}
+
+
+def test_a_write_within_a_write_joins_it() -> None:
+    table = CountingKeyTable()
+    personal = AesGcmPersonalData(table)
+
+    with personal.keys_made_together():
+        personal.seal("person:P1", "Pat")
+        with personal.keys_made_together():
+            personal.seal("person:P2", "Sam")
+        personal.seal("person:P3", "Lee")
+
+    assert table.transactions == 1
+    assert {r[1] for r in table._rows.values()} >= {"person:P1", "person:P2", "person:P3"}

@@ -226,10 +226,14 @@ def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
     the key remembered longest ago is forgotten (a dict keeps its keys in the order they came),
     so the keys a write has just read stay remembered while it seals and opens."""
     with _REMEMBERING:
-        cache.pop(key, None)
-        while len(cache) >= KEYS_REMEMBERED:
-            del cache[next(iter(cache))]
-        cache[key] = value
+        _put(cache, key, value)
+
+
+def _put(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    cache.pop(key, None)
+    while len(cache) >= KEYS_REMEMBERED:
+        del cache[next(iter(cache))]
+    cache[key] = value
 
 
 class AesGcmPersonalData:
@@ -245,6 +249,8 @@ class AesGcmPersonalData:
         self._current: dict[str, tuple[float, str, AESGCM]] = {}
         self._opened: dict[str, tuple[float, AESGCM | None]] = {}
         self._making = threading.local()
+        self._erasures = 0
+        """How many erasures this process has made: a key read while one ran is not kept."""
         """The keys made for the write under way (``keys_made_together``), by subject."""
         self._index_key = self._key_of(self.table.insert(_new_row("index", 1)))
         self._index_hmac = hmac.new(self._index_key, digestmod=hashlib.sha256)
@@ -268,6 +274,10 @@ class AesGcmPersonalData:
 
     @contextmanager
     def keys_made_together(self) -> Iterator[None]:
+        if getattr(self._making, "rows", None) is not None:  # within a write already: join it
+            yield
+            return
+        epoch = self._erasures
         making: dict[str, tuple[Row, AESGCM]] = {}
         self._making.rows = making
         try:
@@ -282,8 +292,15 @@ class AesGcmPersonalData:
             raise KeysRaced(f"{len(rows) - len(stored)} of the keys were made meanwhile elsewhere")
         now = self._clock()
         for subject, (row, aead) in making.items():
-            _remember(self._current, subject, (now, row[0], aead))
-            _remember(self._opened, row[0], (now, aead))
+            self._keep(epoch, self._current, subject, (now, row[0], aead))
+            self._keep(epoch, self._opened, row[0], (now, aead))
+
+    def _keep(self, epoch: int, cache: dict[str, Any], key: str, value: Any) -> None:
+        """Remember a key read (or made) since erasure ``epoch``, unless this process erased
+        something meanwhile: the key read may be one the erasure has just deleted."""
+        with _REMEMBERING:
+            if self._erasures == epoch:
+                _put(cache, key, value)
 
     def _key_for(self, subject: str, new: bool) -> tuple[str, AESGCM]:
         """The key id and cipher ``subject`` is sealed under now."""
@@ -295,14 +312,15 @@ class AesGcmPersonalData:
         cached = self._current.get(subject)
         if cached is not None and now - cached[0] <= CACHE_SECONDS:
             return cached[1], cached[2]
+        epoch = self._erasures
         if making is None:
             key_id, aead = self._current_key(subject)
-            _remember(self._current, subject, (now, key_id, aead))
+            self._keep(epoch, self._current, subject, (now, key_id, aead))
             return key_id, aead
         latest = None if new else self.table.latest(subject)
         if latest is not None and latest[3] is not None:
             aead = AESGCM(latest[3])
-            _remember(self._current, subject, (now, latest[0], aead))
+            self._keep(epoch, self._current, subject, (now, latest[0], aead))
             return latest[0], aead
         row = _new_row(subject, 1 if latest is None else latest[2] + 1)
         making[subject] = (row, AESGCM(self._key_of(row)))
@@ -312,13 +330,14 @@ class AesGcmPersonalData:
         now = self._clock()
         cached = self._opened.get(sealed.key_id)
         if cached is None or now - cached[0] > CACHE_SECONDS:
+            epoch = self._erasures
             row = self.table.get(sealed.key_id)
             if row is None:
                 raise SubjectKeyMissing(
                     f"the key store holds no key {sealed.key_id.split(':', 1)[0]}:... "
                     "(is this the store's own key store?)"
                 )
-            cached = self._remember_row(row, now)
+            cached = self._remember_row(row, now, epoch)
         aead = cached[1]
         if aead is None:
             return None
@@ -338,16 +357,18 @@ class AesGcmPersonalData:
             if (cached := self._opened.get(k)) is None or now - cached[0] > CACHE_SECONDS
         ]
         if missing:
+            epoch = self._erasures
             for row in self.table.get_all(missing):
-                self._remember_row(row, now)
+                self._remember_row(row, now, epoch)
 
-    def _remember_row(self, row: Row, now: float) -> tuple[float, AESGCM | None]:
-        """Remember a key read from the table. One that is not erased is also its subject's
-        current key: a subject gains a generation only once its latest is erased."""
+    def _remember_row(self, row: Row, now: float, epoch: int) -> tuple[float, AESGCM | None]:
+        """Remember a key read from the table (since erasure ``epoch``). One that is not
+        erased is also its subject's current key: a subject gains a generation only once its
+        latest is erased."""
         cached = (now, AESGCM(row[3]) if row[3] is not None else None)
-        _remember(self._opened, row[0], cached)
+        self._keep(epoch, self._opened, row[0], cached)
         if cached[1] is not None and row[1] not in self._current:
-            _remember(self._current, row[1], (now, row[0], cached[1]))
+            self._keep(epoch, self._current, row[1], (now, row[0], cached[1]))
         return cached
 
     def erase(self, subjects: Iterable[str]) -> int:
@@ -355,9 +376,14 @@ class AesGcmPersonalData:
         if not wanted:
             return 0
         erased = self.table.erase(wanted)
-        for subject in wanted:
-            self._current.pop(subject, None)
-        self._opened = {k: v for k, v in self._opened.items() if k.rsplit("/", 1)[0] not in wanted}
+        gone = set(wanted)
+        with _REMEMBERING:
+            self._erasures += 1
+            for subject in wanted:
+                self._current.pop(subject, None)
+            for key_id in [k for k in self._opened if k.rsplit("/", 1)[0] in gone]:
+                del self._opened[key_id]
+            self._indexes.clear()  # the values indexed lately are plaintext
         return erased
 
     def close(self) -> None:
