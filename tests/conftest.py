@@ -121,7 +121,14 @@ def services(
 @pytest.fixture
 def college(services: Services) -> Services:
     """A store with a catalogue, one employer (one retake covered) and one employee."""
-    services.reference.change_setting("college_email", COLLEGE)
+    return furnish(services)
+
+
+def furnish(services: Services, *, college_email: str | None = COLLEGE) -> Services:
+    """The ``college`` fixture's records; without ``college_email``, the setting stays at its
+    default (none)."""
+    if college_email is not None:
+        services.reference.change_setting("college_email", college_email)
     services.reference.add_micro_credential("IPAC", "Infection Prevention and Control", fee="125")
     services.reference.add_micro_credential("WHMIS", "WHMIS 2015", fee="95")
     services.reference.add_micro_credential("FIRE", "Fire Safety", fee="60")

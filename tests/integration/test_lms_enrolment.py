@@ -16,7 +16,7 @@ from carepassport.application.services import Services
 from carepassport.application.training.ports import LmsRequestRefused, LmsUserUnknown
 from carepassport.bootstrap import bootstrap
 from carepassport.domain.training.lms_access import LmsProvisioning, Operation, ProvisioningOutcome
-from tests.conftest import COLLEGE, toronto
+from tests.conftest import COLLEGE, furnish, toronto
 from tests.integration.lms_helpers import deliver, registered, result
 
 ACCESS_AT = toronto(2026, 7, 27, 12, 0)
@@ -128,6 +128,20 @@ class TestEnrolmentAtAccessTime:
         message = college.outbox.messages(COLLEGE)[0]
         assert "no LMS user has student number C0912345" in message.body
         assert message.subject == "The LMS did not enrol E1 in IPAC"
+
+    def test_a_refused_enrolment_without_a_college_email_is_recorded_and_mails_nobody(
+        self, services: Services, clock: SettableClock, enrolment: InMemoryEnrolment
+    ) -> None:
+        furnish(services, college_email=None)
+        view = registered(services, clock)
+        enrolment.fail_next(1, LmsUserUnknown("no LMS user has student number C0912345"))
+        clock.set(ACCESS_AT)
+        services.scheduler.tick()
+
+        assert services.registrations.show(view.registration_id).status == "active"
+        failed = provisioning(services, view.registration_id, Operation.ENROL)
+        assert failed.open
+        assert [m.kind for m in services.outbox.messages(COLLEGE)] == []
 
     def test_an_enrolment_still_failing_when_access_ends_is_given_up_and_flagged(
         self, college: Services, clock: SettableClock, enrolment: InMemoryEnrolment

@@ -134,7 +134,7 @@ class LmsAccess:
 
     def _tell_college(self, provisioning: LmsProvisioning, why: str, uow: UnitOfWork) -> None:
         college = self._app.settings().college_email
-        if college is None:
+        if not college:
             log.warning("no college_email setting: LMS %s problem not mailed", provisioning.id)
             return
         subject, body = notices.lms_provisioning_failed(provisioning, why)
