@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import ssl
 import time
 from collections import Counter
@@ -157,6 +158,23 @@ class TestDelivery:
         college.outbox.deliver()
         assert len(smtp_server.messages) == 2
         assert college.outbox.messages(APPROVER)[0].attempts == 2
+
+    def test_a_refusal_quoting_the_address_is_logged_without_it_and_recorded_whole(
+        self,
+        college: Services,
+        smtp_server: SmtpServer,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        smtp_server.reject(f"550 5.1.1 <{APPROVER}>: Recipient address rejected")
+        with caplog.at_level(logging.WARNING, logger="carepassport.application.mail.outbox"):
+            request_approval(college)
+
+        failures = [r.getMessage() for r in caplog.records if "delivery of" in r.getMessage()]
+        assert len(failures) == 2
+        assert all("550 5.1.1 <***>: Recipient address rejected" in f for f in failures)
+        assert not any("@" in f for f in failures)
+        (entry,) = college.outbox.messages(APPROVER)
+        assert entry.last_error is not None and f"<{APPROVER}>" in entry.last_error
 
     def test_a_message_refused_eight_times_is_abandoned_and_never_sent(
         self, college: Services, smtp_server: SmtpServer, clock: SettableClock

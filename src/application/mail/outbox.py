@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -22,6 +23,10 @@ from carepassport.domain.mail.notification import Message, Notification, notific
 from carepassport.domain.values import ERASED, email_address
 
 log = logging.getLogger(__name__)
+ADDRESS_LIKE = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
+"""What a mail server's error text may quote of a recipient (``<jane@example.org>: Recipient
+address rejected``): masked in the log, which no erasure reaches (ADR 0027). The failure's
+record keeps the whole text, sealed (ADR 0023)."""
 DELIVERY_BATCH = 20
 """Messages claimed and attempted per transaction (each outcome is recorded on its own)."""
 
@@ -335,6 +340,7 @@ class Outbox:
 
     @staticmethod
     def _log_failure(notification: Message, error: str) -> None:
+        error = ADDRESS_LIKE.sub("***", error)
         if notification.recipient.abandoned_at is not None:
             log.error("delivery of %s abandoned: %s", notification.id, error)
         else:
