@@ -9,6 +9,7 @@ from carepassport.adapters.clocks import SettableClock
 from carepassport.adapters.lms.memory import InMemoryLms
 from carepassport.adapters.mail.mailers import InMemoryMailer
 from carepassport.application.services import Services
+from carepassport.domain.training.attempts import AttemptLedger
 from carepassport.domain.training.lms import LmsResult
 from tests.conftest import APPROVER, EMPLOYEE_EMAIL, toronto
 from tests.integration.lms_helpers import deliver, registered, result
@@ -234,3 +235,18 @@ class TestTheRecordOfAResult:
             "counted",
             "C0912345",
         )
+
+    def test_the_first_counted_result_opens_its_ledger_in_one_event(
+        self, college: Services, clock: SettableClock, lms: InMemoryLms
+    ) -> None:
+        view = registered(college, clock)
+        deliver(lms, result("R1", PASSED_FRIDAY, passed=False))
+        clock.set(toronto(2026, 8, 1, 0, 0))
+        college.scheduler.tick()
+        deliver(lms, result("R2", PASSED_FRIDAY + timedelta(hours=1), passed=True, attempt=2))
+        clock.set(toronto(2026, 8, 2, 0, 0))
+        college.scheduler.tick()
+
+        events = list(college.app.events.get(AttemptLedger.identity(view.registration_id)))
+        assert [type(e).__name__ for e in events] == ["FirstAttemptRecorded", "AttemptRecorded"]
+        assert college.registrations.show(view.registration_id).status == "passed"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+import attrs
 import pytest
 from eventsourcing.domain import Aggregate
 
@@ -159,6 +160,61 @@ class TestAttempts:
         assert decision.verdict is Verdict.REFUSED
         assert decision.reason == "all 2 attempts were already used"
         assert len(ledger.counted) == 2
+
+
+class TestTheFirstResult:
+    """A ledger whose first result counts is opened by it, in one event (ADR 0029)."""
+
+    def test_a_first_result_that_counts_opens_the_ledger_in_one_event(self) -> None:
+        ledger, decision = AttemptLedger.first(
+            result("R1", IN_WINDOW, True), registration(), SYNCED, SYNCED
+        )
+
+        assert decision == LedgerDecision(Verdict.PASSED, 1)
+        assert event_names(ledger) == ["FirstAttemptRecorded"]
+        assert [(a.number, a.record_id) for a in ledger.counted] == [(1, "R1")]
+
+    def test_a_first_result_refused_opens_the_ledger_and_records_the_refusal(self) -> None:
+        ledger, decision = AttemptLedger.first(
+            result("R1", t(2026, 6, 20), True), registration(), SYNCED, SYNCED
+        )
+
+        assert decision.verdict is Verdict.REFUSED
+        assert decision.reason.endswith(f"outside the access window {WINDOW}")
+        assert event_names(ledger) == ["LedgerOpened", "AttemptRefused"]
+        assert (ledger.counted, ledger.seen) == ([], {"R1"})
+
+    def test_a_first_fail_on_a_one_attempt_credential_ends_the_attempts(self) -> None:
+        one = attrs.evolve(IPAC, max_attempts=1)
+        reg = Registration.register(
+            EmployeeId("E1"), EmployerId("SUNNY"), one, 1, FundingBasis.SELF_PAY, None, REGISTERED
+        )
+
+        ledger, decision = AttemptLedger.first(result("R1", IN_WINDOW, False), reg, SYNCED, SYNCED)
+
+        assert decision == LedgerDecision(Verdict.FAILED_TWICE, 1)
+        assert ledger.exhausted and not ledger.passed
+
+    def test_a_ledger_opened_by_its_first_attempt_reads_back_the_same(self) -> None:
+        reg = registration()
+        ledger, _ = AttemptLedger.first(result("R1", IN_WINDOW, False), reg, SYNCED, SYNCED)
+        second = ledger.record(result("R2", LATER, True, 2), reg, SYNCED, SYNCED)
+
+        back = replayed(ledger)
+
+        assert second == LedgerDecision(Verdict.PASSED, 2)
+        assert vars(back) | {"_version": 0} == vars(ledger) | {"_version": 0}
+        assert isinstance(back, AttemptLedger) and back.version == 2
+
+    def test_opened_then_recorded_reads_the_same_as_opened_by_the_first_attempt(self) -> None:
+        reg = registration()
+        merged, _ = AttemptLedger.first(result("R1", IN_WINDOW, False), reg, SYNCED, SYNCED)
+        old = apply_all([result("R1", IN_WINDOW, False)], reg)
+
+        merged_back, old_back = vars(replayed(merged)), vars(replayed(old))
+
+        state = ("registration_id", "max_attempts", "counted", "refused", "seen", "passed")
+        assert {k: merged_back[k] for k in state} == {k: old_back[k] for k in state}
 
 
 class TestAccessWindow:

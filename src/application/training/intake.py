@@ -178,8 +178,11 @@ class ResultIntake:
             applied(None, ResultOutcome.REFUSED, reason)
             return Taken.REFUSED
         ledger = uow.find(AttemptLedger, AttemptLedger.identity(registration.id))
-        ledger = ledger or uow.add(AttemptLedger.open(registration, now))
-        decision = ledger.record(result, registration, recorded_at, now)
+        if ledger is None:
+            ledger, decision = AttemptLedger.first(result, registration, recorded_at, now)
+            uow.add(ledger)
+        else:
+            decision = ledger.record(result, registration, recorded_at, now)
         if decision.verdict is Verdict.REFUSED:
             applied(registration.id, ResultOutcome.REFUSED, decision.reason)
             return Taken.REFUSED

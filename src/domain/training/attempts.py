@@ -3,6 +3,9 @@
 A counted attempt is one ``AttemptRecorded``: a pass ends the attempts, and so does a fail on
 the last allowed one (the registration records the success or the failure). Stores written
 before that recorded ``QuizPassed`` or ``QuizFailedTwice`` after it; those still read the same.
+A ledger whose first result counts begins with ``FirstAttemptRecorded``, which opens it and
+counts that attempt; stores written before it have ``LedgerOpened`` then ``AttemptRecorded``,
+and so does a ledger whose first result is refused (ADR 0029).
 """
 
 from __future__ import annotations
@@ -77,21 +80,26 @@ class AttemptLedger(Aggregate):
         business_time_field = "attempted_at"
 
         def apply(self, aggregate: AttemptLedger) -> None:
-            aggregate.counted.append(
-                CountedAttempt(
-                    self.number,
-                    self.record_id,
-                    self.lms_attempt,
-                    self.score,
-                    self.passed,
-                    self.attempted_at,
-                )
-            )
-            aggregate.seen.add(self.record_id)
-            if self.passed:  # a pass ends the attempts
-                aggregate.passed = True
-            elif self.number >= aggregate.max_attempts:  # so does a fail on the last one
-                aggregate.exhausted = True
+            aggregate.count(self)
+
+    class FirstAttemptRecorded(CreatedEvent):
+        """The ledger opened by its first result, which counts: ``LedgerOpened`` and
+        ``AttemptRecorded`` in one event (ADR 0029)."""
+
+        registration_id: UUID
+        max_attempts: int
+        opened_at: datetime
+        record_id: str
+        number: int
+        lms_attempt: int
+        score: Decimal
+        passed: bool
+        attempted_at: datetime
+        recorded_at: datetime
+        business_time_field = "attempted_at"
+
+        def apply(self, aggregate: AttemptLedger) -> None:
+            aggregate.count(self)
 
     class AttemptRefused(DomainEvent):
         record_id: str
@@ -134,6 +142,24 @@ class AttemptLedger(Aggregate):
         self.passed = False
         self.exhausted = False
 
+    def count(self, attempt: AttemptRecorded | FirstAttemptRecorded) -> None:
+        """Count an attempt: a pass ends the attempts, and so does a fail on the last one."""
+        self.counted.append(
+            CountedAttempt(
+                attempt.number,
+                attempt.record_id,
+                attempt.lms_attempt,
+                attempt.score,
+                attempt.passed,
+                attempt.attempted_at,
+            )
+        )
+        self.seen.add(attempt.record_id)
+        if attempt.passed:
+            self.passed = True
+        elif attempt.number >= self.max_attempts:
+            self.exhausted = True
+
     @staticmethod
     def identity(registration_id: UUID) -> UUID:
         """The ledger of registration ``registration_id``."""
@@ -150,6 +176,36 @@ class AttemptLedger(Aggregate):
             max_attempts=registration.max_attempts,
             opened_at=opened_at,
         )
+
+    @classmethod
+    def first(
+        cls,
+        result: QuizResult,
+        registration: Registration,
+        recorded_at: datetime,
+        processed_at: datetime,
+    ) -> tuple[AttemptLedger, LedgerDecision]:
+        """R8 for a registration's first result: the ledger opened with the result counted in
+        one event, or opened and the result refused with the reason."""
+        if _refusal_by(registration, result):
+            ledger = cls.open(registration, processed_at)
+            return ledger, ledger.record(result, registration, recorded_at, processed_at)
+        ledger = cls._create(
+            cls.FirstAttemptRecorded,
+            id=cls.identity(registration.id),
+            timestamp=processed_at,
+            registration_id=registration.id,
+            max_attempts=registration.max_attempts,
+            opened_at=processed_at,
+            record_id=result.record_id,
+            number=1,
+            lms_attempt=result.attempt,
+            score=result.score,
+            passed=result.passed,
+            attempted_at=result.attempted_at,
+            recorded_at=recorded_at,
+        )
+        return ledger, ledger._decision(1)
 
     def record(
         self,
@@ -183,6 +239,9 @@ class AttemptLedger(Aggregate):
             attempted_at=result.attempted_at,
             recorded_at=recorded_at,
         )
+        return self._decision(number)
+
+    def _decision(self, number: int) -> LedgerDecision:
         if self.passed:
             return LedgerDecision(Verdict.PASSED, number)
         if self.exhausted:
@@ -192,17 +251,26 @@ class AttemptLedger(Aggregate):
     def _refusal(self, result: QuizResult, registration: Registration) -> str:
         if result.record_id in self.seen:
             return f"LMS record {result.record_id} was already applied"
-        if not registration.window_contains(result.attempted_at):
-            return (
-                f"attempted {local(result.attempted_at).isoformat()}, outside the access window "
-                f"{local(registration.access.due_at).isoformat()} to "
-                f"{local(registration.access_until).isoformat()}"
-            )
-        if registration.outcome is Outcome.FAILED:
-            reason = registration.failure_reason.value if registration.failure_reason else ""
-            return f"the registration had already failed ({reason})"
+        by_registration = _refusal_by(registration, result)
+        if by_registration:
+            return by_registration
         if self.passed:
             return "the quiz was already passed"
         if len(self.counted) >= self.max_attempts:
             return f"all {self.max_attempts} attempts were already used"
         return ""
+
+
+def _refusal_by(registration: Registration, result: QuizResult) -> str:
+    """Why the registration itself refuses ``result`` (outside its window, already failed),
+    or ""."""
+    if not registration.window_contains(result.attempted_at):
+        return (
+            f"attempted {local(result.attempted_at).isoformat()}, outside the access window "
+            f"{local(registration.access.due_at).isoformat()} to "
+            f"{local(registration.access_until).isoformat()}"
+        )
+    if registration.outcome is Outcome.FAILED:
+        reason = registration.failure_reason.value if registration.failure_reason else ""
+        return f"the registration had already failed ({reason})"
+    return ""
