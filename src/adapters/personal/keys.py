@@ -249,9 +249,9 @@ class AesGcmPersonalData:
         self._current: dict[str, tuple[float, str, AESGCM]] = {}
         self._opened: dict[str, tuple[float, AESGCM | None]] = {}
         self._making = threading.local()
+        """The keys made for the write under way (``keys_made_together``), by subject."""
         self._erasures = 0
         """How many erasures this process has made: a key read while one ran is not kept."""
-        """The keys made for the write under way (``keys_made_together``), by subject."""
         self._index_key = self._key_of(self.table.insert(_new_row("index", 1)))
         self._index_hmac = hmac.new(self._index_key, digestmod=hashlib.sha256)
         self._indexes: dict[tuple[str, str], str] = {}

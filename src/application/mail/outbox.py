@@ -23,7 +23,7 @@ from carepassport.domain.mail.notification import Message, Notification, notific
 from carepassport.domain.values import ERASED, email_address
 
 log = logging.getLogger(__name__)
-ADDRESS_LIKE = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
+ADDRESS_LIKE = re.compile(r"[^@\s<>(),;:\"]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 """What a mail server's error text may quote of a recipient (``<jane@example.org>: Recipient
 address rejected``): masked in the log, which no erasure reaches (ADR 0027). The failure's
 record keeps the whole text, sealed (ADR 0023)."""
