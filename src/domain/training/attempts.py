@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -197,13 +198,7 @@ class AttemptLedger(Aggregate):
             registration_id=registration.id,
             max_attempts=registration.max_attempts,
             opened_at=processed_at,
-            record_id=result.record_id,
-            number=1,
-            lms_attempt=result.attempt,
-            score=result.score,
-            passed=result.passed,
-            attempted_at=result.attempted_at,
-            recorded_at=recorded_at,
+            **_attempt(result, 1, recorded_at),
         )
         return ledger, ledger._decision(1)
 
@@ -229,15 +224,7 @@ class AttemptLedger(Aggregate):
             return LedgerDecision(Verdict.REFUSED, reason=reason)
         number = len(self.counted) + 1
         self.trigger_event(
-            self.AttemptRecorded,
-            timestamp=processed_at,
-            record_id=result.record_id,
-            number=number,
-            lms_attempt=result.attempt,
-            score=result.score,
-            passed=result.passed,
-            attempted_at=result.attempted_at,
-            recorded_at=recorded_at,
+            self.AttemptRecorded, timestamp=processed_at, **_attempt(result, number, recorded_at)
         )
         return self._decision(number)
 
@@ -259,6 +246,20 @@ class AttemptLedger(Aggregate):
         if len(self.counted) >= self.max_attempts:
             return f"all {self.max_attempts} attempts were already used"
         return ""
+
+
+def _attempt(result: QuizResult, number: int, recorded_at: datetime) -> dict[str, Any]:
+    """The fields of a counted attempt, as ``AttemptRecorded`` and ``FirstAttemptRecorded``
+    both record them."""
+    return {
+        "record_id": result.record_id,
+        "number": number,
+        "lms_attempt": result.attempt,
+        "score": result.score,
+        "passed": result.passed,
+        "attempted_at": result.attempted_at,
+        "recorded_at": recorded_at,
+    }
 
 
 def _refusal_by(registration: Registration, result: QuizResult) -> str:
