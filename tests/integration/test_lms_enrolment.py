@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Iterator
 from uuid import UUID
 
@@ -159,6 +160,43 @@ class TestEnrolmentAtAccessTime:
         assert ended.reason == "access ended before the LMS enrolled them"
         assert college_notices(college) == ["lms_provisioning_failed"] * 2
         assert college.scheduler.tick().processed == []
+
+    def test_an_enrolment_given_up_without_a_college_email_is_recorded_and_mails_nobody(
+        self, services: Services, clock: SettableClock, enrolment: InMemoryEnrolment
+    ) -> None:
+        furnish(services, college_email=None)
+        view = registered(services, clock)
+        enrolment.fail_next(1000)
+        clock.set(ACCESS_ENDS)
+
+        services.scheduler.tick()
+
+        ended = provisioning(services, view.registration_id, Operation.ENROL)
+        assert ended.outcome is ProvisioningOutcome.GAVE_UP
+        assert "lms_provisioning_failed" not in [m.kind for m in services.outbox.messages()]
+        assert services.scheduler.tick().processed == []
+
+    def test_the_log_names_the_registration_of_a_failed_call_but_not_the_student_number(
+        self,
+        college: Services,
+        clock: SettableClock,
+        enrolment: InMemoryEnrolment,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        view = registered(college, clock)
+        enrolment.fail_next(2, LmsUserUnknown(f"no LMS user has student number {STUDENT}"))
+        with caplog.at_level(logging.WARNING, logger="carepassport.application.training"):
+            clock.set(ACCESS_AT)
+            college.scheduler.tick()
+            clock.set(toronto(2026, 7, 27, 12, 5))
+            college.scheduler.tick()
+
+        failures = [r.getMessage() for r in caplog.records if "LMS enrol" in r.getMessage()]
+        assert len(failures) == 2
+        assert all(str(view.registration_id) in f for f in failures)
+        assert all("no LMS user has student number ***" in f for f in failures)
+        assert not any(STUDENT in f for f in failures)
+        assert STUDENT in provisioning(college, view.registration_id, Operation.ENROL).last_error
 
     def test_an_employee_without_a_student_number_is_enrolled_by_what_the_lms_knows(
         self, college: Services, clock: SettableClock, enrolment: InMemoryEnrolment

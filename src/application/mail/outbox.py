@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -16,6 +15,7 @@ from carepassport.application.claims import Claims
 from carepassport.application.mail.ports import Mailer, MailServiceUnavailable, OutgoingMessage
 from carepassport.application.personal import opened_entry
 from carepassport.application.ports import OutboxEntry
+from carepassport.application.redaction import masked
 from carepassport.application.store import CarePassportApplication, ConcurrentUpdate
 from carepassport.domain.errors import InvalidValue
 from carepassport.domain.mail.delivery import DEFAULT_RETRY_SCHEDULE, RetrySchedule
@@ -23,10 +23,6 @@ from carepassport.domain.mail.notification import Message, Notification, notific
 from carepassport.domain.values import ERASED, email_address
 
 log = logging.getLogger(__name__)
-ADDRESS_LIKE = re.compile(r"[^@\s<>(),;:\"]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-"""What a mail server's error text may quote of a recipient (``<jane@example.org>: Recipient
-address rejected``): masked in the log, which no erasure reaches (ADR 0027). The failure's
-record keeps the whole text, sealed (ADR 0023)."""
 DELIVERY_BATCH = 20
 """Messages claimed and attempted per transaction (each outcome is recorded on its own)."""
 
@@ -340,7 +336,7 @@ class Outbox:
 
     @staticmethod
     def _log_failure(notification: Message, error: str) -> None:
-        error = ADDRESS_LIKE.sub("***", error)
+        error = masked(error)
         if notification.recipient.abandoned_at is not None:
             log.error("delivery of %s abandoned: %s", notification.id, error)
         else:

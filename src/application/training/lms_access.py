@@ -11,6 +11,7 @@ import logging
 from uuid import UUID
 
 from carepassport.application.mail.outbox import notify
+from carepassport.application.redaction import masked
 from carepassport.application.store import CarePassportApplication
 from carepassport.application.training import notices
 from carepassport.application.training.ports import (
@@ -81,7 +82,12 @@ class LmsAccess:
             try:
                 self._call(provisioning.operation, registration, uow)
             except LmsError as error:
-                log.warning("LMS %s retry failed: %s", provisioning.operation.value, error)
+                log.warning(
+                    "LMS %s retry for %s failed: %s",
+                    provisioning.operation.value,
+                    registration.id,
+                    masked(str(error), self._student_number(registration, uow)),
+                )
                 provisioning.failed_again(str(error), now)
             else:
                 provisioning.end(ProvisioningOutcome.DONE, "", now)
@@ -92,7 +98,12 @@ class LmsAccess:
         try:
             self._call(operation, registration, uow)
         except LmsError as error:
-            log.warning("LMS %s for %s failed: %s", operation.value, registration.id, error)
+            log.warning(
+                "LMS %s for %s failed: %s",
+                operation.value,
+                registration.id,
+                masked(str(error), self._student_number(registration, uow)),
+            )
             failed = uow.add(
                 LmsProvisioning.failed(
                     registration.id,
@@ -107,10 +118,14 @@ class LmsAccess:
                 self._tell_college(failed, "It is retried, but a person must fix this.", uow)
 
     def _call(self, operation: Operation, registration: Registration, uow: UnitOfWork) -> None:
-        employee = uow.find(Employee, Employee.identity(registration.employee_id))
-        number = employee.student_number if employee is not None else None
         call = self._enrolment.enrol if operation is Operation.ENROL else self._enrolment.unenrol
-        call(number, registration.credential_code, registration.id)
+        call(self._student_number(registration, uow), registration.credential_code, registration.id)
+
+    @staticmethod
+    def _student_number(registration: Registration, uow: UnitOfWork) -> str | None:
+        """What the LMS knows the learner by; kept out of the log (ADR 0027)."""
+        employee = uow.find(Employee, Employee.identity(registration.employee_id))
+        return employee.student_number if employee is not None else None
 
     def _why_over(
         self, provisioning: LmsProvisioning, registration: Registration, uow: UnitOfWork
