@@ -31,16 +31,16 @@ class SQLiteEventReader:
         found: list[StoredEvent] = []
         with recorder.datastore.transaction(commit=False) as c:
             for start in range(0, len(ids), CHUNK):
-                chunk = [i.hex for i in ids[start : start + CHUNK]]
+                asked = {i.hex: i for i in ids[start : start + CHUNK]}
                 c.execute(
                     f"SELECT * FROM {recorder.events_table_name} "
-                    f"WHERE originator_id IN ({','.join('?' * len(chunk))}) "
+                    f"WHERE originator_id IN ({','.join('?' * len(asked))}) "
                     "ORDER BY originator_id, originator_version",
-                    chunk,
+                    list(asked),
                 )
                 found.extend(
-                    StoredEvent(
-                        originator_id=recorder.convert_originator_id(row["originator_id"]),
+                    StoredEvent(  # the id asked for, not a new UUID parsed from each row
+                        originator_id=asked[row["originator_id"]],
                         originator_version=row["originator_version"],
                         topic=row["topic"],
                         state=row["state"],
