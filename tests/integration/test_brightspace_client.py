@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from decimal import Decimal
 from uuid import uuid4
@@ -86,6 +87,19 @@ class TestEnrolment:
         (delete,) = state.requests("DELETE")
         assert delete.path == f"{ENROLMENTS}orgUnits/{IPAC_UNIT}/users/{PAT}"
         assert state.enrolled == {}
+
+    def test_enrolling_and_unenrolling_log_the_registration_but_not_the_student_number(
+        self, client: BrightspaceClient, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        enrolment, registration = BrightspaceEnrolment(client), uuid4()
+        with caplog.at_level(logging.INFO, logger="carepassport.adapters.lms"):
+            enrolment.enrol("C0912345", "IPAC", registration)
+            enrolment.unenrol("C0912345", "IPAC", registration)
+
+        lines = [r.getMessage() for r in caplog.records]
+        assert [line.split(" ")[0] for line in lines] == ["enrolled", "unenrolled"]
+        assert all(str(registration) in line for line in lines)
+        assert not any("C0912345" in line for line in lines)
 
     def test_unenrolling_a_learner_who_is_not_enrolled_succeeds(
         self, client: BrightspaceClient, double: Double
@@ -237,6 +251,22 @@ class TestResults:
         assert (
             len(state.requests("GET", f"/d2l/api/le/{LE}/{IPAC_UNIT}/quizzes/")) == 2
         )  # 4 a page of 2
+
+    def test_an_attempt_by_a_user_with_an_invalid_org_defined_id_is_skipped_unnamed_in_the_log(
+        self, client: BrightspaceClient, double: Double, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        _, state = double
+        state.add_user(503, " C09 12345 ")
+        attempt(state, 9001, toronto(2026, 7, 28, 14, 0), 9, user=503)
+        lms = BrightspaceLms(client, InMemoryLms(), SettableClock(toronto(2026, 7, 30, 0, 0)))
+
+        with caplog.at_level(logging.WARNING, logger="carepassport.adapters.lms"):
+            staged = lms.results_since(0, 500)
+
+        (line,) = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+        assert staged == []
+        assert line.startswith("Brightspace attempt 9001 skipped: student number '***' must be")
+        assert "C09" not in line
 
     def test_a_new_attempt_comes_after_the_cursor_wherever_brightspace_lists_it(
         self, client: BrightspaceClient, double: Double

@@ -21,6 +21,7 @@ from carepassport.adapters.lms.brightspace.client import BrightspaceClient
 from carepassport.adapters.lms.brightspace.config import BrightspaceConfig, CourseMapping
 from carepassport.adapters.lms.brightspace.mapping import quiz_result
 from carepassport.application.ports import Clock
+from carepassport.application.redaction import masked
 from carepassport.application.training.ports import (
     LmsRequestRefused,
     LmsUserUnknown,
@@ -127,7 +128,11 @@ class BrightspaceLms:
                     )
                 )
             except InvalidValue as bad:
-                log.warning("Brightspace attempt %s skipped: %s", attempt.attempt_id, bad.message)
+                log.warning(
+                    "Brightspace attempt %s skipped: %s",
+                    attempt.attempt_id,
+                    masked(bad.message, student, student.strip()),
+                )
         return results
 
     def _student(self, user_id: int) -> str | None:
@@ -154,7 +159,7 @@ class BrightspaceEnrolment:
         course = self._course(credential_code)
         user = self._user(student_number)
         self._client.enrol(course.org_unit_id, user, self._config.learner_role_id)
-        log.info("enrolled %s in %s for %s", student_number, credential_code, registration_id)
+        log.info("enrolled the learner in %s for %s", credential_code, registration_id)
 
     def unenrol(
         self, student_number: str | None, credential_code: str, registration_id: UUID
@@ -166,7 +171,7 @@ class BrightspaceEnrolment:
         except LmsUserUnknown:
             return
         self._client.unenrol(course.org_unit_id, user)
-        log.info("unenrolled %s from %s for %s", student_number, credential_code, registration_id)
+        log.info("unenrolled the learner from %s for %s", credential_code, registration_id)
 
     def _course(self, code: str) -> CourseMapping:
         course = self._config.course(code)
