@@ -274,7 +274,8 @@ class CarePassportApplication(Application[UUID]):
         decoded: dict[UUID, list[Any]] = {aggregate_id: [] for aggregate_id in wanted}
         assert isinstance(self.mapper, SealingMapper)
         for stored, event in zip(read, self.mapper.to_domain_events(read), strict=True):
-            decoded[UUID(str(stored.originator_id))].append(event)
+            key = stored.originator_id  # the id asked for, as the readers give it
+            decoded[key if isinstance(key, UUID) else UUID(str(key))].append(event)
         now = self.clock.now()
         found: dict[UUID, Aggregate | None] = {}
         for aggregate_id, events in decoded.items():

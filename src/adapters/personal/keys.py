@@ -15,6 +15,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -221,18 +222,21 @@ def _dict_row(row: Any) -> Row | None:
 _REMEMBERING = threading.Lock()
 
 
-def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any) -> None:
     """Keep ``value``, the cache bounded by ``KEYS_REMEMBERED`` (memory stays flat): past it,
-    the key remembered longest ago is forgotten (a dict keeps its keys in the order they came),
-    so the keys a write has just read stay remembered while it seals and opens."""
+    the key remembered longest ago is forgotten, so the keys a write has just read stay
+    remembered while it seals and opens."""
     with _REMEMBERING:
         _put(cache, key, value)
 
 
-def _put(cache: dict[Any, Any], key: Any, value: Any) -> None:
+def _put(cache: OrderedDict[Any, Any], key: Any, value: Any) -> None:
+    """An ``OrderedDict``, not a dict: a dict's first key is found by skipping the slots of
+    every key deleted before it, so forgetting the oldest of a full dict one at a time cost
+    thousands of steps each (about ten times the whole put, measured)."""
     cache.pop(key, None)
     while len(cache) >= KEYS_REMEMBERED:
-        del cache[next(iter(cache))]
+        cache.popitem(last=False)
     cache[key] = value
 
 
@@ -246,15 +250,15 @@ class AesGcmPersonalData:
         self.table = table
         self.sealing = sealing
         self._clock = clock
-        self._current: dict[str, tuple[float, str, AESGCM]] = {}
-        self._opened: dict[str, tuple[float, AESGCM | None]] = {}
+        self._current: OrderedDict[str, tuple[float, str, AESGCM]] = OrderedDict()
+        self._opened: OrderedDict[str, tuple[float, AESGCM | None]] = OrderedDict()
         self._making = threading.local()
         """The keys made for the write under way (``keys_made_together``), by subject."""
         self._erasures = 0
         """How many erasures this process has made: a key read while one ran is not kept."""
         self._index_key = self._key_of(self.table.insert(_new_row("index", 1)))
         self._index_hmac = hmac.new(self._index_key, digestmod=hashlib.sha256)
-        self._indexes: dict[tuple[str, str], str] = {}
+        self._indexes: OrderedDict[tuple[str, str], str] = OrderedDict()
         """Values indexed lately (an address is indexed for every notice it receives)."""
 
     def index(self, kind: str, value: str) -> str:
@@ -295,7 +299,7 @@ class AesGcmPersonalData:
             self._keep(epoch, self._current, subject, (now, row[0], aead))
             self._keep(epoch, self._opened, row[0], (now, aead))
 
-    def _keep(self, epoch: int, cache: dict[str, Any], key: str, value: Any) -> None:
+    def _keep(self, epoch: int, cache: OrderedDict[str, Any], key: str, value: Any) -> None:
         """Remember a key read (or made) since erasure ``epoch``, unless this process erased
         something meanwhile: the key read may be one the erasure has just deleted."""
         with _REMEMBERING:
